@@ -1,0 +1,219 @@
+"""The one numeric model behind every picture: a rank-r update of a frozen weight matrix.
+
+A LoRA-style update keeps ``W`` frozen and learns ``U`` and ``V`` (both n×r), so that
+
+    W' = W + U Vᵀ,    z = W' x = W x + U (Vᵀ x) = y + U α = y + Δ
+
+where ``α = Vᵀ x`` holds one scalar per rank that depends on the input.  For rank 1 this is
+``z = y + (vᵀx) u``: the old output plus one learned direction, scaled by how much the input
+points along ``v``.  Scenes draw these numbers; they never compute their own copy of the maths.
+
+This module imports numpy only, so it can be tested (and reasoned about) without manim.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TypeAlias
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+
+Array: TypeAlias = NDArray[np.float64]
+
+#: Dimensions the scenes can draw: a plane or 3-D space.
+SUPPORTED_DIMS = (2, 3)
+
+
+def _to_float(name: str, value: ArrayLike) -> Array:
+    try:
+        return np.array(value, dtype=np.float64)
+    except (TypeError, ValueError) as exc:
+        raise ValueError(f"{name} must contain numbers only ({exc})") from None
+
+
+def _as_array(name: str, value: ArrayLike, ndim: int) -> Array:
+    """Convert ``value`` to a float array of ``ndim`` dimensions or raise a ValueError naming it."""
+    arr = _to_float(name, value)
+    if arr.ndim != ndim:
+        kind = "a vector" if ndim == 1 else "a matrix"
+        raise ValueError(f"{name} must be {kind} ({ndim}-D), got shape {arr.shape}")
+    if not np.all(np.isfinite(arr)):
+        raise ValueError(f"{name} must be finite (no NaN or inf), got {arr.tolist()}")
+    arr.setflags(write=False)
+    return arr
+
+
+def as_vector(name: str, value: ArrayLike) -> Array:
+    """A finite 1-D float vector, or a ValueError that names ``name``."""
+    return _as_array(name, value, 1)
+
+
+def as_columns(name: str, vectors: ArrayLike) -> Array:
+    """Stack a vector or a matrix into an n×r matrix of column vectors.
+
+    A single vector becomes an n×1 matrix, so ``u`` and ``U`` are accepted alike.
+    """
+    arr = _to_float(name, vectors)
+    if arr.ndim == 1:
+        return _as_array(name, np.reshape(arr, (-1, 1)), 2)
+    return _as_array(name, arr, 2)
+
+
+@dataclass(frozen=True)
+class UpdateResult:
+    """Everything a scene needs to draw one forward pass through ``W' = W + U Vᵀ``."""
+
+    x: Array
+    """The input."""
+    y: Array
+    """The old output ``W x``."""
+    alpha: Array
+    """One scalar per rank: ``αᵢ = vᵢᵀ x``."""
+    delta: Array
+    """The change ``Δ = U α = Σ αᵢ uᵢ``."""
+    z: Array
+    """The new output ``y + Δ``."""
+
+    @property
+    def alpha1(self) -> float:
+        """α for a rank-1 update (the first α for higher ranks)."""
+        return float(self.alpha[0])
+
+
+@dataclass(frozen=True)
+class LowRankUpdate:
+    """A frozen ``W`` (n×n) and learned factors ``U``, ``V`` (n×r), validated on construction."""
+
+    W: Array
+    U: Array
+    V: Array
+    _W_prime: Array = field(init=False, repr=False, compare=False)
+
+    def __init__(self, W: ArrayLike, U: ArrayLike, V: ArrayLike) -> None:
+        w = _as_array("W", W, 2)
+        u = as_columns("U", U)
+        v = as_columns("V", V)
+        n = w.shape[0]
+        if w.shape != (n, n):
+            raise ValueError(f"W must be square, got shape {w.shape}")
+        if n not in SUPPORTED_DIMS:
+            raise ValueError(f"W must be 2×2 or 3×3 to be drawn, got {n}×{n}")
+        if u.shape[0] != n or v.shape[0] != n:
+            raise ValueError(
+                f"U and V need {n} rows to match W ({n}×{n}), got U {u.shape} and V {v.shape}"
+            )
+        if u.shape[1] != v.shape[1]:
+            raise ValueError(
+                f"U and V need the same number of columns (the rank), got {u.shape[1]} and "
+                f"{v.shape[1]}"
+            )
+        w_prime = w + u @ v.T
+        w_prime.setflags(write=False)
+        object.__setattr__(self, "W", w)
+        object.__setattr__(self, "U", u)
+        object.__setattr__(self, "V", v)
+        object.__setattr__(self, "_W_prime", w_prime)
+
+    @property
+    def dim(self) -> int:
+        """n, the size of the space the vectors live in."""
+        return int(self.W.shape[0])
+
+    @property
+    def rank(self) -> int:
+        """r, the number of (u, v) pairs."""
+        return int(self.U.shape[1])
+
+    @property
+    def W_prime(self) -> Array:
+        """The updated matrix ``W + U Vᵀ``."""
+        return self._W_prime
+
+    @property
+    def u(self) -> Array:
+        """The first learned output direction (the only one for rank 1)."""
+        return self.U[:, 0]
+
+    @property
+    def v(self) -> Array:
+        """The first learned input direction (the only one for rank 1)."""
+        return self.V[:, 0]
+
+    def alpha(self, x: ArrayLike) -> Array:
+        """``α = Vᵀ x``: how much the input points along each ``vᵢ``."""
+        return self.V.T @ self._input(x)
+
+    def apply(self, x: ArrayLike) -> UpdateResult:
+        """One forward pass: ``y = W x``, ``α = Vᵀ x``, ``Δ = U α``, ``z = y + Δ``."""
+        xv = self._input(x)
+        y = self.W @ xv
+        alpha = self.V.T @ xv
+        delta = self.U @ alpha
+        z = y + delta
+        for arr in (y, alpha, delta, z):
+            arr.setflags(write=False)
+        return UpdateResult(x=xv, y=y, alpha=alpha, delta=delta, z=z)
+
+    def _input(self, x: ArrayLike) -> Array:
+        xv = as_vector("x", x)
+        if xv.shape != (self.dim,):
+            raise ValueError(f"x must have {self.dim} components to match W, got {xv.shape[0]}")
+        return xv
+
+
+@dataclass(frozen=True)
+class Example:
+    """A model together with the input the scenes show it acting on."""
+
+    update: LowRankUpdate
+    x: Array
+
+    def __init__(self, update: LowRankUpdate, x: ArrayLike) -> None:
+        object.__setattr__(self, "update", update)
+        object.__setattr__(self, "x", update._input(x))
+
+    @property
+    def result(self) -> UpdateResult:
+        """The forward pass for this example's input."""
+        return self.update.apply(self.x)
+
+
+def default_rank_one() -> Example:
+    """The 2-D rank-1 example the scenes use unless told otherwise.
+
+    Chosen so that every arrow is clearly visible and no two labels collide: x, v, u, y and z are
+    pairwise far apart, none is shorter than 0.8 units, and everything (including ``α u`` drawn
+    tip-to-tail from ``y``) fits in manim's default 14.2 × 8 frame.  ``tests/test_model.py``
+    checks each of those promises, so a change here cannot silently break a picture.
+    """
+    return Example(
+        LowRankUpdate(
+            W=[[0.8, -0.6], [0.6, 0.8]],
+            U=[[-1.5], [0.5]],
+            V=[[0.5], [-1.0]],
+        ),
+        x=[3.0, -0.5],
+    )
+
+
+def default_rank_two() -> Example:
+    """A 3-D rank-2 example: z − y stays in the plane span(u₁, u₂)."""
+    return Example(
+        LowRankUpdate(
+            W=[[1.0, 0.2, 0.0], [-0.2, 1.0, 0.1], [0.0, 0.3, 0.9]],
+            U=[[1.0, 0.0], [0.0, 0.8], [0.5, 0.5]],
+            V=[[0.6, -0.3], [0.2, 0.7], [0.4, 0.2]],
+        ),
+        x=[1.5, 1.0, 1.0],
+    )
+
+
+def full_update_params(n: int) -> int:
+    """Trainable numbers in a full update of an n×n matrix."""
+    return n * n
+
+
+def low_rank_params(n: int, r: int) -> int:
+    """Trainable numbers in rank-r factors U, V of an n×n matrix (two n×r matrices)."""
+    return 2 * n * r
