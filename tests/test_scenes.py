@@ -1,0 +1,88 @@
+"""Every registered scene runs its construct (no media written), and draws the model's numbers."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pytest
+
+from lowrank_anim.model import default_rank_one
+from lowrank_anim.palette import THEMES
+from lowrank_anim.registry import SCENES
+
+TOL = 1e-6
+
+
+@pytest.mark.parametrize("name", list(SCENES))
+def test_every_registered_scene_constructs(name: str, dry_run: Any) -> None:
+    scene = dry_run(SCENES[name].load())
+    assert scene.time > 0, "the scene played nothing"
+
+
+def expected_rank_one_ends() -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    """Where each arrow of RankOneUpdate must start and end, straight from the model."""
+    ex = default_rank_one()
+    res, o = ex.result, np.zeros(2)
+    return {
+        "x": (o, res.x),
+        "y": (o, res.y),
+        "u": (o, ex.update.u),
+        "v": (o, ex.update.v),
+        "alpha_u": (res.y, res.y + res.alpha1 * ex.update.u),
+        "z": (o, res.z),
+    }
+
+
+def test_rank_one_arrows_end_where_the_model_says(dry_run: Any) -> None:
+    from scenes.rank_one import RankOneUpdate
+
+    scene = dry_run(RankOneUpdate)
+    expected = expected_rank_one_ends()
+    assert [beat for beat, _ in scene.snapshots] == [
+        "Input",
+        "Frozen W",
+        "Learned u and v",
+        "Alpha is v dot x",
+        "Scale u by alpha",
+        "New output z",
+    ]
+    final = scene.snapshots[-1][1]
+    assert set(final) == set(expected)
+    for key, (start, end) in expected.items():
+        np.testing.assert_allclose(final[key][0], start, atol=TOL, err_msg=f"{key} start")
+        np.testing.assert_allclose(final[key][1], end, atol=TOL, err_msg=f"{key} end")
+    # Every beat: whatever is on screen already sits where the model says.
+    for beat, ends in scene.snapshots:
+        for key, (start, end) in ends.items():
+            np.testing.assert_allclose(end, expected[key][1], atol=TOL, err_msg=f"{beat}: {key}")
+            np.testing.assert_allclose(start, expected[key][0], atol=TOL, err_msg=f"{beat}: {key}")
+
+
+def test_rank_one_tip_to_tail_sum_is_z(dry_run: Any) -> None:
+    from scenes.rank_one import RankOneUpdate
+
+    ends = dry_run(RankOneUpdate).snapshots[-1][1]
+    np.testing.assert_allclose(ends["alpha_u"][0], ends["y"][1], atol=TOL)
+    np.testing.assert_allclose(ends["alpha_u"][1], ends["z"][1], atol=TOL)
+
+
+@pytest.mark.parametrize("theme", list(THEMES))
+def test_variant_takes_the_theme(theme: str, dry_run: Any) -> None:
+    from scenes.rank_one import RankOneUpdate
+
+    scene = dry_run(RankOneUpdate.variant(theme=theme))
+    assert scene.theme.name == theme
+    assert scene.arrows["z"].get_color().to_hex().upper() == THEMES[theme].z.upper()
+
+
+def test_beats_write_one_subcaption_each(dry_run: Any) -> None:
+    from scenes.rank_one import RankOneUpdate
+
+    scene = dry_run(RankOneUpdate)
+    captions = scene.renderer.file_writer.subcaptions
+    assert len(captions) == len(scene.snapshots)
+    assert any("α = vᵀx = 2.00" in c.content for c in captions)
+    starts = [c.start.total_seconds() for c in captions]
+    assert starts == sorted(starts)
+    assert starts[0] == 0
