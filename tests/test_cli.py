@@ -1,0 +1,119 @@
+"""The CLI through click's CliRunner: exit codes and the exact error lines users see."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+import pytest
+from click.testing import CliRunner
+
+import render
+from lowrank_anim.registry import SCENES
+
+
+def run(*args: str) -> tuple[int, str]:
+    result = CliRunner().invoke(render.cli, list(args), prog_name="render.py")
+    return result.exit_code, result.output
+
+
+def test_list_shows_every_registered_scene_with_its_description() -> None:
+    code, out = run("list")
+    assert code == 0
+    lines = out.strip().splitlines()
+    assert len(lines) == len(SCENES)
+    for line, spec in zip(lines, SCENES.values(), strict=True):
+        assert line.split()[0] == spec.name
+        assert line.endswith(spec.description)
+
+
+def test_every_command_has_help() -> None:
+    for name, command in render.cli.commands.items():
+        assert command.help, f"{name} has no help"
+        code, out = run(name, "--help")
+        assert code == 0, name
+        assert "Usage: render.py" in out, name
+
+
+@pytest.mark.parametrize(
+    ("args", "code", "message"),
+    [
+        (
+            ["render", "RankOneUpdat"],
+            2,
+            "Error: Invalid value for SCENE: unknown scene 'RankOneUpdat'. Did you mean "
+            "RankOneUpdate? Valid scenes: RankOneUpdate (see `render.py list`).",
+        ),
+        (
+            ["render", "Nope"],
+            2,
+            "Error: Invalid value for SCENE: unknown scene 'Nope'. Valid scenes: RankOneUpdate "
+            "(see `render.py list`).",
+        ),
+        (
+            ["render", "RankOneUpdate", "-q", "ultra"],
+            2,
+            "Error: Invalid value for '--quality' / '-q': 'ultra' is not one of 'low', 'medium', "
+            "'high', 'production', '4k'. (see `render.py render --help`)",
+        ),
+        (
+            ["render", "RankOneUpdate", "--format", "avi"],
+            2,
+            "Error: Invalid value for '--format' / '-f': 'avi' is not one of 'mp4', 'webm', "
+            "'gif', 'mov', 'png'. (see `render.py render --help`)",
+        ),
+        (
+            ["render"],
+            2,
+            "Error: name at least one scene (see `render.py list`) or pass --all",
+        ),
+        (
+            ["render", "RankOneUpdate", "--all"],
+            2,
+            "Error: give scene names or --all, not both (see `render.py render --help`)",
+        ),
+        (["frobnicate"], 2, "Error: No such command 'frobnicate'. (see `render.py --help`)"),
+    ],
+)
+def test_bad_invocations_give_one_line_and_exit_code(
+    args: list[str], code: int, message: str
+) -> None:
+    got_code, out = run(*args)
+    assert got_code == code
+    assert out.strip() == message
+    assert "Traceback" not in out
+
+
+def test_unwritable_output_dir_is_one_line(tmp_path: Path) -> None:
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a directory")
+    code, out = run("render", "RankOneUpdate", "--output-dir", str(blocker / "media"))
+    assert code == 1
+    assert out.strip() == (
+        f"Error: cannot write to output directory '{blocker / 'media'}': Not a directory; "
+        "choose another --output-dir or fix its permissions"
+    )
+
+
+def test_unexpected_errors_are_one_line_unless_debug(monkeypatch: pytest.MonkeyPatch) -> None:
+    def boom(*_: object, **__: object) -> None:
+        raise RuntimeError("cairo exploded")
+
+    monkeypatch.setattr(render, "render", boom)
+    code, out = run("render", "RankOneUpdate", "-o", "/tmp")
+    assert code == 1
+    assert out.strip() == (
+        "Error: RuntimeError: cairo exploded (run again with --debug for the traceback)"
+    )
+    result = CliRunner().invoke(render.cli, ["--debug", "render", "RankOneUpdate", "-o", "/tmp"])
+    assert isinstance(result.exception, RuntimeError)
+
+
+def test_version() -> None:
+    code, out = run("--version")
+    assert code == 0
+    assert "0.1.0" in out
+
+
+def test_cli_is_a_click_group() -> None:
+    assert isinstance(render.cli, click.Group)

@@ -1,0 +1,93 @@
+"""Real low-quality renders, checked by decoding the files (not by trusting manim's word)."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from PIL import Image
+
+import render
+from lowrank_anim.registry import get_scene
+from lowrank_anim.rendering import RenderRequest
+from tests.conftest import ROOT
+from tests.media_probe import probe
+
+pytestmark = pytest.mark.render
+
+
+def cli_render(out: Path, *args: str) -> Path:
+    result = CliRunner().invoke(
+        render.cli,
+        ["render", "RankOneUpdate", "-q", "low", "-o", str(out), *args],
+        prog_name="render.py",
+    )
+    assert result.exit_code == 0, result.output
+    printed = Path(result.output.strip().splitlines()[-1])
+    assert printed.is_file()
+    return printed
+
+
+def test_low_quality_mp4_is_a_playable_480p15_h264(tmp_path: Path) -> None:
+    path = cli_render(tmp_path)
+    assert path == tmp_path / "RankOneUpdate" / "480p15" / "RankOneUpdate.mp4"
+    info = probe(path)
+    assert (info.codec, info.width, info.height, info.fps) == ("h264", 854, 480, 15)
+    assert 10 <= info.duration <= 30, "the story should take 10-30 s at normal pace"
+    assert info.frames >= 15 * 10
+    srt = path.with_suffix(".srt")
+    assert "y = Wx" in srt.read_text(encoding="utf-8")
+    assert not [p for p in path.parent.iterdir() if p.name.startswith(".render-")]
+
+
+def test_png_is_the_last_frame(tmp_path: Path) -> None:
+    path = cli_render(tmp_path, "--format", "png")
+    assert path.suffix == ".png"
+    with Image.open(path) as image:
+        assert image.size == (854, 480)
+        # The last frame shows the whole story: far from a blank background.
+        assert len(set(image.convert("RGB").getdata())) > 50
+
+
+@pytest.mark.parametrize(("fmt", "codec"), [("webm", "vp9"), ("gif", "gif")])
+def test_webm_and_gif(tmp_path: Path, fmt: str, codec: str) -> None:
+    path = cli_render(tmp_path, "--format", fmt)
+    assert path.suffix == f".{fmt}"
+    info = probe(path)
+    assert info.codec == codec
+    assert (info.width, info.height) == (854, 480)
+    assert info.frames > 10
+
+
+def test_light_theme_gets_its_own_file_and_background(tmp_path: Path) -> None:
+    path = cli_render(tmp_path, "--format", "png", "--theme", "light")
+    assert path.name == "RankOneUpdate-light.png"
+    with Image.open(path) as image:
+        assert image.convert("RGB").getpixel((5, 5))[0] > 200
+
+
+def test_plain_manim_renders_the_scene_file(tmp_path: Path) -> None:
+    manim = Path(sys.executable).with_name("manim")
+    cmd = [
+        str(manim if manim.exists() else shutil.which("manim")),
+        "render",
+        "-ql",
+        "-s",
+        "--media_dir",
+        str(tmp_path),
+        "scenes/rank_one.py",
+        "RankOneUpdate",
+    ]
+    subprocess.run(cmd, cwd=ROOT, check=True, capture_output=True, timeout=300)
+    assert list(tmp_path.rglob("RankOneUpdate*.png"))
+
+
+def test_output_path_is_predictable() -> None:
+    request = RenderRequest(get_scene("RankOneUpdate"), quality="high", fmt="webm", theme="light")
+    assert request.output_path(Path("media")) == Path(
+        "media/RankOneUpdate/1080p60/RankOneUpdate-light.webm"
+    )
