@@ -41,6 +41,9 @@ from pathlib import Path
 class OutputDirError(OSError):
     """An output directory that cannot be written; the message names the fix."""
 
+    directory: Path | None = None
+    """The directory the message names, when known."""
+
 
 class UnsafeNameError(ValueError):
     """A name that would not stay a single, ordinary file name inside the output directory."""
@@ -112,10 +115,12 @@ def _disk_error_for(code: int, directory: Path) -> OutputDirError:
         fix = "choose another --output-dir or fix its permissions"
     error = OutputDirError(f"cannot write to {str(directory)!r}: {reason}; {fix}")
     error.errno = code  # kept for callers, but not in the message (OSError would print it)
+    error.directory = directory
     return error
 
 
-def _nearly_full(path: Path) -> bool:
+def nearly_full(path: Path) -> bool:
+    """Whether the filesystem holding ``path`` has (almost) no space left."""
     try:
         return shutil.disk_usage(path).free < NEARLY_FULL_BYTES
     except OSError:
@@ -150,10 +155,14 @@ def scratch_dir(final: Path) -> Iterator[Path]:
         succeeded = True
     except Exception as exc:
         # Judge "disk full" before the scratch files are deleted and the space comes back.
-        full = _nearly_full(path)
+        full = nearly_full(path)
         explained = disk_error(exc, parent)
         if explained is None and full:
             explained = _disk_error_for(errno.ENOSPC, parent)
+        # A nested scratch directory (manim's TeX cache inside ours) is no place to name.
+        inner = explained.directory if explained is not None else None
+        if explained is not None and inner is not None and inner.is_relative_to(path):
+            explained = _disk_error_for(explained.errno or errno.ENOSPC, parent)
         if explained is not None:
             raise explained from exc
         raise
