@@ -58,3 +58,10 @@ lock:  ## Re-pin requirements*.lock from pyproject.toml
 clean:  ## Remove the virtual environment and rendered media
 	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache
 	find $(OUTPUT) -mindepth 1 ! -name .gitkeep -delete 2>/dev/null || true
+
+.PHONY: readme-troubleshooting doctor
+readme-troubleshooting: venv  ## Regenerate README's Troubleshooting table from the doctor's fix texts
+	$(PY) -m lowrank_anim.doctor --readme README.md
+
+doctor: venv  ## Check this machine can render (a ✓/✗ table with the fix for each ✗)
+	$(PY) render.py doctor --output-dir $(OUTPUT)

@@ -15,7 +15,9 @@ from typing import Any, NoReturn, TypeVar
 
 import click
 
-from lowrank_anim.outputs import OutputDirError, ensure_writable
+from lowrank_anim.diagnosis import explain
+from lowrank_anim.doctor import format_table, run_checks
+from lowrank_anim.outputs import OutputDirError, ensure_writable, shorten
 from lowrank_anim.palette import DEFAULT_THEME, THEMES
 from lowrank_anim.registry import SCENES, SceneSpec, UnknownSceneError, get_scene
 from lowrank_anim.rendering import (
@@ -25,6 +27,7 @@ from lowrank_anim.rendering import (
     RenderRequest,
     render,
 )
+from lowrank_anim.termination import SIGTERM_EXIT_CODE, Terminated, sigterm_raises
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -32,12 +35,26 @@ F = TypeVar("F", bound=Callable[..., Any])
 # Reusable option groups ---------------------------------------------------------------------
 
 
+class OutputDirPath(click.Path):
+    """A directory path that is not empty and has no NUL byte.
+
+    Any directory is the user's choice, but ``-o "$UNSET"`` must not quietly mean the
+    current directory (click would turn "" into ``.``)."""
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        if isinstance(value, str) and not value.strip():
+            self.fail("the path is empty", param, ctx)
+        if isinstance(value, str) and "\0" in value:
+            self.fail(f"the path {shorten(value)} contains a NUL byte", param, ctx)
+        return super().convert(value, param, ctx)
+
+
 def output_dir_option(func: F) -> F:
     """``--output-dir``, shared by every command that writes files."""
     return click.option(
         "--output-dir",
         "-o",
-        type=click.Path(file_okay=False, path_type=Path),
+        type=OutputDirPath(file_okay=False, path_type=Path),
         default=DEFAULT_OUTPUT_DIR,
         show_default=True,
         help="Directory the files are written under.",
@@ -101,7 +118,9 @@ class OneLineErrors(click.Group):
     ) -> Any:
         argv = list(sys.argv[1:] if args is None else args)
         try:
-            rv = super().main(argv, prog_name, complete_var, standalone_mode=False, **extra)
+            # SIGTERM unwinds like Ctrl-C, so scratch files are cleaned up on the way out.
+            with sigterm_raises():
+                rv = super().main(argv, prog_name, complete_var, standalone_mode=False, **extra)
         except click.exceptions.Abort:
             fail("interrupted", 130)
         except click.ClickException as exc:
@@ -110,9 +129,15 @@ class OneLineErrors(click.Group):
             fail(str(exc), 1)
         except KeyboardInterrupt:
             fail("interrupted", 130)
+        except Terminated:
+            fail("terminated (SIGTERM); no file was left half-written", SIGTERM_EXIT_CODE)
         except Exception as exc:
             if "--debug" in argv:
                 raise
+            # A broken environment (wrong-CPU binaries, no LaTeX, full disk) says what to do.
+            diagnosis = explain(exc)
+            if diagnosis is not None:
+                fail(diagnosis.message, diagnosis.exit_code)
             fail(f"{type(exc).__name__}: {exc} (run again with --debug for the traceback)", 1)
         if standalone_mode:
             sys.exit(rv if isinstance(rv, int) else 0)
@@ -182,6 +207,24 @@ def render_command(
     for spec in specs:
         request = RenderRequest(spec, quality=quality.lower(), fmt=fmt.lower(), theme=theme)
         click.echo(render(request, output_dir))
+
+
+@cli.command("doctor")
+@output_dir_option
+@click.pass_context
+def doctor_command(ctx: click.Context, output_dir: Path) -> None:
+    """Check this machine can render; print a fix for each problem.
+
+    A ✓/✗ table: Python and its CPU architecture, the architecture of every native
+    extension the render stack loads (read from the files, so it works even when
+    `import cairo` fails), manim importing, LaTeX and dvisvgm compiling a MathTex, fonts,
+    the output directory and its free space, and the installed versions against
+    requirements.lock.  Exits with 1 if any check failed.
+    """
+    results = run_checks(output_dir, debug=bool(ctx.obj and ctx.obj.get("debug")))
+    click.echo(format_table(results))
+    if any(not result.ok for result in results):
+        ctx.exit(1)
 
 
 # Entry point --------------------------------------------------------------------------------

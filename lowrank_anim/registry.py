@@ -59,8 +59,10 @@ class UnknownSceneError(KeyError):
         self.name = name
         self.suggestions = difflib.get_close_matches(name, SCENES, n=1, cutoff=0.5)
         hint = f" Did you mean {self.suggestions[0]}?" if self.suggestions else ""
+        # Cut an absurdly long name so the error stays one readable line.
+        shown = repr(name) if len(name) <= 60 else repr(name[:50]) + f"… ({len(name)} characters)"
         super().__init__(
-            f"unknown scene {name!r}.{hint} Valid scenes: {', '.join(SCENES)} "
+            f"unknown scene {shown}.{hint} Valid scenes: {', '.join(SCENES)} "
             "(see `render.py list`)."
         )
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from lowrank_anim.outputs import publish, scratch_dir
+from lowrank_anim.outputs import contained_path, publish, scratch_dir
 from lowrank_anim.palette import DEFAULT_THEME, get_theme
 from lowrank_anim.registry import SceneSpec
 
@@ -64,7 +64,8 @@ class RenderRequest:
         """Where this request's file lands: ``DIR/Scene/480p15/Scene[-theme].ext``."""
         suffix = "" if self.theme == DEFAULT_THEME else f"-{self.theme}"
         name = f"{self.scene.name}{suffix}.{self.fmt}"
-        return output_dir / self.scene.name / self.resolution_label / name
+        # Names come from input: contained_path refuses any that could leave output_dir.
+        return contained_path(output_dir, self.scene.name, self.resolution_label, name)
 
 
 def quality_preset(quality: str) -> dict[str, Any]:
@@ -102,6 +103,9 @@ def render(request: RenderRequest, output_dir: Path = DEFAULT_OUTPUT_DIR) -> Pat
     """Render one request and return the path of the finished file."""
     from manim import tempconfig
 
+    from lowrank_anim import texcache
+
+    texcache.install()  # LaTeX caches stay safe even if a tex_dir is ever shared
     final = request.output_path(output_dir)
     scene_cls = request.scene.load()
     with scratch_dir(final) as media_dir:
