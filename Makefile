@@ -90,4 +90,5 @@ test-docker: venv  ## Only the Docker image tests (build, locked-down render, ca
 	$(PY) -m pytest -m docker $(PYTEST_ARGS)
 
 test-arm64: venv  ## Opt-in: build and render the linux/arm64 image under QEMU (slow: about an hour)
+	bash scripts/system-deps.sh arm64
 	LOWRANK_TEST_ARM64=1 $(PY) -m pytest -m arm64 -s $(PYTEST_ARGS)
