@@ -7,6 +7,7 @@ One cold build and one rebuild, to fit CI's budget; the arm64 image is tests/tes
 
 from __future__ import annotations
 
+import re
 import subprocess
 import uuid
 from dataclasses import dataclass
@@ -83,6 +84,19 @@ def test_build_checks_every_binary_is_of_the_target_architecture(built: Built) -
     assert arch == built.platform.rsplit("/", 1)[1]
     # numpy, scipy, av's ffmpeg, cairo, pango bindings...: hundreds, not a handful.
     assert count > 100
+
+
+def test_the_same_check_fails_for_the_other_architecture(built: Built) -> None:
+    # The build-time check can fail: asked about the wrong architecture, it rejects every binary.
+    other = "arm64" if built.platform.endswith("amd64") else "amd64"
+    result = subprocess.run(
+        [built.client, "run", "--rm", "--network", "none", "--entrypoint", "python", built.tag,
+         "-m", "lowrank_anim.archcheck", "--expect", other, "/opt/venv", "/usr/bin/python3.11"],
+        capture_output=True, text=True, timeout=300, check=False,
+    )  # fmt: skip
+    assert result.returncode == 1
+    last = result.stdout.strip().splitlines()[-1]
+    assert re.match(rf"archcheck: (\d+) of \1 native binaries are not {other};", last), last
 
 
 def test_image_is_labelled_for_its_platform_and_runs_as_non_root(built: Built) -> None:
