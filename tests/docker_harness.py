@@ -143,6 +143,7 @@ def build(
         cmd += ["--base-image", base_image]
     if extra:
         cmd += ["--", *extra]
+    previous = image_id(tag)
     start = time.monotonic()
     result = subprocess.run(
         cmd,
@@ -156,7 +157,19 @@ def build(
     log = BuildLog(result.stdout, time.monotonic() - start)
     if result.returncode != 0:
         pytest.fail(f"image build failed ({' '.join(cmd)}):\n{result.stdout[-4000:]}")
+    if previous and previous != image_id(tag):
+        # The image this tag named before is now untagged: remove it rather than pile up one per
+        # test run (a no-op if something still uses it).
+        subprocess.run(["docker", "rmi", previous], capture_output=True, timeout=120, check=False)
     return log
+
+
+def image_id(tag: str) -> str | None:
+    result = subprocess.run(
+        ["docker", "image", "inspect", "--format", "{{.Id}}", tag],
+        capture_output=True, text=True, timeout=60, check=False,
+    )  # fmt: skip
+    return result.stdout.strip() if result.returncode == 0 else None
 
 
 def run_locked_down(
