@@ -89,6 +89,6 @@ docker-render: docker-engine  ## Render in the locked-down container (builds the
 test-docker: venv  ## Only the Docker image tests (build, locked-down render, cached rebuild)
 	$(PY) -m pytest -m docker $(PYTEST_ARGS)
 
-test-arm64: venv  ## Opt-in: build and render the linux/arm64 image under QEMU (slow: about an hour)
+test-arm64: venv  ## Opt-in: build and render the linux/arm64 image under QEMU (~45 min cold)
 	bash scripts/system-deps.sh arm64
 	LOWRANK_TEST_ARM64=1 $(PY) -m pytest -m arm64 -s $(PYTEST_ARGS)

@@ -1,9 +1,9 @@
 """The linux/arm64 image, built and run under QEMU on an x86-64 machine (opt-in: make test-arm64).
 
-Slow (about an hour on 2 cores: under emulation moderngl and glcontext compile from source), so it
-is skipped unless LOWRANK_TEST_ARM64=1, which `make test-arm64` sets. It builds FROM the arm64 base
-seeded by docker/seed-base.sh (there is no registry), proves the build-time architecture check
-passed for arm64, and renders one scene in the arm64 container.
+Slow (about 45 minutes cold on 2 cores: under emulation moderngl and glcontext compile from
+source), so it is skipped unless LOWRANK_TEST_ARM64=1, which `make test-arm64` sets. It builds FROM
+the arm64 base seeded by docker/seed-base.sh (there is no registry), proves the build-time
+architecture check passed for arm64, and renders one scene in the arm64 container.
 """
 
 from __future__ import annotations
@@ -30,7 +30,7 @@ pytestmark = [
     pytest.mark.arm64,
     pytest.mark.skipif(
         os.environ.get("LOWRANK_TEST_ARM64") != "1",
-        reason="opt-in: `make test-arm64` builds the linux/arm64 image under QEMU (about an hour)",
+        reason="opt-in: `make test-arm64` builds the linux/arm64 image under QEMU (~45 min cold)",
     ),
 ]
 
