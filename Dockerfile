@@ -1,2 +1,131 @@
-# Placeholder: the multi-stage, architecture-checked image is tracked in the Docker issue.
-FROM debian:bookworm-slim
+# lowrank-anim render image: the CLI, manim and a minimal TeX, built for exactly one architecture.
+#
+# Build with BuildKit, naming the platform (docker/build-image.sh and `make image` do this):
+#   DOCKER_BUILDKIT=1 docker build --platform linux/amd64 -t lowrank-anim:amd64 .
+#   docker buildx build --platform linux/arm64 --load -t lowrank-anim:arm64 .
+# Optional, for TLS-inspecting proxies: --secret id=extra_ca,src=/path/to/extra-ca.crt
+# Run locked down (see README, "Docker"):
+#   docker run --rm --network none --read-only --tmpfs /tmp --cap-drop ALL \
+#     --security-opt no-new-privileges --user "$(id -u):$(id -g)" \
+#     -v "$PWD/media:/app/media" lowrank-anim:amd64 render RankOneUpdate -q high
+#
+# Stages: builder (compilers, -dev headers, /opt/venv from requirements.lock) -> project (our wheel,
+# the only thing rebuilt when the source changes) -> runtime (libraries, fonts, TeX; no compilers).
+# No `# syntax=` line on purpose: it would pull a frontend image from a registry at every build.
+
+# Pinned by tag; overridable, e.g. with a locally seeded arm64 base (docker/seed-base.sh arm64).
+ARG BASE_IMAGE=debian:bookworm-slim
+
+
+FROM ${BASE_IMAGE} AS builder
+ARG DEBIAN_FRONTEND=noninteractive
+# build-essential, not just gcc: on arm64 moderngl and glcontext have no wheels and compile C++.
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends \
+        build-essential pkg-config ca-certificates \
+        python3 python3-dev python3-venv \
+        libcairo2-dev libpango1.0-dev \
+    && rm -rf /var/lib/apt/lists/*
+
+# manim's default MathTex template is \documentclass[preview]{standalone}. The class is two files
+# in texlive-latex-extra, which would pull ~160 MB (texlive-pictures, Java libraries) into the
+# runtime image; take just the class from the Debian package instead.
+RUN apt-get update \
+    && cd /tmp \
+    && apt-get download texlive-latex-extra \
+    && dpkg-deb --fsys-tarfile texlive-latex-extra_*.deb \
+        | tar -x ./usr/share/texlive/texmf-dist/tex/latex/standalone \
+    && mkdir -p /opt/texmf-local/tex/latex \
+    && mv usr/share/texlive/texmf-dist/tex/latex/standalone /opt/texmf-local/tex/latex/ \
+    && rm -rf /tmp/* /var/lib/apt/lists/*
+
+# The dependencies, from the lock only, before any source is copied: editing a scene never
+# reinstalls them. pycairo and manimpango are built from source against Debian's cairo and pango.
+# pip and a pinned setuptools live in /opt/build-tools, so the venv the image ships holds only
+# what renders; the dependencies' own test suites (~60 MB) are dropped for the same reason.
+# extra_ca: an optional CA bundle for a TLS-inspecting proxy. It is mounted for this RUN only and
+# combined with the system bundle on a tmpfs, so it never lands in a layer.
+ARG BUILD_SETUPTOOLS=setuptools==80.9.0
+COPY requirements.lock /tmp/requirements.lock
+RUN --mount=type=secret,id=extra_ca \
+    --mount=type=tmpfs,target=/run/ca \
+    --mount=type=cache,target=/root/.cache/pip \
+    set -eu; \
+    if [ -s /run/secrets/extra_ca ]; then \
+        cat /etc/ssl/certs/ca-certificates.crt /run/secrets/extra_ca >/run/ca/bundle.crt; \
+        export PIP_CERT=/run/ca/bundle.crt; \
+        echo "pip: trusting the extra_ca secret as well as the system CAs"; \
+    fi; \
+    export PIP_DISABLE_PIP_VERSION_CHECK=1 PIP_PROGRESS_BAR=off; \
+    python3 -m venv /opt/build-tools; \
+    /opt/build-tools/bin/pip install "$BUILD_SETUPTOOLS"; \
+    python3 -m venv --without-pip /opt/venv; \
+    /opt/build-tools/bin/pip --python /opt/venv/bin/python install \
+        --no-binary pycairo,manimpango -r /tmp/requirements.lock; \
+    find /opt/venv/lib -depth -type d -name tests -exec rm -rf {} +; \
+    rm /tmp/requirements.lock
+
+
+FROM builder AS project
+COPY pyproject.toml README.md render.py /src/
+COPY lowrank_anim /src/lowrank_anim
+COPY scenes /src/scenes
+RUN /opt/build-tools/bin/pip wheel --quiet --no-deps --no-build-isolation --no-index \
+        --wheel-dir /dist /src
+
+
+FROM ${BASE_IMAGE} AS runtime
+ARG DEBIAN_FRONTEND=noninteractive
+# Runtime libraries of the compiled extensions (pycairo, manimpango), a font for Text, and the
+# smallest TeX that compiles manim's MathTex template (latex + amsmath/amssymb/babel from
+# latex-base, xkeyval from latex-recommended, preview.sty, dvisvgm). No compilers, no -dev.
+# Size: no docs, man pages or translations (licences kept), and no LuaTeX formats (27 MB): manim
+# runs `latex`, which is pdfTeX.
+RUN printf '%s\n' 'path-exclude=/usr/share/doc/*' 'path-include=/usr/share/doc/*/copyright' \
+        'path-exclude=/usr/share/man/*' 'path-exclude=/usr/share/info/*' \
+        'path-exclude=/usr/share/locale/*' >/etc/dpkg/dpkg.cfg.d/lowrank-slim \
+    && apt-get update \
+    && apt-get install -y --no-install-recommends \
+        python3 \
+        libcairo2 libpango-1.0-0 libpangocairo-1.0-0 libpangoft2-1.0-0 \
+        fontconfig fonts-dejavu-core \
+        texlive-latex-base texlive-latex-recommended preview-latex-style dvisvgm \
+    && rm -rf /var/lib/texmf/web2c/luatex /var/lib/texmf/web2c/luahbtex \
+    && rm -rf /var/lib/apt/lists/* /var/cache/apt/*.bin /var/cache/debconf/*-old
+COPY --from=builder /opt/texmf-local /usr/local/share/texmf
+RUN mktexlsr /usr/local/share/texmf >/dev/null && kpsewhich standalone.cls
+
+# A fixed, unprivileged owner for the image's own files; `--user $(id -u):$(id -g)` at run time
+# replaces it so that rendered files belong to the caller on the host.
+RUN groupadd --gid 1000 anim \
+    && useradd --uid 1000 --gid 1000 --no-create-home --home-dir /tmp --shell /usr/sbin/nologin anim \
+    && install -d -o 1000 -g 1000 /app /app/media
+
+COPY --from=builder /opt/venv /opt/venv
+# Our own code, last: the only layers rebuilt when a scene changes. The builder's pip installs it,
+# so no pip ships in the image.
+RUN --mount=type=bind,from=builder,source=/opt/build-tools,target=/opt/build-tools \
+    --mount=type=bind,from=project,source=/dist,target=/dist \
+    /opt/build-tools/bin/pip --python /opt/venv/bin/python install --quiet --no-deps \
+        --no-index --no-cache-dir --disable-pip-version-check /dist/*.whl
+
+# Fail the build if any native binary (every ELF in the venv, and the interpreter) is not of the
+# platform being built: an arm64 Python can then never meet an x86_64 pycairo, or the reverse.
+ARG TARGETARCH
+RUN test -n "$TARGETARCH" || { echo "TARGETARCH unset: build with BuildKit" >&2; exit 1; }; \
+    /opt/venv/bin/python -m lowrank_anim.archcheck --expect "$TARGETARCH" \
+        /opt/venv "$(readlink -f /opt/venv/bin/python)"
+
+# Everything manim, TeX and fontconfig write at run time goes to /tmp (a tmpfs under --read-only)
+# or to the media mount; HOME=/tmp also serves any --user without a passwd entry.
+ENV PATH=/opt/venv/bin:$PATH \
+    HOME=/tmp \
+    XDG_CACHE_HOME=/tmp/.cache \
+    XDG_CONFIG_HOME=/tmp/.config \
+    TEXMFVAR=/tmp/texmf-var \
+    PYTHONDONTWRITEBYTECODE=1 \
+    PYTHONUNBUFFERED=1
+WORKDIR /app
+USER 1000:1000
+ENTRYPOINT ["lowrank-anim"]
+CMD ["--help"]

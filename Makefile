@@ -65,3 +65,37 @@ readme-troubleshooting: venv  ## Regenerate README's Troubleshooting table from 
 
 doctor: venv  ## Check this machine can render (a ✓/✗ table with the fix for each ✗)
 	$(PY) render.py doctor --output-dir $(OUTPUT)
+
+# Docker (README, "Docker"): an image for ONE explicit platform, the engine's own unless
+# PLATFORM=linux/arm64 or linux/amd64 is given; IMAGE is tagged with it.
+DOCKER     ?= docker
+PLATFORM   ?= $(shell bash docker/build-image.sh --native-platform)
+IMAGE      ?= lowrank-anim:$(lastword $(subst /, ,$(PLATFORM)))
+BASE_IMAGE ?=
+EXTRA_CA   ?=
+DOCKER_RUN_FLAGS = --network none --read-only --tmpfs /tmp --cap-drop ALL \
+	--security-opt no-new-privileges --user "$$(id -u):$$(id -g)"
+
+.PHONY: docker-engine image docker-render test-docker test-arm64
+
+docker-engine:  ## Start a Docker engine if none answers (Linux as root; on a Mac start Docker Desktop)
+	bash docker/start-engine.sh
+
+image: docker-engine  ## Build the image with BuildKit for PLATFORM (default: this machine's own)
+	bash docker/build-image.sh --platform $(PLATFORM) --tag $(IMAGE) \
+		$(if $(BASE_IMAGE),--base-image $(BASE_IMAGE)) $(if $(EXTRA_CA),--extra-ca $(EXTRA_CA))
+
+docker-render: docker-engine  ## Render in the locked-down container (builds the image first if missing)
+	@$(DOCKER) image inspect $(IMAGE) >/dev/null 2>&1 || $(MAKE) --no-print-directory image \
+		PLATFORM=$(PLATFORM) IMAGE=$(IMAGE)
+	mkdir -p $(OUTPUT)
+	$(DOCKER) run --rm --platform $(PLATFORM) $(DOCKER_RUN_FLAGS) \
+		--volume "$(abspath $(OUTPUT)):/app/media" \
+		$(IMAGE) render $(SCENES) -q $(QUALITY) --format $(FORMAT)
+
+test-docker: venv  ## Only the Docker image tests (build, locked-down render, cached rebuild)
+	$(PY) -m pytest -m docker $(PYTEST_ARGS)
+
+test-arm64: venv  ## Opt-in: build and render the linux/arm64 image under QEMU (~45 min cold)
+	bash scripts/system-deps.sh arm64
+	LOWRANK_TEST_ARM64=1 $(PY) -m pytest -m arm64 -s $(PYTEST_ARGS)

@@ -122,6 +122,22 @@ Components: main
 Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
 EOF
 rm -rf "$rootfs"/var/lib/apt/lists/* "$rootfs"/var/cache/apt/*.bin "$rootfs"/var/cache/apt/archives/*.deb
+# Like the official slim variant (and ~45 MB smaller): no documentation, man pages or translations,
+# and dpkg told to leave them out of every later install too. Licences stay.
+cat >"$rootfs/etc/dpkg/dpkg.cfg.d/docker-slim" <<'EOF'
+path-exclude /usr/share/doc/*
+path-include /usr/share/doc/*/copyright
+path-exclude /usr/share/man/*
+path-exclude /usr/share/groff/*
+path-exclude /usr/share/info/*
+path-exclude /usr/share/lintian/*
+path-exclude /usr/share/linda/*
+path-exclude /usr/share/locale/*
+EOF
+find "$rootfs/usr/share/doc" -mindepth 1 ! -type d ! -name copyright -delete
+find "$rootfs/usr/share/doc" -mindepth 1 -type d -empty -delete
+rm -rf "$rootfs"/usr/share/man/* "$rootfs"/usr/share/groff/* "$rootfs"/usr/share/info/* \
+    "$rootfs"/usr/share/lintian/* "$rootfs"/usr/share/linda/* "$rootfs"/usr/share/locale/*
 rm -f "$rootfs/etc/hostname" "$rootfs/etc/resolv.conf"
 
 if [ "$arch" = amd64 ]; then

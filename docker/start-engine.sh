@@ -22,6 +22,8 @@ if docker info >/dev/null 2>&1; then
     exit 0
 fi
 
+# Only a Linux machine can run dockerd itself; elsewhere the engine is Docker Desktop's (or similar).
+[ "$(uname -s)" = Linux ] || die "no Docker engine answers: start Docker Desktop and try again"
 [ "$(id -u)" -eq 0 ] || die "must run as root to start dockerd (try: sudo $0)"
 
 if ! command -v dockerd >/dev/null 2>&1; then

@@ -2,6 +2,7 @@
 # Install the Debian/Ubuntu packages lowrank-anim needs, only those that are missing.
 #   scripts/system-deps.sh render   # build + render: compilers, cairo/pango headers, LaTeX, ffmpeg
 #   scripts/system-deps.sh test     # render + what the tests drive: Chromium, chromedriver, Docker
+#   scripts/system-deps.sh arm64    # test + QEMU user emulation, for the opt-in `make test-arm64`
 # Runs apt-get as root, or through sudo otherwise. Safe to run again: it only installs what dpkg lacks.
 set -euo pipefail
 
@@ -16,7 +17,8 @@ want=("${render_pkgs[@]}")
 case "${1:-render}" in
   render) ;;
   test) want+=("${test_pkgs[@]}") ;;
-  *) echo "usage: $0 [render|test]" >&2; exit 2 ;;
+  arm64) want+=("${test_pkgs[@]}" qemu-user-static binfmt-support) ;;
+  *) echo "usage: $0 [render|test|arm64]" >&2; exit 2 ;;
 esac
 # A Python without venv or headers (Debian's own) needs its -venv and -dev packages too.
 py=${PYTHON:-python3}
