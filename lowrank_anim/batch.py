@@ -365,7 +365,8 @@ def print_summary(results: Sequence[JobResult], stream: TextIO | None = None) ->
         from rich.console import Console
         from rich.table import Table
 
-        table = Table(*SUMMARY_HEADERS, title=None)
+        table = Table(*SUMMARY_HEADERS[:-1])
+        table.add_column(SUMMARY_HEADERS[-1], overflow="fold")  # a path is no use cut short
         for row in rows:
             table.add_row(*row)
         Console(file=stream).print(table)
