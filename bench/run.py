@@ -439,191 +439,188 @@ def conditions() -> list[str]:
     ]
 
 
+def ours(*args: str) -> list[str]:
+    """A render.py command line."""
+    return [*RENDER, *args]
+
+
+def bench_low_quality(
+    specs: list[SceneSpec], args: argparse.Namespace, work: Path, results: Results
+) -> None:
+    """Every scene at low quality: cold batch, unchanged re-run, and each scene on its own."""
+    plain_cold: dict[str, list[Run]] = {s.name: [] for s in specs}
+    plain_warm: dict[str, list[Run]] = {s.name: [] for s in specs}
+    ours_single: dict[str, list[Run]] = {s.name: [] for s in specs}
+    ours_cold, ours_warm = Series(), Series()
+    which = [s.name for s in specs] if args.scenes else ["--all"]
+    for i in range(args.runs):
+        log(f"low quality, run {i + 1}/{args.runs}")
+        batch = ours(
+            "render", *which, "-q", "low", "-j", str(args.jobs), "-o", str(work / f"ours-{i}")
+        )
+        for spec in specs:
+            plain_cold[spec.name].append(measure(plain_manim(spec, "-ql", work / f"plain-{i}")))
+        ours_cold.add(measure(batch))
+        for spec in specs:
+            plain_warm[spec.name].append(measure(plain_manim(spec, "-ql", work / f"plain-{i}")))
+        ours_warm.add(measure(batch))
+        for spec in specs:
+            single = work / f"single-{i}-{spec.name}"
+            ours_single[spec.name].append(
+                measure(ours("render", spec.name, "-q", "low", "-j", "1", "-o", str(single)))
+            )
+    label = f"{len(specs)} scene{'s' if len(specs) > 1 else ''}"
+    results.pair(
+        f"{label}, low quality, nothing cached: `render --all -j {args.jobs}` vs `manim -ql` "
+        "each in turn",
+        ours_cold,
+        summed(plain_cold),
+        "parallel" if len(specs) > 1 else None,
+    )
+    results.pair(
+        f"{label}, low quality, nothing changed: render.py's cache vs manim again (its own cache)",
+        ours_warm,
+        summed(plain_warm),
+        "cache",
+    )
+    for spec in specs:
+        frames = frame_count(manim_output(work / "plain-0", spec))
+        mine, plain = Series(ours_single[spec.name]), Series(plain_cold[spec.name])
+        per_frame = f"{1000 * mine.seconds / frames:.1f} vs {1000 * plain.seconds / frames:.1f} ms"
+        results.pair(
+            f"{spec.name}, per frame ({frames} frames; {per_frame}): `render {spec.name} -j 1` "
+            "vs `manim -ql`, cold",
+            mine,
+            plain,
+            "frame",
+        )
+    if len(specs) < 2:
+        bench_two_jobs(specs[0], args, work, results, Series(plain_cold[specs[0].name]))
+
+
+def bench_two_jobs(
+    spec: SceneSpec, args: argparse.Namespace, work: Path, results: Results, plain: Series
+) -> None:
+    """With one registered scene `--all` has one job: time two (its dark and light variants)
+    through the same batch code, against plain manim rendering the scene twice in turn."""
+    code = (
+        "import sys\n"
+        f"sys.path.insert(0, {str(ROOT)!r})\n"
+        "from pathlib import Path\n"
+        "from lowrank_anim.batch import render_batch\n"
+        "from lowrank_anim.registry import get_scene\n"
+        "from lowrank_anim.rendering import RenderRequest\n"
+        "if __name__ == '__main__':\n"
+        f"    spec = get_scene({spec.name!r})\n"
+        "    requests = [RenderRequest(spec, theme=t) for t in ('dark', 'light')]\n"
+        "    results = render_batch(requests, Path(sys.argv[1]), jobs=int(sys.argv[2]))\n"
+        "    sys.exit(0 if all(r.ok for r in results) else 1)\n"
+    )
+    script = work / "two_jobs.py"
+    script.write_text(code, encoding="utf-8")
+    two = Series()
+    twice = summed({"first": plain.runs, "second": plain.runs})
+    for i in range(args.runs):
+        log(f"two jobs, run {i + 1}/{args.runs}")
+        two.add(measure([PYTHON, str(script), str(work / f"two-{i}"), str(args.jobs)]))
+    results.pair(
+        f"stand-in for several scenes: {spec.name} dark + light as one batch, `-j {args.jobs}` "
+        "vs `manim -ql` twice in turn, cold",
+        two,
+        twice,
+        "parallel",
+    )
+    results.notes.append(
+        f"Only {spec.name} is registered, so `render --all` has a single job, which runs "
+        "in-process: the first row measures the pipeline without parallelism (shared LaTeX, "
+        "draft encoder). The parallel target is measured by the stand-in row: two renders (the "
+        "scene's two themes) through the same batch code, against plain manim rendering the "
+        "scene twice (the same amount of drawing)."
+    )
+
+
+def bench_draft(spec: SceneSpec, args: argparse.Namespace, work: Path, results: Results) -> None:
+    """Draft 1080p60 render vs the same frames drawn without encoding (and manim's default)."""
+    hq = work / "hq-ours"
+    log("1080p60: warming the LaTeX cache")
+    subprocess.run(
+        ours("render", spec.name, "-q", "low", "-o", str(hq)),
+        cwd=ROOT,
+        check=True,
+        capture_output=True,
+    )
+    store = hq / ".cache" / "tex"
+    raster, draft, default = Series(), Series(), Series()
+    for i in range(args.hq_runs):
+        log(f"1080p60, run {i + 1}/{args.hq_runs}")
+        tex = work / f"hq-raster-tex-{i}"
+        shutil.copytree(store, tex)
+        rasterise = ROOT / "bench" / "rasterise_only.py"
+        raster.add(
+            measure(
+                [PYTHON, str(rasterise), spec.name, "high", str(tex), str(work / f"hq-raster-{i}")]
+            )
+        )
+        draft.add(
+            measure(ours("render", spec.name, "-q", "high", "--draft", "--force", "-o", str(hq)))
+        )
+        if not args.skip_default:
+            plain_dir = work / f"hq-plain-{i}"
+            shutil.copytree(store, plain_dir / "Tex")
+            default.add(measure(plain_manim(spec, "-qh", plain_dir, "--disable_caching")))
+    results.pair(
+        f"{spec.name} 1080p60: draft render (`-q high --draft`) vs rasterise-only (all frames "
+        "drawn, none encoded)",
+        draft,
+        raster,
+        "draft",
+    )
+    if default.runs:
+        results.pair(
+            f"{spec.name} 1080p60: manim's default encoder (`manim -qh`) vs rasterise-only, for "
+            "reference",
+            default,
+            raster,
+            None,
+        )
+
+
+def bench_optional(spec: SceneSpec, args: argparse.Namespace, work: Path, results: Results) -> None:
+    """The preview and web-export pairs, when those commands exist."""
+    preview = bench_preview(spec, work, args.runs)
+    if isinstance(preview, str):
+        results.notes.append(f"Preview: {preview}")
+    else:
+        results.pair(
+            f"{spec.name}: `preview --watch` rebuild after an edit vs cold `manim -s -ql`",
+            preview[1],
+            preview[0],
+            None,
+        )
+    export = bench_export(spec, work, args.runs)
+    if isinstance(export, str):
+        results.notes.append(f"Web export: {export}")
+    else:
+        mine, plain, figures = export
+        results.pair(f"{spec.name}: `render.py export` vs manim's default mp4", mine, plain, None)
+        results.notes.append(
+            f"Web export of {spec.name}: {figures['export_mb']:.2f} MB vs manim's default mp4 "
+            f"{figures['manim_mb']:.2f} MB ({figures['export_mb'] / figures['manim_mb']:.2f}×), "
+            f"SSIM {figures['ssim']:.4f} against it."
+        )
+
+
 def run(args: argparse.Namespace) -> str:
     become_subreaper()
     specs = [SCENES[name] for name in (args.scenes or list(SCENES))]
-    hq_spec = SCENES[args.hq_scene]
     work = Path(tempfile.mkdtemp(prefix="lowrank-bench-"))
     started = conditions()
     results = Results()
     try:
-        # Low quality, all scenes ------------------------------------------------------------
-        plain_cold: dict[str, list[Run]] = {s.name: [] for s in specs}
-        plain_warm: dict[str, list[Run]] = {s.name: [] for s in specs}
-        ours_single: dict[str, list[Run]] = {s.name: [] for s in specs}
-        ours_cold, ours_warm = Series(), Series()
-        names = [s.name for s in specs]
-        all_args = ["--all"] if not args.scenes else names
-        for i in range(args.runs):
-            log(f"low quality, run {i + 1}/{args.runs}")
-            for spec in specs:
-                plain_cold[spec.name].append(measure(plain_manim(spec, "-ql", work / f"plain-{i}")))
-            out = work / f"ours-{i}"
-            ours_cold.add(
-                measure(
-                    [
-                        *RENDER,
-                        "render",
-                        *all_args,
-                        "-q",
-                        "low",
-                        "-j",
-                        str(args.jobs),
-                        "-o",
-                        str(out),
-                    ]
-                )
-            )
-            for spec in specs:
-                plain_warm[spec.name].append(measure(plain_manim(spec, "-ql", work / f"plain-{i}")))
-            ours_warm.add(
-                measure(
-                    [
-                        *RENDER,
-                        "render",
-                        *all_args,
-                        "-q",
-                        "low",
-                        "-j",
-                        str(args.jobs),
-                        "-o",
-                        str(out),
-                    ]
-                )
-            )
-            for spec in specs:
-                single = work / f"single-{i}-{spec.name}"
-                ours_single[spec.name].append(
-                    measure(
-                        [*RENDER, "render", spec.name, "-q", "low", "-j", "1", "-o", str(single)]
-                    )
-                )
-        label = f"{len(specs)} scene{'s' if len(specs) > 1 else ''}"
-        results.pair(
-            f"{label}, low quality, nothing cached: `render --all -j {args.jobs}` vs `manim -ql` "
-            "each in turn",
-            ours_cold,
-            summed(plain_cold),
-            "parallel",
-        )
-        results.pair(
-            f"{label}, low quality, nothing changed: render.py's cache vs manim again (its own "
-            "cache)",
-            ours_warm,
-            summed(plain_warm),
-            "cache",
-        )
-        for spec in specs:
-            frames = frame_count(manim_output(work / "plain-0", spec))
-            ours, plain = Series(ours_single[spec.name]), Series(plain_cold[spec.name])
-            per_frame = (
-                f"{1000 * ours.seconds / frames:.1f} vs {1000 * plain.seconds / frames:.1f} ms"
-            )
-            results.pair(
-                f"{spec.name}, per frame ({frames} frames; {per_frame}): `render {spec.name} -j 1` "
-                "vs `manim -ql`, cold",
-                ours,
-                plain,
-                "frame",
-            )
-        if len(specs) < 2:
-            results.notes.append(
-                f"Only {len(specs)} scene is registered, so `-j {args.jobs}` has one job and "
-                "runs it in-process: the first row measures the cache-free pipeline (shared "
-                "LaTeX, draft encoder), not parallelism. The parallel target needs two or more "
-                "scenes."
-            )
-
-        # Draft 1080p60 vs rasterise-only ------------------------------------------------------
+        bench_low_quality(specs, args, work, results)
         if not args.skip_hq:
-            hq = work / "hq-ours"
-            log("1080p60: warming the LaTeX cache")
-            subprocess.run(
-                [*RENDER, "render", hq_spec.name, "-q", "low", "-o", str(hq)],
-                cwd=ROOT,
-                check=True,
-                capture_output=True,
-            )
-            store = hq / ".cache" / "tex"
-            raster, draft, default = Series(), Series(), Series()
-            for i in range(args.hq_runs):
-                log(f"1080p60, run {i + 1}/{args.hq_runs}")
-                tex = work / f"hq-raster-tex-{i}"
-                shutil.copytree(store, tex)
-                raster.add(
-                    measure(
-                        [
-                            PYTHON,
-                            str(ROOT / "bench" / "rasterise_only.py"),
-                            hq_spec.name,
-                            "high",
-                            str(tex),
-                            str(work / f"hq-raster-{i}"),
-                        ]
-                    )
-                )
-                draft.add(
-                    measure(
-                        [
-                            *RENDER,
-                            "render",
-                            hq_spec.name,
-                            "-q",
-                            "high",
-                            "--draft",
-                            "--force",
-                            "-o",
-                            str(hq),
-                        ]
-                    )
-                )
-                if not args.skip_default:
-                    plain_dir = work / f"hq-plain-{i}"
-                    shutil.copytree(store, plain_dir / "Tex")
-                    default.add(
-                        measure(plain_manim(hq_spec, "-qh", plain_dir, "--disable_caching"))
-                    )
-            results.pair(
-                f"{hq_spec.name} 1080p60: draft render (`-q high --draft`) vs rasterise-only "
-                "(all frames drawn, none encoded)",
-                draft,
-                raster,
-                "draft",
-            )
-            if default.runs:
-                results.pair(
-                    f"{hq_spec.name} 1080p60: manim's default encoder (`manim -qh`) vs "
-                    "rasterise-only, for reference",
-                    default,
-                    raster,
-                    None,
-                )
-
-        # Optional comparisons ----------------------------------------------------------------
-        preview = bench_preview(specs[0], work, args.runs)
-        if isinstance(preview, str):
-            results.notes.append(f"Preview: {preview}")
-        else:
-            results.pair(
-                f"{specs[0].name}: `preview --watch` rebuild after an edit vs cold `manim -s -ql`",
-                preview[1],
-                preview[0],
-                None,
-            )
-        export = bench_export(specs[0], work, args.runs)
-        if isinstance(export, str):
-            results.notes.append(f"Web export: {export}")
-        else:
-            ours, plain, figures = export
-            results.pair(
-                f"{specs[0].name}: `render.py export` vs manim's default mp4", ours, plain, None
-            )
-            results.notes.append(
-                f"Web export of {specs[0].name}: {figures['export_mb']:.2f} MB vs manim's default "
-                f"mp4 {figures['manim_mb']:.2f} MB "
-                f"({figures['export_mb'] / figures['manim_mb']:.2f}×), SSIM {figures['ssim']:.4f} "
-                "against it."
-            )
+            bench_draft(SCENES[args.hq_scene], args, work, results)
+        bench_optional(specs[0], args, work, results)
     finally:
         if args.keep:
             log(f"kept {work}")
@@ -666,13 +663,14 @@ def report(results: Results, conditions_lines: list[str], args: argparse.Namespa
     return "\n".join(lines)
 
 
-def write_section(path: Path, section: str) -> None:
-    """Replace this script's section of ``path`` (between the markers), keeping the rest."""
-    block = f"{BEGIN}\n{section}\n{END}"
+def write_section(path: Path, section: str, begin: str = BEGIN, end: str = END) -> None:
+    """Replace one tool's section of ``path`` (between its markers), keeping the rest: other
+    sections (e.g. the web export's) belong to other tools."""
+    block = f"{begin}\n{section}\n{end}"
     text = path.read_text(encoding="utf-8") if path.exists() else "# Benchmarks\n"
-    if BEGIN in text and END in text:
-        head, _, rest = text.partition(BEGIN)
-        _, _, tail = rest.partition(END)
+    if begin in text and end in text:
+        head, _, rest = text.partition(begin)
+        _, _, tail = rest.partition(end)
         text = head + block + tail
     else:
         text = text.rstrip("\n") + "\n\n" + block + "\n"

@@ -502,9 +502,16 @@ def _run_in_processes(
         while pending or running:
             while pending and len(running) < workers:
                 index, job = pending.popleft()
-                running_job = _start(context, index, job)
-                running[running_job.process.sentinel] = running_job
                 reporter.started(job.request)
+                try:
+                    running_job = _start(context, index, job)
+                except Exception as exc:  # e.g. a render function that cannot be pickled
+                    results[index] = _failed(job, one_line_error(exc), 0.0)
+                    reporter.finished(results[index])
+                    continue
+                running[running_job.process.sentinel] = running_job
+            if not running:
+                continue
             for sentinel in multiprocessing.connection.wait(list(running)):
                 assert isinstance(sentinel, int)
                 run = running.pop(sentinel)
@@ -531,8 +538,14 @@ def _start(context: Any, index: int, job: _Job) -> _Running:
     process = context.Process(
         target=_worker, args=(job, writer, str(log)), name=f"render-{job.request.scene.name}"
     )
-    process.start()
-    writer.close()
+    try:
+        process.start()
+    except BaseException:
+        reader.close()
+        log.unlink(missing_ok=True)
+        raise
+    finally:
+        writer.close()
     return _Running(index, job, process, reader, log, time.perf_counter())
 
 

@@ -141,3 +141,17 @@ def test_failing_scene_leaves_the_others_and_exits_non_zero(
     assert not (tmp_path / "BrokenScene").exists() or not list(
         (tmp_path / "BrokenScene").rglob("*.mp4")
     )
+
+
+def test_a_job_that_cannot_start_fails_alone(tmp_path: Path) -> None:
+    """A render function that cannot be sent to a worker process fails its jobs, one line
+    each, instead of the whole batch."""
+
+    def local_function(request: RenderRequest, output_dir: Path) -> Path:  # not picklable
+        raise AssertionError("never called")
+
+    requests = [RenderRequest(spec("TinySquare")), RenderRequest(spec("TinyCircle"))]
+    results = batch.render_batch(requests, tmp_path, jobs=2, render_fn=local_function)
+    assert [r.status for r in results] == ["failed", "failed"]
+    assert all("pickle" in (r.error or "").lower() for r in results), results[0].error
+    assert not list((tmp_path / batch.LOGS_DIRNAME).glob(".*.tmp"))
