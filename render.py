@@ -15,13 +15,7 @@ from typing import Any, NoReturn, TypeVar
 
 import click
 
-from lowrank_anim.batch import (
-    default_jobs,
-    failure_message,
-    make_reporter,
-    print_summary,
-    render_batch,
-)
+from lowrank_anim.batch import default_jobs, failure_message, render_and_report
 from lowrank_anim.outputs import OutputDirError, ensure_writable
 from lowrank_anim.palette import DEFAULT_THEME, THEMES
 from lowrank_anim.registry import SCENES, SceneSpec, UnknownSceneError, get_scene
@@ -210,19 +204,15 @@ def render_command(
     for spec in specs:
         request = RenderRequest(spec, quality=quality.lower(), fmt=fmt.lower(), theme=theme)
         requests.append(request)
-    batch = len(requests) > 1
-    results = render_batch(
+    results = render_and_report(
         requests,
         output_dir,
         jobs=jobs,
         force=force,
         draft=draft,
         render_fn=render,
-        reporter=make_reporter(len(requests)) if batch else None,
         debug=bool((click.get_current_context().obj or {}).get("debug")),
     )
-    if batch:
-        print_summary(results)
     for result in results:
         if result.ok:
             click.echo(result.path)

@@ -453,6 +453,36 @@ def render_batch(
     return [results[i] for i in range(len(requests))]
 
 
+def render_and_report(
+    requests: Sequence[RenderRequest],
+    output_dir: Path,
+    *,
+    jobs: int | None = None,
+    force: bool = False,
+    draft: bool = False,
+    render_fn: RenderFunction = render,
+    debug: bool = False,
+    stream: TextIO | None = None,
+) -> list[JobResult]:
+    """:func:`render_batch` as ``render.py render`` runs it: with more than one request, a
+    progress bar and then the summary table on ``stream`` (stderr); a single render stays
+    silent, so its only output is its path."""
+    several = len(requests) > 1
+    results = render_batch(
+        requests,
+        output_dir,
+        jobs=jobs,
+        force=force,
+        draft=draft,
+        render_fn=render_fn,
+        reporter=make_reporter(len(requests), stream) if several else None,
+        debug=debug,
+    )
+    if several:
+        print_summary(results, stream)
+    return results
+
+
 def _finish(job: _Job, outcome: _Outcome, seconds: float) -> JobResult:
     """Record a finished render in the manifest and describe it."""
     facts = cache.RenderFacts(outcome.render_seconds, outcome.duration, job.encoder)
