@@ -56,7 +56,10 @@ BUCKETS = {
 # Worker: runs inside a fresh process with one source tree on sys.path ------------------------
 
 
-def worker(tree: str, scene: str, quality: str, tex_dir: str, out: str, profile: bool) -> None:
+def worker(tree: str, scene: str, quality: str, tex_dir: str, out: str, mode: str) -> None:
+    """One render of ``scene`` from the source ``tree``; ``mode`` is ``time`` (nothing else
+    runs), ``hash`` (every frame hashed, untimed: hashing 8 MB frames costs more than drawing
+    them) or ``profile`` (cProfile buckets)."""
     sys.path.insert(0, tree)
     import cProfile
     import pstats
@@ -73,7 +76,13 @@ def worker(tree: str, scene: str, quality: str, tex_dir: str, out: str, profile:
         digest = hashlib.sha1(pixels.tobytes()).hexdigest()[:16]  # type: ignore[attr-defined]
         frames.extend([digest] * repeat)
 
-    SceneFileWriter.write_frame = record  # type: ignore[method-assign]
+    def discard(self: object, pixels: object, *, repeat: int = 1) -> None:
+        pass
+
+    # Either way the frame goes nowhere, as with format=none (manim's own write_frame would
+    # return early); "hash" also remembers what it looked like.
+    SceneFileWriter.write_frame = record if mode == "hash" else discard  # type: ignore[method-assign]
+    profile = mode == "profile"
     options = {
         "media_dir": str(Path(out).with_suffix(".media")),
         "tex_dir": tex_dir,
@@ -113,11 +122,10 @@ def worker(tree: str, scene: str, quality: str, tex_dir: str, out: str, profile:
 # Driver ------------------------------------------------------------------------------------------
 
 
-def run_worker(tree: Path, scene: str, quality: str, tex: Path, work: Path, profile: bool) -> dict:
+def run_worker(tree: Path, scene: str, quality: str, tex: Path, work: Path, mode: str) -> dict:
     out = work / f"run-{time.monotonic_ns()}.json"
     cmd = [sys.executable, __file__, "--worker", str(tree), scene, quality, str(tex), str(out)]
-    if profile:
-        cmd.append("--profile")
+    cmd += ["--mode", mode]
     subprocess.run(cmd, check=True, cwd=tree)
     result: dict = json.loads(out.read_text())
     shutil.rmtree(out.with_suffix(".media"), ignore_errors=True)
@@ -209,7 +217,7 @@ np.save({str(capture)!r}, np.stack(kept))
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--worker", nargs=5, metavar=("TREE", "SCENE", "QUALITY", "TEX", "OUT"))
-    parser.add_argument("--profile", action="store_true")
+    parser.add_argument("--mode", choices=["time", "hash", "profile"], default="time")
     parser.add_argument("--before", help="git revision of the 'before' scene code")
     parser.add_argument("--scene", default="RankOneUpdate")
     parser.add_argument("--runs", type=int, default=3)
@@ -217,7 +225,7 @@ def main() -> None:
     parser.add_argument("--no-write", action="store_true")
     args = parser.parse_args()
     if args.worker:
-        worker(*args.worker, profile=args.profile)
+        worker(*args.worker, mode=args.mode)
         return
     if not args.before:
         parser.error("--before REV is required")
@@ -229,17 +237,20 @@ def main() -> None:
         tex.mkdir()
         # One untimed run fills the LaTeX cache both trees share (LaTeX is not what we compare).
         for tree in trees.values():
-            run_worker(tree, args.scene, "low", tex, work, profile=False)
+            run_worker(tree, args.scene, "low", tex, work, "time")
         cpu: dict[tuple[str, str], list[float]] = {}
         frames: dict[tuple[str, str], list[str]] = {}
         for quality in ("low", "high"):
+            for name, tree in trees.items():
+                frames[(name, quality)] = run_worker(tree, args.scene, quality, tex, work, "hash")[
+                    "frames"
+                ]
             for _ in range(args.runs):
                 for name, tree in trees.items():
-                    result = run_worker(tree, args.scene, quality, tex, work, profile=False)
+                    result = run_worker(tree, args.scene, quality, tex, work, "time")
                     cpu.setdefault((name, quality), []).append(result["cpu"])
-                    frames[(name, quality)] = result["frames"]
         profiles = {
-            name: run_worker(tree, args.scene, "low", tex, work, profile=True)["buckets"]
+            name: run_worker(tree, args.scene, "low", tex, work, "profile")["buckets"]
             for name, tree in trees.items()
         }
         commit = subprocess.run(

@@ -7,12 +7,14 @@ is looked at once and thrown away. So each render has a *purpose*:
 
 * ``draft`` (the default for ``-q low``/``medium``, for previews and for ``render --draft``):
   libx264 ``preset=ultrafast`` at manim's crf 23 — measured on RankOneUpdate's 1080p frames:
-  a third of the encoding CPU time of manim's default, twice the file size, no visible loss.
+  a third to a half of the encoding CPU time of manim's default, twice the file size, no
+  visible loss.
 * ``final`` (the default for ``-q high``/``production``/``4k``): ``preset=medium`` (manim's
   speed) with ``tune=animation`` (suits flat colours and sharp edges) at crf 20: SSIM 0.998
   instead of 0.996 against a lossless encode, for 10 % more bytes.
-* ``web`` (for the web export): ``preset=slow``, ``tune=animation``, crf 24: 10 % smaller than
-  manim's default at a slightly higher SSIM, for 20 % more encoding time, paid once.
+* ``web`` (for the web export): ``preset=slow``, ``tune=animation``, crf 24: no bigger than
+  manim's default (up to 10 % smaller) at a slightly higher SSIM, for about 40 % more encoding
+  time, paid once.
 
 The figures come from encoding the same 240 frames each way (BENCHMARKS.md, "Encoder
 settings").
