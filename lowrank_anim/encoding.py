@@ -11,7 +11,7 @@ is looked at once and thrown away. So each render has a *purpose*:
   visible loss.
 * ``final`` (the default for ``-q high``/``production``/``4k``): ``preset=medium`` (manim's
   speed) with ``tune=animation`` (suits flat colours and sharp edges) at crf 20: SSIM 0.998
-  instead of 0.996 against a lossless encode, for 10 % more bytes.
+  instead of 0.996 against a lossless encode, for 10-20 % more bytes.
 * ``web`` (for the web export): ``preset=slow``, ``tune=animation``, crf 24: no bigger than
   manim's default (up to 10 % smaller) at a slightly higher SSIM, for about 40 % more encoding
   time, paid once.
