@@ -5,6 +5,7 @@ Real renders use the tiny scenes of ``tests/batch_scenes.py`` at low quality.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -77,8 +78,9 @@ def test_plain_progress_and_summary(tmp_path: Path, monkeypatch: pytest.MonkeyPa
     )
     assert result.exit_code == 0, result.output
     lines = result.output.splitlines()
-    assert lines[0].startswith("[1/2] TinySquare: rendered (")
-    assert "elapsed 0:0" in lines[0]
+    assert re.fullmatch(
+        r"\[1/2\] TinySquare: rendered \([0-9.]+ s\) · elapsed \d+:\d\d · ETA \d+:\d\d", lines[0]
+    ), lines[0]
     assert lines[1].startswith("[2/2] TinyCircle: rendered (")
     assert lines[1].endswith("ETA 0:00")
     assert lines[2].split() == ["scene", "status", "seconds", "size", "path"]
