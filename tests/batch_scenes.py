@@ -6,6 +6,9 @@ registry with ``monkeypatch``.
 
 from __future__ import annotations
 
+import os
+import signal
+
 from manim import Circle, Create, FadeIn, Scene, Square
 
 from lowrank_anim.registry import SceneSpec
@@ -24,6 +27,13 @@ class TinyCircle(Scene):
 class BrokenScene(Scene):
     def construct(self) -> None:
         raise RuntimeError("deliberately broken for the batch tests")
+
+
+class CrashingScene(Scene):
+    """Dies the way a segfault or the OOM killer would: no exception, no report."""
+
+    def construct(self) -> None:
+        os.kill(os.getpid(), signal.SIGKILL)
 
 
 def spec(name: str) -> SceneSpec:

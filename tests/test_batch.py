@@ -157,3 +157,15 @@ def test_a_job_that_cannot_start_fails_alone(tmp_path: Path) -> None:
     assert [r.status for r in results] == ["failed", "failed"]
     assert all("pickle" in (r.error or "").lower() for r in results), results[0].error
     assert not list((tmp_path / batch.LOGS_DIRNAME).glob(".*.tmp"))
+
+
+@pytest.mark.render
+def test_a_worker_that_dies_is_reported_and_the_others_finish(tmp_path: Path) -> None:
+    requests = [RenderRequest(spec("CrashingScene")), RenderRequest(spec("TinySquare"))]
+    crashed, square = batch.render_batch(requests, tmp_path, jobs=2)
+    assert crashed.status == "failed"
+    assert crashed.error == "worker killed by signal 9"
+    assert crashed.log is not None
+    assert crashed.log.is_file()
+    assert square.status == "rendered"
+    assert probe(square.path).frames >= 7
