@@ -27,6 +27,7 @@ import multiprocessing.connection
 import os
 import signal
 import sys
+import threading
 import time
 import traceback
 from collections import deque
@@ -154,6 +155,7 @@ def _raise_interrupt(signum: int, frame: object) -> None:
 def _worker(job: _Job, conn: multiprocessing.connection.Connection, log: str) -> None:
     """Entry point of a job's process: render, report, keep stdout/stderr in ``log``."""
     signal.signal(signal.SIGTERM, _raise_interrupt)
+    status = 1
     with open(log, "ab", buffering=0) as sink:
         # Redirect the file descriptors, not just sys.stdout: LaTeX, ffmpeg and manim's logger
         # (bound to stderr when manim was imported) all write there.
@@ -163,13 +165,27 @@ def _worker(job: _Job, conn: multiprocessing.connection.Connection, log: str) ->
         os.dup2(sink.fileno(), 2)
         try:
             outcome = run_job(job.request, job.output_dir, job.settings, job.render_fn)
-            conn.send(("ok", outcome))
+            message: tuple[str, object] = ("ok", outcome)
+            status = 0
         except BaseException as exc:
             traceback.print_exc()
-            sys.stderr.flush()
-            conn.send(("failed", one_line_error(exc)))
-        finally:
+            message = ("failed", one_line_error(exc))
+        try:
+            conn.send(message)
             conn.close()
+        except OSError:
+            pass  # the batch was interrupted and stopped listening
+        sys.stdout.flush()
+        sys.stderr.flush()
+    # A render interrupted mid-animation can leave manim's encoder threads (not daemons)
+    # waiting forever on their queues, and a normal exit would wait for them: leave at once
+    # then (the file is published or abandoned already). Otherwise exit normally, so that
+    # finalizers run.
+    stuck = [t for t in threading.enumerate() if t is not threading.main_thread() and not t.daemon]
+    if stuck:
+        os._exit(status)
+    if status:
+        sys.exit(status)
 
 
 @functools.cache
@@ -549,11 +565,15 @@ def _run_in_processes(
                 results[run.index] = result
                 reporter.finished(result)
     finally:
-        # Interrupted (Ctrl-C) or crashed: stop the rest; SIGTERM lets them clean up.
+        # Interrupted (Ctrl-C) or crashed: stop the rest; SIGTERM lets them remove their
+        # scratch directories, SIGKILL ends one that does not stop in time.
         for run in running.values():
             run.process.terminate()
         for run in running.values():
             run.process.join(timeout=10)
+            if run.process.is_alive():
+                run.process.kill()
+                run.process.join()
             run.conn.close()
             run.log.unlink(missing_ok=True)
     return results
