@@ -10,6 +10,7 @@ FORMAT   ?= mp4
 SCENES   ?= --all
 OUTPUT   ?= media
 PYTEST_ARGS ?=
+BENCH_ARGS ?=
 
 .PHONY: help setup system-deps system-deps-test venv render lint typecheck test test-fast lock clean
 
@@ -54,6 +55,10 @@ lock:  ## Re-pin requirements*.lock from pyproject.toml
 	$(PY) -m pip install --quiet pip-tools
 	$(PY) -m piptools compile -q --strip-extras --no-header --no-emit-index-url --no-emit-find-links -o requirements.lock pyproject.toml
 	$(PY) -m piptools compile -q --strip-extras --no-header --no-emit-index-url --no-emit-find-links --extra dev -o requirements-dev.lock pyproject.toml
+
+.PHONY: bench
+bench: setup  ## Time render.py against plain manim; rewrites its section of BENCHMARKS.md (BENCH_ARGS=--runs 3)
+	$(PY) bench/run.py $(BENCH_ARGS)
 
 clean:  ## Remove the virtual environment and rendered media
 	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache

@@ -15,6 +15,7 @@ from typing import Any, NoReturn, TypeVar
 
 import click
 
+from lowrank_anim.batch import default_jobs, failure_message, render_and_report
 from lowrank_anim.diagnosis import explain
 from lowrank_anim.doctor import format_table, run_checks
 from lowrank_anim.outputs import OutputDirError, ensure_writable, shorten
@@ -189,6 +190,21 @@ def list_scenes() -> None:
 )
 @theme_option
 @output_dir_option
+@click.option(
+    "--jobs",
+    "-j",
+    type=click.IntRange(min=1),
+    default=None,
+    help=f"Render up to N scenes at once, each in its own process [default: the number of "
+    f"cores, {default_jobs()}]. 1 renders in this process, one after another.",
+)
+@click.option("--force", is_flag=True, help="Render even the scenes whose inputs have not changed.")
+@click.option(
+    "--draft",
+    is_flag=True,
+    help="Fast encoder settings (bigger files) at any quality; already the default for low "
+    "and medium.",
+)
 def render_command(
     scenes: tuple[str, ...],
     all_scenes: bool,
@@ -196,17 +212,38 @@ def render_command(
     fmt: str,
     theme: str,
     output_dir: Path,
+    jobs: int | None,
+    force: bool,
+    draft: bool,
 ) -> None:
     """Render SCENE... (or --all) and print the path of each file.
 
     Files land at OUTPUT_DIR/SCENE/<resolution>/SCENE[-theme].<format>, with the
-    subtitles (.srt) beside each video.
+    subtitles (.srt) beside each video. A file whose inputs (scene code, library, assets,
+    options, manim version) have not changed since it was rendered is not rendered again
+    (see OUTPUT_DIR/manifest.json); --force renders it anyway.
     """
     specs = scenes_from(scenes, all_scenes)
     ensure_writable(output_dir)
+    requests = []
     for spec in specs:
         request = RenderRequest(spec, quality=quality.lower(), fmt=fmt.lower(), theme=theme)
-        click.echo(render(request, output_dir))
+        requests.append(request)
+    results = render_and_report(
+        requests,
+        output_dir,
+        jobs=jobs,
+        force=force,
+        draft=draft,
+        render_fn=render,
+        debug=bool((click.get_current_context().obj or {}).get("debug")),
+    )
+    for result in results:
+        if result.ok:
+            click.echo(result.path)
+    message = failure_message(results)
+    if message:
+        raise click.ClickException(message)
 
 
 @cli.command("doctor")

@@ -63,7 +63,7 @@ class RankOneUpdate(LowRankScene):
             readout[2][0].set_color(self.theme.v)
             readout[2][-1].set_color(self.theme.x)
             value = DecimalNumber(0, num_decimal_places=DECIMALS, color=self.theme.alpha)
-            value.add_updater(lambda m: m.set_value(shadow.get_value() * alpha))
+            self.follow_value(value, lambda: shadow.get_value() * alpha)
             alpha_panel = self.get_panel(
                 VGroup(readout, self.get_tex_row(("=", None)), value).arrange(RIGHT)
             )
@@ -73,7 +73,10 @@ class RankOneUpdate(LowRankScene):
             self.bring_to_front(v_arrow, v_label)
             self.play(FadeIn(alpha_panel))
             self.play(shadow.animate.set_value(1.0), run_time=2)
+            # Both stay put from here on: without updaters they join the static background
+            # instead of being rebuilt and redrawn on every later frame.
             value.clear_updaters()
+            shadow_line.clear_updaters()
             self.wait(1)
 
         with self.beat(

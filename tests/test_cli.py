@@ -95,17 +95,21 @@ def test_unwritable_output_dir_is_one_line(tmp_path: Path) -> None:
     )
 
 
-def test_unexpected_errors_are_one_line_unless_debug(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_unexpected_errors_are_one_line_unless_debug(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
     def boom(*_: object, **__: object) -> None:
         raise RuntimeError("cairo exploded")
 
     monkeypatch.setattr(render, "render", boom)
-    code, out = run("render", "RankOneUpdate", "-o", "/tmp")
+    code, out = run("render", "RankOneUpdate", "-o", str(tmp_path))
     assert code == 1
     assert out.strip() == (
         "Error: RuntimeError: cairo exploded (run again with --debug for the traceback)"
     )
-    result = CliRunner().invoke(render.cli, ["--debug", "render", "RankOneUpdate", "-o", "/tmp"])
+    result = CliRunner().invoke(
+        render.cli, ["--debug", "render", "RankOneUpdate", "-o", str(tmp_path)]
+    )
     assert isinstance(result.exception, RuntimeError)
 
 

@@ -1,0 +1,105 @@
+"""Encoder settings per purpose, expressed in manim's own configuration keys.
+
+Why this exists: manim encodes every animation with libx264's defaults (preset ``medium``,
+crf 23). At 1080p60 that makes a render about four times slower than drawing its frames, which
+is the right trade for a file people will watch but the wrong one for a draft or a preview that
+is looked at once and thrown away. So each render has a *purpose*:
+
+* ``draft`` (the default for ``-q low``/``medium``, for previews and for ``render --draft``):
+  libx264 ``preset=ultrafast`` at manim's crf 23 — measured on RankOneUpdate's 1080p frames:
+  a third to a half of the encoding CPU time of manim's default, twice the file size, no
+  visible loss.
+* ``final`` (the default for ``-q high``/``production``/``4k``): ``preset=medium`` (manim's
+  speed) with ``tune=animation`` (suits flat colours and sharp edges) at crf 20: SSIM 0.998
+  instead of 0.996 against a lossless encode, for 10-20 % more bytes.
+* ``web`` (for the web export): ``preset=slow``, ``tune=animation``, crf 24: no bigger than
+  manim's default (up to 10 % smaller) at a slightly higher SSIM, for about 40 % more encoding
+  time, paid once.
+
+The figures come from encoding the same 240 frames each way (BENCHMARKS.md, "Encoder
+settings").
+
+The settings are plain dictionaries of manim config keys (``video_encoder_options``,
+``max_inflight_encoders``), applied with ``manim.tempconfig`` around a render (see
+:func:`lowrank_anim.batch.run_job`); the key names are manim 0.22's (``manim/_config/
+video_encoder.py``). Codec and pixel format stay ``auto``, so manim still picks libx264 for
+mp4/mov/gif segments, VP9 for webm and qtrle for transparent mov. This module imports nothing
+heavy: the cache key includes these settings and is computed without importing manim.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from lowrank_anim.rendering import RenderRequest
+
+#: The purposes a render can be encoded for.
+PURPOSES = ("draft", "final", "web")
+
+#: Qualities whose renders are drafts unless asked otherwise: quick looks, not deliverables.
+DRAFT_QUALITIES = frozenset({"low", "medium"})
+
+# libx264: the preset trades encoding speed for file size at the same crf; tune=animation
+# raises deblocking and reference frames for flat, sharp-edged pictures like ours.
+_X264_OPTIONS: dict[str, dict[str, str]] = {
+    # tune=animation only made ultrafast's files bigger, at no gain a draft needs.
+    "draft": {"preset": "ultrafast"},
+    "final": {"preset": "medium", "tune": "animation", "crf": "20"},
+    "web": {"preset": "slow", "tune": "animation", "crf": "24"},
+}
+
+# libvpx-vp9 (webm): manim's default is deadline "good" at cpu-used 0-1, single-threaded, the
+# slowest encoder it uses by far. row-mt lets it use every core without changing the quality.
+_VP9_OPTIONS: dict[str, dict[str, str]] = {
+    "draft": {"deadline": "realtime", "cpu-used": "8", "row-mt": "1"},
+    "final": {"deadline": "good", "cpu-used": "2", "row-mt": "1"},
+    "web": {"deadline": "good", "cpu-used": "1", "row-mt": "1"},
+}
+
+# How many finished animations may still be encoding while the next one is drawn. manim's
+# default (1) waits for each animation's encoder to drain before drawing the next one, which
+# serialises the encoding of every wait (one queued frame, repeated and encoded n times) with
+# the drawing of the next animation. Each in-flight encoder holds at most encoder_queue_size
+# (8) frames, so memory stays bounded: 4 × 8 frames of 8 MB at 1080p for drafts; 2 for the
+# rest, whose frames may be 4K.
+_INFLIGHT_ENCODERS = {"draft": 4, "final": 2, "web": 2}
+
+
+def purpose_for(quality: str, draft: bool = False) -> str:
+    """``draft`` when asked for or when the quality is a draft quality, else ``final``."""
+    return "draft" if draft or quality in DRAFT_QUALITIES else "final"
+
+
+def encoder_overrides(fmt: str, purpose: str, *, transparent: bool = False) -> dict[str, Any]:
+    """manim config keys that encode ``fmt`` for ``purpose`` (empty for a png still).
+
+    Transparent mov is encoded by qtrle, which is lossless and has no speed options, so only
+    the pipelining setting applies to it.
+    """
+    if purpose not in PURPOSES:
+        raise ValueError(f"unknown purpose {purpose!r}; expected one of {', '.join(PURPOSES)}")
+    if fmt == "png":
+        return {}
+    if fmt == "webm":
+        options = _VP9_OPTIONS[purpose]
+    elif transparent and fmt == "mov":
+        options = {}
+    else:
+        # mp4, mov and gif (whose segments are H.264 before the palette pass).
+        options = _X264_OPTIONS[purpose]
+    return {
+        "video_encoder_options": dict(options),
+        "max_inflight_encoders": _INFLIGHT_ENCODERS[purpose],
+    }
+
+
+def request_overrides(request: RenderRequest, draft: bool = False) -> dict[str, Any]:
+    """:func:`encoder_overrides` for a :class:`~lowrank_anim.rendering.RenderRequest`.
+
+    ``transparent`` is read with a default, so requests without that field work too.
+    """
+    purpose = purpose_for(request.quality, draft)
+    return encoder_overrides(
+        request.fmt, purpose, transparent=bool(getattr(request, "transparent", False))
+    )

@@ -1,0 +1,79 @@
+"""Encoder settings per purpose: which manim config keys each render gets."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pytest
+
+from lowrank_anim import encoding
+from lowrank_anim.registry import get_scene
+from lowrank_anim.rendering import RenderRequest
+
+
+@pytest.mark.parametrize(
+    ("quality", "draft", "purpose"),
+    [
+        ("low", False, "draft"),
+        ("medium", False, "draft"),
+        ("high", False, "final"),
+        ("production", False, "final"),
+        ("4k", False, "final"),
+        ("high", True, "draft"),
+        ("4k", True, "draft"),
+    ],
+)
+def test_purpose_follows_quality_unless_draft_is_asked(
+    quality: str, draft: bool, purpose: str
+) -> None:
+    assert encoding.purpose_for(quality, draft) == purpose
+
+
+@pytest.mark.parametrize("fmt", ["mp4", "mov", "gif"])
+def test_h264_formats_get_x264_presets(fmt: str) -> None:
+    assert encoding.encoder_overrides(fmt, "draft")["video_encoder_options"] == {
+        "preset": "ultrafast"
+    }
+    final = encoding.encoder_overrides(fmt, "final")["video_encoder_options"]
+    assert final["tune"] == "animation"
+
+
+def test_webm_gets_vp9_speed_settings_not_x264_ones() -> None:
+    options = encoding.encoder_overrides("webm", "draft")["video_encoder_options"]
+    assert options["deadline"] == "realtime"
+    assert "preset" not in options
+
+
+def test_transparent_mov_is_qtrle_without_x264_options() -> None:
+    assert (
+        encoding.encoder_overrides("mov", "final", transparent=True)["video_encoder_options"] == {}
+    )
+
+
+def test_a_still_needs_no_encoder() -> None:
+    assert encoding.encoder_overrides("png", "draft") == {}
+
+
+def test_unknown_purpose_is_refused() -> None:
+    with pytest.raises(ValueError, match="unknown purpose 'fast'"):
+        encoding.encoder_overrides("mp4", "fast")
+
+
+def test_every_override_is_a_manim_config_key() -> None:
+    from manim import config
+
+    for purpose in encoding.PURPOSES:
+        for fmt in ("mp4", "webm", "gif", "mov", "png"):
+            for key in encoding.encoder_overrides(fmt, purpose):
+                assert key in config._d, key  # tempconfig silently drops unknown keys
+
+
+def test_request_overrides_read_transparent_when_the_request_has_it() -> None:
+    @dataclass(frozen=True)
+    class Transparent(RenderRequest):
+        transparent: bool = True
+
+    request = Transparent(get_scene("RankOneUpdate"), quality="high", fmt="mov")
+    assert encoding.request_overrides(request)["video_encoder_options"] == {}
+    plain = RenderRequest(get_scene("RankOneUpdate"), quality="high", fmt="mov")
+    assert encoding.request_overrides(plain)["video_encoder_options"]["preset"] == "medium"
