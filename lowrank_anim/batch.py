@@ -37,6 +37,7 @@ from pathlib import Path
 from typing import Any, Literal, Protocol, TextIO
 
 from lowrank_anim import cache, encoding
+from lowrank_anim.diagnosis import explain
 from lowrank_anim.outputs import publish
 from lowrank_anim.rendering import RenderRequest, render
 from lowrank_anim.svgcache import shared_svg_caches
@@ -136,9 +137,14 @@ def run_job(
 
 
 def one_line_error(exc: BaseException) -> str:
-    """``Type: first line of the message``, short enough for a summary line."""
-    message = str(exc).strip().splitlines()
-    text = f"{type(exc).__name__}: {message[0]}" if message else type(exc).__name__
+    """``Type: first line of the message`` (or a known failure's diagnosis), short enough for a
+    summary line."""
+    diagnosis = explain(exc)
+    message = (diagnosis.message if diagnosis else str(exc)).strip().splitlines()
+    if diagnosis is not None:
+        text = message[0]
+    else:
+        text = f"{type(exc).__name__}: {message[0]}" if message else type(exc).__name__
     return text if len(text) <= _MAX_ERROR_CHARS else text[: _MAX_ERROR_CHARS - 1] + "…"
 
 
@@ -458,6 +464,10 @@ def render_batch(
             purpose = encoding.purpose_for(request.quality, draft)
             todo.append((index, _Job(request, output_dir, key, settings, purpose, render_fn)))
 
+        # Every name to render becomes a path before anything is written: a hostile one stops
+        # the batch here, not after caches and logs were made in the output directory.
+        for _, job in todo:
+            job.request.output_path(output_dir)
         workers = min(jobs or default_jobs(), len(todo))
         if workers <= 1:
             for index, job in todo:
@@ -520,7 +530,9 @@ def _run_here(job: _Job, reporter: Reporter, debug: bool) -> JobResult:
         outcome = run_job(job.request, job.output_dir, job.settings, job.render_fn)
         result = _finish(job, outcome, time.perf_counter() - start)
     except Exception as exc:
-        if debug:
+        # A broken environment (no LaTeX, a full or read-only disk, wrong-CPU binaries) is not
+        # this scene's failure: it would fail every scene, so stop and let the CLI explain it.
+        if debug or explain(exc) is not None:
             raise
         result = _failed(job, one_line_error(exc), time.perf_counter() - start)
     reporter.finished(result)

@@ -8,11 +8,19 @@ from pathlib import Path
 Entry = tuple[object, ...]
 
 
-def snapshot(root: Path) -> dict[str, Entry]:
-    """Every path under ``root``: directories by name, files by size, mtime and SHA-256."""
+#: The project's own bookkeeping under an output directory (shared LaTeX/text SVGs, failure
+#: logs): a render that starts may create it, and no user file lives there.
+BOOKKEEPING = (".cache", ".logs")
+
+
+def snapshot(root: Path, skip: tuple[str, ...] = ()) -> dict[str, Entry]:
+    """Every path under ``root``: directories by name, files by size, mtime and SHA-256
+    (except under the top-level names in ``skip``)."""
     entries: dict[str, Entry] = {}
     for path in sorted(root.rglob("*")):
         rel = path.relative_to(root).as_posix()
+        if rel.split("/", 1)[0] in skip:
+            continue
         if path.is_dir() and not path.is_symlink():
             entries[rel] = ("dir",)
             continue
