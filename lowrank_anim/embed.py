@@ -164,7 +164,8 @@ def video_html(
         lines.append(
             f'{indent}<track kind="captions" src="{attr(src)}" srclang="en" label="English">'
         )
-    fallback = clip.sources()[-1] if clip.sources() else None
+    # The download link is for browsers that play neither source: H.264 opens everywhere.
+    fallback = "mp4" if "mp4" in clip.files else next(iter(clip.sources()), None)
     if fallback is not None:
         href = url_for(base, clip.files[fallback].name)
         lines.append(

@@ -1,12 +1,19 @@
 """Web-ready export: per scene an H.264 mp4 (faststart), a VP9 webm, a poster PNG, optionally a
 palette-optimised GIF, WebVTT captions, and embed snippets — all published atomically.
 
-The scene is rendered through :func:`lowrank_anim.rendering.render` (so any render cache applies)
-into a scratch directory, then encoded with the ffmpeg CLI (Debian's ``ffmpeg`` package, which
+The scene is rendered through :func:`lowrank_anim.rendering.render` into a scratch directory as
+a **lossless** H.264 mezzanine (``crf 0``, ``preset ultrafast``: manim's own encoder, set with an
+outer ``tempconfig`` that the render's own nests inside).  Encoding from manim's usual lossy
+mp4 would mean encoding its compression noise again: every new animation starts a new
+keyframe whose noise pattern differs, which costs the H.264 re-encode ~15% and multiplies the
+GIF's size, because a GIF re-sends every pixel that changed.  Flat graphics compress so well
+that the lossless file is only ~15 MB for 20 s of 1080p60.
+
+It is then encoded with the ffmpeg CLI (Debian's ``ffmpeg`` package, which
 ``scripts/system-deps.sh`` installs).  Encoder settings suit flat vector graphics — large
 uniform areas, sharp edges, long still stretches between movements:
 
-* **H.264** ``libx264 -preset slow -tune animation -crf 28``: ``tune animation`` raises
+* **H.264** ``libx264 -preset slow -tune animation -crf 27``: ``tune animation`` raises
   deblocking and reference frames and lowers psycho-visual noise, which suits flat colour;
   ``yuv420p`` and the High profile play everywhere; a keyframe every 10 s instead of every
   ~4 s, because most frames of an explainer barely change (seeking still works: browsers decode
@@ -17,9 +24,10 @@ uniform areas, sharp edges, long still stretches between movements:
   libvpx), ``-row-mt 1`` and tile columns so it uses every core, ``-deadline good -cpu-used 4``
   (the documented speed/quality balance for files, not live streams), the same keyframe
   spacing.
-* **GIF**: two passes — ``palettegen`` builds one 256-colour palette from the frames that
-  change (``stats_mode=diff``), ``paletteuse`` maps to it with light ordered dithering and
-  re-encodes only the changed rectangle of each frame; at 800 px wide and 12 fps.
+* **GIF**: two passes — ``palettegen`` builds one 128-colour palette from the frames that
+  change (``stats_mode=diff``), ``paletteuse`` maps to it *without* dithering (flat colours
+  need none, and dither noise is what LZW compresses worst) and re-encodes only the changed
+  rectangle of each frame; at 800 px wide and 12 fps.
 * **Poster**: the last frame (the whole story), shown before playback.
 """
 
@@ -63,14 +71,14 @@ class EncodeError(RuntimeError):
 class WebEncoding:
     """Encoder settings; the defaults are the ones the module docstring explains."""
 
-    x264_crf: int = 28
+    x264_crf: int = 27
     x264_preset: str = "slow"
     vp9_crf: int = 40
     vp9_cpu_used: int = 4
     keyframe_seconds: float = 10.0
     gif_width: int = 800
     gif_fps: int = 12
-    gif_colors: int = 256
+    gif_colors: int = 128
 
     def describe(self) -> dict[str, str]:
         return {
@@ -237,11 +245,22 @@ def encode_gif(
     run_ffmpeg(
         ffmpeg,
         ["-i", str(source), "-i", str(palette), "-lavfi",
-         f"{scaled}[frames];[frames][1:v]paletteuse=dither=bayer:bayer_scale=5"
-         ":diff_mode=rectangle",
+         f"{scaled}[frames];[frames][1:v]paletteuse=dither=none:diff_mode=rectangle",
          "-loop", "0", str(out)],
         "GIF",
     )  # fmt: skip
+
+
+#: manim's encoder options for the mezzanine: lossless H.264, fast (the file is temporary).
+MEZZANINE_ENCODER_OPTIONS = {"crf": "0", "preset": "ultrafast"}
+
+
+def render_mezzanine(request: WebExportRequest, scratch: Path) -> Path:
+    """Render the scene through :func:`~lowrank_anim.rendering.render` as lossless H.264."""
+    from manim import tempconfig
+
+    with tempconfig({"video_encoder_options": MEZZANINE_ENCODER_OPTIONS}):
+        return render(request.render_request, scratch)
 
 
 @dataclass
@@ -265,8 +284,8 @@ def export_web(
     stem = request.stem
     output_dir.mkdir(parents=True, exist_ok=True)
     with scratch_dir(output_dir / stem) as work:
-        say(f"rendering {request.scene.name} ({request.quality})")
-        source = render(request.render_request, work / "render")
+        say(f"rendering {request.scene.name} ({request.quality}, lossless)")
+        source = render_mezzanine(request, work / "render")
         info = probe_source(source)
         out = work / "out"
         out.mkdir()
