@@ -239,25 +239,41 @@ for (const button of document.querySelectorAll("button.copy")) {
 """
 
 STYLE = """
-body { font: 15px/1.5 system-ui, sans-serif; margin: 0 auto; max-width: 1100px; padding: 1em; }
+body { font: 15px/1.5 system-ui, sans-serif; margin: 0 auto; max-width: 1100px; padding: 1em;
+       background: var(--background); color: var(--text); }
 h1 { margin-bottom: 0.2em; }
-article.clip { border-top: 1px solid #ccc; padding: 1em 0; }
-h2 small { font-weight: normal; color: #666; font-size: 0.6em; }
+article.clip { border-top: 1px solid var(--rule); padding: 1em 0; }
+h2 small { font-weight: normal; color: var(--muted); font-size: 0.6em; }
 .media-row { display: flex; gap: 1em; align-items: flex-start; flex-wrap: wrap; }
 .player { flex: 3 1 480px; }
-.player video, .player img { width: 100%; height: auto; background: #000; }
+.player video, .player img { width: 100%; height: auto; background: var(--screen); }
 .poster { flex: 1 1 200px; margin: 0; }
-.poster img { width: 100%; height: auto; border: 1px solid #ccc; }
-.poster figcaption { font-size: 0.8em; color: #666; }
+.poster img { width: 100%; height: auto; border: 1px solid var(--rule); }
+.poster figcaption { font-size: 0.8em; color: var(--muted); }
 dl.params { display: grid; grid-template-columns: max-content 1fr; gap: 0 1em; }
 dl.params dt { font-weight: bold; }
 dl.params dd { margin: 0; }
 table.files { border-collapse: collapse; }
 table.files td, table.files th { padding: 0 1em 0 0; text-align: left; }
 .snippet .bar { display: flex; justify-content: space-between; align-items: center; }
-.snippet pre { background: #f4f4f4; padding: 0.6em; overflow-x: auto; white-space: pre-wrap; }
+.snippet pre { background: var(--panel); padding: 0.6em; overflow-x: auto; white-space: pre-wrap; }
 button.copy { font: inherit; padding: 0.2em 1em; cursor: pointer; }
 """
+
+
+def page_colours() -> str:
+    """The page's colours as CSS variables, from the palette (the light theme, as blogs
+    mostly are; the players' letterbox in the dark theme's background)."""
+    light, dark = THEMES["light"], THEMES[DEFAULT_THEME]
+    colours = {
+        "background": light.background,
+        "text": light.text,
+        "muted": light.muted,
+        "rule": light.grid,
+        "panel": light.panel,
+        "screen": dark.background,
+    }
+    return ":root { " + " ".join(f"--{name}: {value};" for name, value in colours.items()) + " }"
 
 
 def gallery_html(entries: list[GalleryEntry], title: str = "lowrank-anim clips") -> str:
@@ -277,7 +293,7 @@ def gallery_html(entries: list[GalleryEntry], title: str = "lowrank-anim clips")
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>{esc(title)}</title>
-<style>{STYLE}</style>
+<style>{page_colours()}{STYLE}</style>
 </head>
 <body>
 <h1>{esc(title)}</h1>

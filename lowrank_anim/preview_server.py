@@ -17,6 +17,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from lowrank_anim.palette import DEFAULT_THEME, THEMES
+
 if TYPE_CHECKING:
     from lowrank_anim.watch import BuildStatus
 
@@ -28,9 +30,11 @@ PAGE = """<!doctype html>
 <meta charset="utf-8">
 <title>{title} · live preview</title>
 <style>
-  body {{ margin: 0; font: 14px/1.4 system-ui, sans-serif; background: #222; color: #eee; }}
-  header {{ padding: 6px 10px; }}
-  #status.error {{ color: #f88; }}
+  body {{ margin: 0; font: 14px/1.4 system-ui, sans-serif; background: {background};
+         color: {text}; }}
+  header {{ padding: 6px 10px; background: {panel}; }}
+  #status.ok {{ color: {muted}; }}
+  #status.error {{ font-weight: bold; }}
   img {{ display: block; max-width: 100vw; max-height: calc(100vh - 40px); margin: auto; }}
 </style>
 </head>
@@ -73,7 +77,14 @@ class PreviewServer:
         self._ok = True
         self._message = "waiting for the first render…"
         self._png: Path | None = None
-        page = PAGE.format(title=html.escape(title, quote=True)).encode("utf-8")
+        theme = THEMES[DEFAULT_THEME]
+        page = PAGE.format(
+            title=html.escape(title, quote=True),
+            background=theme.background,
+            text=theme.text,
+            panel=theme.panel,
+            muted=theme.muted,
+        ).encode("utf-8")
         server = self
 
         class Handler(BaseHTTPRequestHandler):

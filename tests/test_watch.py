@@ -265,3 +265,45 @@ def test_watch_rebuilds_on_save_survives_errors_and_stops_on_ctrl_c(tmp_path: Pa
             watcher.proc.kill()
             watcher.proc.wait()
     assert not [p for p in first.parent.iterdir() if p.name.startswith(".render-")]
+
+
+def test_live_page_serves_only_its_three_routes_on_localhost(tmp_path: Path) -> None:
+    import json
+    import urllib.error
+    import urllib.request
+
+    from lowrank_anim.preview_server import PreviewServer
+
+    png = tmp_path / "p.png"
+    png.write_bytes(b"\x89PNG fake")
+    server = PreviewServer(0, "<Scene>")
+    try:
+        assert server.url.startswith("http://127.0.0.1:")
+        assert server.httpd.server_address[0] == "127.0.0.1"
+
+        def get(path: str) -> tuple[int, bytes]:
+            try:
+                with urllib.request.urlopen(server.url + path.lstrip("/"), timeout=10) as reply:
+                    return reply.status, reply.read()
+            except urllib.error.HTTPError as err:
+                return err.code, b""
+
+        code, page = get("/")
+        assert code == 200
+        assert b"&lt;Scene&gt;" in page
+        assert b"<Scene>" not in page
+        assert get("/preview.png")[0] == 404, "nothing to show before the first render"
+        server.update(BuildStatus(True, "rebuilt", png))
+        assert get("/preview.png?v=1") == (200, b"\x89PNG fake")
+        server.update(BuildStatus(False, "error: SyntaxError (scenes/x.py:1)"))
+        status = json.loads(get("/status")[1])
+        assert status == {
+            "version": 2,
+            "ok": False,
+            "message": "error: SyntaxError (scenes/x.py:1)",
+            "has_image": True,
+        }
+        for other in ("/p.png", "/../p.png", "/etc/passwd", "/index.html"):
+            assert get(other)[0] == 404
+    finally:
+        server.close()
