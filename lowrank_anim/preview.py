@@ -1,13 +1,17 @@
 """Fast previews: a scene's last frame (or one section's last frame) as a small PNG.
 
 A preview is manim's ``-s`` render (``format=png``: every animation is skipped and only the final
-state is drawn) at a small preset, with two additions:
+state is drawn) at a small preset, with three additions:
 
-* a **persistent LaTeX cache** (``OUTPUT_DIR/.cache/tex``).  Compiling the scene's ``MathTex``
-  is most of a cold render's time; with the cache a repeated preview costs only the scene's own
-  Python.  :func:`lowrank_anim.rendering.render` renders in a throw-away media directory, so
-  it cannot keep this cache — that is why previews configure manim here, through the same
+* **persistent caches** for compiled LaTeX and Pango text (``OUTPUT_DIR/.cache/tex`` and
+  ``.cache/texts``).  Compiling the scene's ``MathTex`` is most of a cold render's time; with
+  the cache a repeated preview costs only the scene's own Python.
+  :func:`lowrank_anim.rendering.render` renders in a throw-away media directory, so it cannot
+  keep these caches — that is why previews configure manim here, through the same
   :func:`~lowrank_anim.rendering.manim_options` and :func:`~lowrank_anim.rendering.scene_variant`.
+* **no discarded frames**: with every animation skipped, manim still draws a frame at each
+  ``play``/``wait`` (for its static-background optimisation) and throws it away; a preview
+  draws only the last one (:func:`last_frame_renderer`), about a fifth less work, same pixels.
 * **sections**: ``--section N`` or ``--section NAME`` stops the scene when the section after the
   chosen one begins (manim's own ``EndSceneEarlyException``, the mechanism behind ``-n``), so the
   PNG shows the state at the end of that beat.
@@ -120,6 +124,35 @@ def tex_cache_dir(output_dir: Path) -> Path:
     return output_dir / ".cache" / "tex"
 
 
+def text_cache_dir(output_dir: Path) -> Path:
+    """Where previews keep Pango-rendered ``Text`` between runs."""
+    return output_dir / ".cache" / "texts"
+
+
+def last_frame_renderer() -> Any:
+    """A Cairo renderer that draws only the final frame of a last-frame render.
+
+    manim's renderer calls ``update_frame`` at every ``play`` and ``wait`` even while it
+    skips animations, to keep a static background it then never uses; the final frame is
+    drawn afresh in ``scene_finished``.  Skipping those draws leaves the PNG byte-identical.
+    """
+    from manim.renderer.cairo_renderer import CairoRenderer
+
+    class LastFrameRenderer(CairoRenderer):
+        finishing = False
+
+        def update_frame(self, *args: Any, **kwargs: Any) -> None:
+            if self.skip_animations and not self.finishing:
+                return
+            super().update_frame(*args, **kwargs)
+
+        def scene_finished(self, scene: Any) -> None:
+            self.finishing = True
+            super().scene_finished(scene)
+
+    return LastFrameRenderer()
+
+
 def stop_after_section(scene_cls: type[Any], choice: SectionChoice, seen: list[str]) -> type[Any]:
     """A subclass of ``scene_cls`` that records its sections in ``seen`` and ends the scene
     when the section after ``choice`` begins, so the last frame is that section's end."""
@@ -157,16 +190,17 @@ def render_preview(
     seen: list[str] = []
     if request.section is not None:
         scene_cls = stop_after_section(scene_cls, request.section, seen)
-    tex_dir = tex_cache_dir(output_dir)
-    tex_dir.mkdir(parents=True, exist_ok=True)
+    tex_dir, text_dir = tex_cache_dir(output_dir), text_cache_dir(output_dir)
+    for cache in (tex_dir, text_dir):
+        cache.mkdir(parents=True, exist_ok=True)
     # The final name depends on the section's name, known only after the render; the
     # scratch directory lives in the preview folder whatever the name turns out to be.
     provisional = request.output_path(output_dir)
     with scratch_dir(provisional) as media_dir:
         options = manim_options(render_request, media_dir)
-        options.update(tex_dir=str(tex_dir), verbosity=verbosity)
+        options.update(tex_dir=str(tex_dir), text_dir=str(text_dir), verbosity=verbosity)
         with tempconfig(options):
-            scene = scene_cls()
+            scene = scene_cls(renderer=last_frame_renderer())
             scene.render()
             produced = Path(scene.renderer.file_writer.image_file_path)
         chosen = None

@@ -48,7 +48,7 @@ from lowrank_anim.preview import PreviewRequest, render_preview
 WATCHED_FOLDERS = ("scenes", "assets")
 
 #: Quiet time that ends a burst of events, and the longest a burst may postpone a rebuild.
-DEBOUNCE_SECONDS = 0.1
+DEBOUNCE_SECONDS = 0.05
 MAX_DEBOUNCE_SECONDS = 1.0
 
 #: Editor droppings and caches that never change what a scene draws.

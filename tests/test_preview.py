@@ -132,6 +132,11 @@ def test_preview_is_a_small_png_of_the_last_frame(tmp_path: Path) -> None:
     with Image.open(path) as image:
         assert image.size == (854, 480)
         last = image.convert("RGB")
+    # Drawing only the final frame changes no pixel: the same picture as `render -f png`.
+    code, out = run("render", "RankOneUpdate", "-f", "png", "-o", str(tmp_path / "full"))
+    assert code == 0, out
+    with Image.open(Path(out.strip())) as full:
+        assert full.convert("RGB").tobytes() == last.tobytes()
     # LaTeX is kept for the next preview (what makes watch mode fast).
     assert list((tmp_path / ".cache" / "tex").glob("*.svg"))
     assert not [p for p in path.parent.iterdir() if p.name.startswith(".render-")]
