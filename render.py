@@ -18,8 +18,25 @@ import click
 from lowrank_anim.batch import default_jobs, failure_message, render_and_report
 from lowrank_anim.diagnosis import explain
 from lowrank_anim.doctor import format_table, run_checks
+from lowrank_anim.embed import (
+    MANIFEST_SUFFIX,
+    BaseUrlError,
+    Clip,
+    check_base_url,
+    markdown_snippet,
+    video_html,
+)
+from lowrank_anim.gallery import write_gallery
 from lowrank_anim.outputs import OutputDirError, ensure_writable, shorten
 from lowrank_anim.palette import DEFAULT_THEME, THEMES
+from lowrank_anim.preview import (
+    DEFAULT_PREVIEW_QUALITY,
+    PreviewRequest,
+    SectionChoice,
+    SectionNotFoundError,
+    open_in_viewer,
+    render_preview,
+)
 from lowrank_anim.registry import SCENES, SceneSpec, UnknownSceneError, get_scene
 from lowrank_anim.rendering import (
     DEFAULT_OUTPUT_DIR,
@@ -29,6 +46,17 @@ from lowrank_anim.rendering import (
     render,
 )
 from lowrank_anim.termination import SIGTERM_EXIT_CODE, Terminated, sigterm_raises
+from lowrank_anim.watch import timestamped
+from lowrank_anim.watch import watch as watch_scene
+from lowrank_anim.webexport import (
+    DEFAULT_EXPORT_QUALITY,
+    DEFAULT_WEB_DIR,
+    EncodeError,
+    ToolMissingError,
+    WebExportRequest,
+    export_web,
+    human_size,
+)
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -262,6 +290,223 @@ def doctor_command(ctx: click.Context, output_dir: Path) -> None:
     click.echo(format_table(results))
     if any(not result.ok for result in results):
         ctx.exit(1)
+
+
+# Authoring and the blog: preview, watch, web export, embed snippets, gallery ----------------
+
+
+def section_option(value: str | None) -> SectionChoice | None:
+    """Parse ``--section`` (a 1-based number or a name) into a :class:`SectionChoice`."""
+    if value is None:
+        return None
+    try:
+        return SectionChoice.parse(value)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="'--section'") from None
+
+
+@cli.command("preview")
+@click.argument("scene", metavar="SCENE")
+@click.option(
+    "--section",
+    metavar="NAME|N",
+    help="Show the end of this section (a beat) instead of the scene's end: its name or its "
+    "number, 1 = the first.",
+)
+@click.option("--open", "open_viewer", is_flag=True, help="Open the PNG in the system viewer.")
+@click.option(
+    "--watch",
+    is_flag=True,
+    help="Keep running: re-render whenever a file under scenes/ or assets/ is saved.",
+)
+@click.option(
+    "--serve",
+    "serve_port",
+    type=click.IntRange(0, 65535),
+    metavar="PORT",
+    help="With --watch: serve a page on 127.0.0.1:PORT that refreshes itself on every "
+    "rebuild (0 picks a free port).",
+)
+@quality_option(DEFAULT_PREVIEW_QUALITY)
+@theme_option
+@output_dir_option
+def preview_command(
+    scene: str,
+    section: str | None,
+    open_viewer: bool,
+    watch: bool,
+    serve_port: int | None,
+    quality: str,
+    theme: str,
+    output_dir: Path,
+) -> None:
+    """Render SCENE's last frame as a PNG, fast, and print its path.
+
+    Animations are skipped (manim's -s) and LaTeX is cached in OUTPUT_DIR/.cache/tex, so a
+    repeated preview takes about a second.  With --watch the process stays up, re-renders
+    after every save and prints one status line per rebuild; Ctrl-C stops it.
+
+    \b
+    Examples:
+      render.py preview RankOneUpdate --open
+      render.py preview RankOneUpdate --section 4
+      render.py preview RankOneUpdate --watch --serve 8000
+    """
+    spec = scenes_from([scene], False)[0]
+    if serve_port is not None and not watch:
+        raise click.UsageError("--serve needs --watch (the page refreshes on rebuilds)")
+    request = PreviewRequest(spec, quality.lower(), theme, section_option(section))
+    ensure_writable(output_dir)
+
+    def show(path: Path) -> None:
+        if not open_in_viewer(path):
+            click.echo(f"no system image viewer found (xdg-open); open {path} yourself", err=True)
+
+    if watch:
+        watch_scene(
+            request,
+            output_dir,
+            lambda status: click.echo(timestamped(status), err=not status.ok),
+            announce=lambda line: click.echo(line, err=True),
+            serve_port=serve_port,
+            on_first_success=show if open_viewer else None,
+        )
+        return
+    try:
+        result = render_preview(request, output_dir)
+    except SectionNotFoundError as exc:
+        raise click.BadParameter(str(exc), param_hint="'--section'") from None
+    click.echo(result.path)
+    if open_viewer:
+        show(result.path)
+
+
+def web_dir_option(help_text: str) -> Callable[[F], F]:
+    """``--output-dir`` for the web commands: the folder to copy to a site."""
+
+    def decorate(func: F) -> F:
+        return click.option(
+            "--output-dir",
+            "-o",
+            type=click.Path(file_okay=False, path_type=Path),
+            default=DEFAULT_WEB_DIR,
+            show_default=True,
+            help=help_text,
+        )(func)
+
+    return decorate
+
+
+@cli.command(
+    "export", short_help="Web-ready clips (mp4, webm, poster, GIF, captions) and embed snippets."
+)
+@click.argument("scenes", nargs=-1, metavar="SCENE...")
+@click.option("--all", "all_scenes", is_flag=True, help="Export every registered scene.")
+@click.option(
+    "--web",
+    is_flag=True,
+    default=True,
+    help="Web-ready files: H.264 mp4 (faststart), VP9 webm, poster, captions, snippets "
+    "(the default, and so far the only, target).",
+)
+@click.option("--gif", is_flag=True, help="Also a palette-optimised GIF (800 px, 12 fps).")
+@click.option(
+    "--base-url",
+    default="",
+    metavar="URL",
+    help="Where the site will serve the files (/assets/clips, https://…); the snippets' "
+    "URLs start with it. Default: relative (files beside the page).",
+)
+@click.option("--autoplay", is_flag=True, help="Snippets autoplay (muted) instead of waiting.")
+@click.option(
+    "--controls/--no-controls", default=True, show_default=True, help="Snippets show controls."
+)
+@quality_option(DEFAULT_EXPORT_QUALITY)
+@theme_option
+@web_dir_option("Directory the web files are written to (copy it to your site).")
+def export_command(
+    scenes: tuple[str, ...],
+    all_scenes: bool,
+    web: bool,
+    gif: bool,
+    base_url: str,
+    autoplay: bool,
+    controls: bool,
+    quality: str,
+    theme: str,
+    output_dir: Path,
+) -> None:
+    """Export SCENE... (or --all) as web-ready clips with embed snippets, and print each
+    file with its size.
+
+    Per scene, in OUTPUT_DIR: SCENE.mp4, SCENE.webm, SCENE.png (poster), SCENE.srt and
+    SCENE.vtt (captions), SCENE.gif with --gif, SCENE.embed.html and SCENE.embed.md (the
+    snippets) and SCENE.clip.json (what the gallery and `render.py embed` read).
+
+    \b
+    Examples:
+      render.py export RankOneUpdate --web
+      render.py export --all --web --gif --base-url /assets/clips
+    """
+    specs = scenes_from(scenes, all_scenes)
+    try:
+        check_base_url(base_url)
+    except BaseUrlError as exc:
+        raise click.BadParameter(str(exc), param_hint="'--base-url'") from None
+    ensure_writable(output_dir)
+    for spec in specs:
+        request = WebExportRequest(spec, quality.lower(), theme, gif, base_url, autoplay, controls)
+        try:
+            exported = export_web(request, output_dir, progress=lambda m: click.echo(m, err=True))
+        except (ToolMissingError, EncodeError) as exc:
+            raise click.ClickException(str(exc)) from None
+        width = max(len(str(path)) for path in exported.files)
+        for path in exported.files:
+            click.echo(f"{path!s:<{width}}  {human_size(path.stat().st_size):>10}")
+
+
+@cli.command("embed", short_help="Print the embed snippet of an exported scene.")
+@click.argument("scene", metavar="SCENE")
+@click.option("--markdown", is_flag=True, help="The Markdown/Liquid variant instead of HTML.")
+@click.option("--base-url", default=None, metavar="URL", help="Override the export's base URL.")
+@click.option("--autoplay/--no-autoplay", default=None, help="Override the export's choice.")
+@click.option("--controls/--no-controls", default=None, help="Override the export's choice.")
+@theme_option
+@web_dir_option("Directory the clip was exported to.")
+def embed_command(
+    scene: str,
+    markdown: bool,
+    base_url: str | None,
+    autoplay: bool | None,
+    controls: bool | None,
+    theme: str,
+    output_dir: Path,
+) -> None:
+    """Print the embed snippet of an exported SCENE (see `render.py export`)."""
+    spec = scenes_from([scene], False)[0]
+    manifest = output_dir / f"{WebExportRequest(spec, theme=theme).stem}{MANIFEST_SUFFIX}"
+    if not manifest.is_file():
+        raise click.ClickException(
+            f"no web export of {spec.name} in {output_dir}; run `render.py export {spec.name} "
+            f"--web -o {output_dir}` first"
+        )
+    make = markdown_snippet if markdown else video_html
+    try:
+        snippet = make(Clip.load(manifest), base_url=base_url, autoplay=autoplay, controls=controls)
+    except BaseUrlError as exc:
+        raise click.BadParameter(str(exc), param_hint="'--base-url'") from None
+    click.echo(snippet, nl=False)
+
+
+@cli.command("gallery", short_help="Write a static page of every clip with its embed snippet.")
+@output_dir_option
+def gallery_command(output_dir: Path) -> None:
+    """Write OUTPUT_DIR/index.html listing every rendered and exported clip under OUTPUT_DIR:
+    poster, player, parameters, sizes and embed snippet with a copy button.  The page is
+    static and self-contained (no network)."""
+    ensure_writable(output_dir)
+    path, count = write_gallery(output_dir)
+    click.echo(f"{path}  ({count} clip{'s' if count != 1 else ''})")
 
 
 # Entry point --------------------------------------------------------------------------------

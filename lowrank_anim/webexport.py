@@ -1,0 +1,351 @@
+"""Web-ready export: per scene an H.264 mp4 (faststart), a VP9 webm, a poster PNG, optionally a
+palette-optimised GIF, WebVTT captions, and embed snippets — all published atomically.
+
+The scene is rendered through :func:`lowrank_anim.rendering.render` into a scratch directory as
+a **lossless** H.264 mezzanine (``crf 0``, ``preset ultrafast``: manim's own encoder, set with an
+outer ``tempconfig`` that the render's own nests inside).  Encoding from manim's usual lossy
+mp4 would mean encoding its compression noise again: every new animation starts a new
+keyframe whose noise pattern differs, which costs the H.264 re-encode ~15% and multiplies the
+GIF's size, because a GIF re-sends every pixel that changed.  Flat graphics compress so well
+that the lossless file is only ~15 MB for 20 s of 1080p60.
+
+It is then encoded with the ffmpeg CLI (Debian's ``ffmpeg`` package, which
+``scripts/system-deps.sh`` installs).  Encoder settings suit flat vector graphics — large
+uniform areas, sharp edges, long still stretches between movements:
+
+* **H.264** ``libx264 -preset slow -tune animation -crf 27``: ``tune animation`` raises
+  deblocking and reference frames and lowers psycho-visual noise, which suits flat colour;
+  ``yuv420p`` and the High profile play everywhere; a keyframe every 10 s instead of every
+  ~4 s, because most frames of an explainer barely change (seeking still works: browsers decode
+  forward from the previous keyframe); ``-movflags +faststart`` writes the index (``moov``)
+  before the media (``mdat``) so a browser starts playing before the download ends.  Manim
+  writes its mp4 with the index at the end; :func:`is_faststart` checks our result.
+* **VP9** ``libvpx-vp9 -crf 40 -b:v 0`` (constant quality; ``-b:v 0`` is what turns CRF on in
+  libvpx), ``-row-mt 1`` and tile columns so it uses every core, ``-deadline good -cpu-used 4``
+  (the documented speed/quality balance for files, not live streams), the same keyframe
+  spacing.
+* **GIF**: two passes — ``palettegen`` builds one 128-colour palette from the frames that
+  change (``stats_mode=diff``), ``paletteuse`` maps to it *without* dithering (flat colours
+  need none, and dither noise is what LZW compresses worst) and re-encodes only the changed
+  rectangle of each frame; at 800 px wide and 12 fps.
+* **Poster**: the last frame (the whole story), shown before playback.
+"""
+
+from __future__ import annotations
+
+import shutil
+import struct
+import subprocess
+from collections.abc import Callable
+from dataclasses import dataclass
+from fractions import Fraction
+from pathlib import Path
+
+from lowrank_anim.embed import (
+    MANIFEST_SUFFIX,
+    Clip,
+    ClipFile,
+    check_base_url,
+    markdown_snippet,
+    srt_to_vtt,
+    video_html,
+)
+from lowrank_anim.outputs import publish, scratch_dir
+from lowrank_anim.palette import DEFAULT_THEME
+from lowrank_anim.registry import SceneSpec
+from lowrank_anim.rendering import RenderRequest, render
+
+DEFAULT_EXPORT_QUALITY = "high"
+DEFAULT_WEB_DIR = Path("media") / "web"
+
+
+class ToolMissingError(RuntimeError):
+    """A command-line tool the export needs is not installed; the message names the fix."""
+
+
+class EncodeError(RuntimeError):
+    """ffmpeg failed or produced something that is not web-ready."""
+
+
+@dataclass(frozen=True)
+class WebEncoding:
+    """Encoder settings; the defaults are the ones the module docstring explains."""
+
+    x264_crf: int = 27
+    x264_preset: str = "slow"
+    vp9_crf: int = 40
+    vp9_cpu_used: int = 4
+    keyframe_seconds: float = 10.0
+    gif_width: int = 800
+    gif_fps: int = 12
+    gif_colors: int = 128
+
+    def describe(self) -> dict[str, str]:
+        return {
+            "mp4": f"H.264 libx264 preset {self.x264_preset}, tune animation, "
+            f"CRF {self.x264_crf}, yuv420p, faststart",
+            "webm": f"VP9 libvpx-vp9 CRF {self.vp9_crf} (constant quality), cpu-used "
+            f"{self.vp9_cpu_used}, row-mt, yuv420p",
+            "gif": f"two-pass palette ({self.gif_colors} colours), ≤{self.gif_width} px wide, "
+            f"{self.gif_fps} fps",
+            "poster": "last frame, PNG",
+        }
+
+
+@dataclass(frozen=True)
+class WebExportRequest:
+    """One scene to export, and how its snippets should look."""
+
+    scene: SceneSpec
+    quality: str = DEFAULT_EXPORT_QUALITY
+    theme: str = DEFAULT_THEME
+    gif: bool = False
+    base_url: str = ""
+    autoplay: bool = False
+    controls: bool = True
+
+    def __post_init__(self) -> None:
+        check_base_url(self.base_url)
+
+    @property
+    def render_request(self) -> RenderRequest:
+        return RenderRequest(self.scene, quality=self.quality, fmt="mp4", theme=self.theme)
+
+    @property
+    def stem(self) -> str:
+        """File names share the rendered file's stem: ``Scene`` or ``Scene-light``."""
+        return self.render_request.output_path(Path()).stem
+
+
+@dataclass(frozen=True)
+class SourceInfo:
+    width: int
+    height: int
+    fps: Fraction
+    duration: float
+
+
+def require_ffmpeg() -> str:
+    """The ffmpeg executable, or :class:`ToolMissingError` naming how to install it."""
+    found = shutil.which("ffmpeg")
+    if found is None:
+        raise ToolMissingError(
+            "ffmpeg is not installed (or not on PATH); install it with `make system-deps` "
+            "(Debian/Ubuntu package ffmpeg)"
+        )
+    return found
+
+
+def run_ffmpeg(ffmpeg: str, args: list[str], what: str) -> None:
+    command = [ffmpeg, "-hide_banner", "-loglevel", "error", "-nostdin", "-y", *args]
+    done = subprocess.run(command, capture_output=True, text=True, check=False)
+    if done.returncode != 0:
+        lines = [line for line in done.stderr.splitlines() if line.strip()]
+        reason = lines[-1] if lines else f"exit code {done.returncode}"
+        raise EncodeError(f"ffmpeg could not make the {what}: {reason}")
+
+
+def probe_source(path: Path) -> SourceInfo:
+    """Size, frame rate and duration from the container (no decoding)."""
+    import av
+
+    with av.open(str(path)) as container:
+        stream = container.streams.video[0]
+        fps = Fraction(stream.guessed_rate or stream.average_rate or 0)
+        if container.duration:
+            duration = float(container.duration / av.time_base)
+        else:
+            duration = float((stream.duration or 0) * (stream.time_base or 0))
+        return SourceInfo(stream.codec_context.width, stream.codec_context.height, fps, duration)
+
+
+def top_level_boxes(path: Path) -> list[str]:
+    """The types of an MP4's top-level boxes, in file order (``ftyp``, ``moov``, ``mdat``…)."""
+    boxes = []
+    end = path.stat().st_size
+    with path.open("rb") as f:
+        position = 0
+        while position + 8 <= end:
+            f.seek(position)
+            size, kind = struct.unpack(">I4s", f.read(8))
+            if size == 1:  # a 64-bit size follows the type
+                (size,) = struct.unpack(">Q", f.read(8))
+            elif size == 0:  # the box runs to the end of the file
+                size = end - position
+            if size < 8:
+                raise ValueError(f"{path}: malformed MP4 box at byte {position}")
+            boxes.append(kind.decode("latin-1"))
+            position += size
+    return boxes
+
+
+def is_faststart(path: Path) -> bool:
+    """Whether the index (``moov``) comes before the media (``mdat``)."""
+    boxes = top_level_boxes(path)
+    return "moov" in boxes and "mdat" in boxes and boxes.index("moov") < boxes.index("mdat")
+
+
+def keyframe_interval(info: SourceInfo, settings: WebEncoding) -> str:
+    return str(max(1, round(float(info.fps) * settings.keyframe_seconds)))
+
+
+def encode_mp4(ffmpeg: str, source: Path, out: Path, info: SourceInfo, s: WebEncoding) -> None:
+    run_ffmpeg(
+        ffmpeg,
+        ["-i", str(source), "-map", "0:v:0", "-an",
+         "-c:v", "libx264", "-preset", s.x264_preset, "-tune", "animation",
+         "-crf", str(s.x264_crf), "-g", keyframe_interval(info, s),
+         "-pix_fmt", "yuv420p", "-profile:v", "high",
+         "-movflags", "+faststart", str(out)],
+        "H.264 mp4",
+    )  # fmt: skip
+    if not is_faststart(out):
+        raise EncodeError(f"{out.name}: the index (moov) is not before the media (mdat)")
+
+
+def encode_webm(ffmpeg: str, source: Path, out: Path, info: SourceInfo, s: WebEncoding) -> None:
+    run_ffmpeg(
+        ffmpeg,
+        ["-i", str(source), "-map", "0:v:0", "-an",
+         "-c:v", "libvpx-vp9", "-crf", str(s.vp9_crf), "-b:v", "0",
+         "-deadline", "good", "-cpu-used", str(s.vp9_cpu_used),
+         "-row-mt", "1", "-tile-columns", "2", "-g", keyframe_interval(info, s),
+         "-pix_fmt", "yuv420p", str(out)],
+        "VP9 webm",
+    )  # fmt: skip
+
+
+def extract_poster(ffmpeg: str, source: Path, out: Path) -> None:
+    # Seek close to the end, then keep overwriting one PNG: what remains is the last frame.
+    run_ffmpeg(
+        ffmpeg,
+        ["-sseof", "-0.5", "-i", str(source), "-map", "0:v:0", "-update", "1",
+         "-pred", "mixed", str(out)],
+        "poster",
+    )  # fmt: skip
+
+
+def gif_filters(info: SourceInfo, s: WebEncoding) -> str:
+    fps = min(Fraction(s.gif_fps), info.fps) if info.fps else Fraction(s.gif_fps)
+    width = min(s.gif_width, info.width)
+    return f"fps={fps},scale={width}:-2:flags=lanczos"
+
+
+def encode_gif(
+    ffmpeg: str, source: Path, out: Path, info: SourceInfo, s: WebEncoding, work: Path
+) -> None:
+    palette = work / "palette.png"
+    scaled = gif_filters(info, s)
+    run_ffmpeg(
+        ffmpeg,
+        ["-i", str(source), "-vf",
+         f"{scaled},palettegen=max_colors={s.gif_colors}:stats_mode=diff", str(palette)],
+        "GIF palette",
+    )  # fmt: skip
+    run_ffmpeg(
+        ffmpeg,
+        ["-i", str(source), "-i", str(palette), "-lavfi",
+         f"{scaled}[frames];[frames][1:v]paletteuse=dither=none:diff_mode=rectangle",
+         "-loop", "0", str(out)],
+        "GIF",
+    )  # fmt: skip
+
+
+#: manim's encoder options for the mezzanine: lossless H.264, fast (the file is temporary).
+MEZZANINE_ENCODER_OPTIONS = {"crf": "0", "preset": "ultrafast"}
+
+
+def render_mezzanine(request: WebExportRequest, scratch: Path) -> Path:
+    """Render the scene through :func:`~lowrank_anim.rendering.render` as lossless H.264."""
+    from manim import tempconfig
+
+    with tempconfig({"video_encoder_options": MEZZANINE_ENCODER_OPTIONS}):
+        return render(request.render_request, scratch)
+
+
+@dataclass
+class WebExport:
+    """What one export produced: the clip (its manifest) and every published file."""
+
+    clip: Clip
+    files: list[Path]
+
+
+def export_web(
+    request: WebExportRequest,
+    output_dir: Path = DEFAULT_WEB_DIR,
+    settings: WebEncoding | None = None,
+    progress: Callable[[str], None] | None = None,
+) -> WebExport:
+    """Render, encode and publish one scene's web files into ``output_dir``."""
+    settings = settings or WebEncoding()
+    ffmpeg = require_ffmpeg()
+    say = progress or (lambda _message: None)
+    stem = request.stem
+    output_dir.mkdir(parents=True, exist_ok=True)
+    with scratch_dir(output_dir / stem) as work:
+        say(f"rendering {request.scene.name} ({request.quality}, lossless)")
+        source = render_mezzanine(request, work / "render")
+        info = probe_source(source)
+        out = work / "out"
+        out.mkdir()
+        made: dict[str, Path] = {}
+
+        say("encoding the H.264 mp4")
+        made["mp4"] = out / f"{stem}.mp4"
+        encode_mp4(ffmpeg, source, made["mp4"], info, settings)
+        say("encoding the VP9 webm")
+        made["webm"] = out / f"{stem}.webm"
+        encode_webm(ffmpeg, source, made["webm"], info, settings)
+        made["poster"] = out / f"{stem}.png"
+        extract_poster(ffmpeg, source, made["poster"])
+        if request.gif:
+            say("encoding the GIF")
+            made["gif"] = out / f"{stem}.gif"
+            encode_gif(ffmpeg, source, made["gif"], info, settings, work)
+        subtitles = source.with_suffix(".srt")
+        if subtitles.is_file():
+            made["srt"] = out / f"{stem}.srt"
+            shutil.copyfile(subtitles, made["srt"])
+            made["vtt"] = out / f"{stem}.vtt"
+            text = subtitles.read_text(encoding="utf-8")
+            made["vtt"].write_text(srt_to_vtt(text), encoding="utf-8")
+
+        encoders = settings.describe()
+        clip = Clip(
+            scene=request.scene.name,
+            description=request.scene.description,
+            width=info.width,
+            height=info.height,
+            fps=float(info.fps),
+            duration=round(info.duration, 3),
+            theme=request.theme,
+            quality=request.quality,
+            files={role: ClipFile(path.name, path.stat().st_size) for role, path in made.items()},
+            encoders={role: encoders[role] for role in made if role in encoders},
+            base_url=request.base_url,
+            autoplay=request.autoplay,
+            controls=request.controls,
+        )
+        snippets = {
+            f"{stem}.embed.html": video_html(clip),
+            f"{stem}.embed.md": markdown_snippet(clip),
+            f"{stem}{MANIFEST_SUFFIX}": clip.to_json(),
+        }
+        for name, text in snippets.items():
+            (out / name).write_text(text, encoding="utf-8")
+
+        # Media first and the manifest last: the gallery lists a clip only once it is complete.
+        order = [*made.values(), *(out / name for name in snippets)]
+        published = [publish(path, output_dir / path.name) for path in order]
+    return WebExport(clip, published)
+
+
+def human_size(size: int) -> str:
+    """``1536`` → ``1.5 KiB``."""
+    value = float(size)
+    for unit in ("B", "KiB", "MiB", "GiB"):
+        if value < 1024 or unit == "GiB":
+            return f"{value:.0f} {unit}" if unit == "B" else f"{value:.1f} {unit}"
+        value /= 1024
+    raise AssertionError("unreachable")

@@ -1,0 +1,143 @@
+"""The gallery page without rendering: what it finds, what it escapes, how it is written."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+import render
+from lowrank_anim.embed import Clip, ClipFile
+from lowrank_anim.gallery import collect, gallery_html, write_gallery
+
+HOSTILE = "</code><script>alert(1)</script>\"'{{x}}"
+
+
+def tiny_video(path: Path) -> Path:
+    """A real 1-second 64×36 H.264 file, made by ffmpeg in a blink."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    subprocess.run(
+        ["ffmpeg", "-hide_banner", "-loglevel", "error", "-nostdin", "-y",
+         "-f", "lavfi", "-i", "testsrc=size=64x36:rate=15:duration=1",
+         "-pix_fmt", "yuv420p", str(path)],
+        check=True,
+    )  # fmt: skip
+    return path
+
+
+def write_manifest(folder: Path, description: str, base_url: str = "/clips") -> Clip:
+    folder.mkdir(parents=True, exist_ok=True)
+    files = {}
+    for role, name in (("mp4", "RankOneUpdate.mp4"), ("poster", "RankOneUpdate.png")):
+        (folder / name).write_bytes(b"x" * 2048)
+        files[role] = ClipFile(name, 2048)
+    clip = Clip(
+        scene="RankOneUpdate",
+        description=description,
+        width=1920,
+        height=1080,
+        fps=60,
+        duration=21.5,
+        quality="high",
+        files=files,
+        base_url=base_url,
+        encoders={"mp4": "H.264 <tuned>"},
+    )
+    (folder / "RankOneUpdate.clip.json").write_text(clip.to_json(), encoding="utf-8")
+    return clip
+
+
+class Tags(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.tags: list[str] = []
+        self.scripts: list[str] = []
+        self._in_script = False
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.tags.append(tag)
+        self._in_script = tag == "script"
+
+    def handle_endtag(self, tag: str) -> None:
+        self._in_script = False
+
+    def handle_data(self, data: str) -> None:
+        if self._in_script:
+            self.scripts.append(data)
+
+
+def test_finds_exported_and_rendered_clips_not_scratch_or_cache(tmp_path: Path) -> None:
+    write_manifest(tmp_path / "web", "desc")
+    tiny_video(tmp_path / "RankOneUpdate" / "480p15" / "RankOneUpdate.mp4")
+    tiny_video(tmp_path / "RankOneUpdate" / "480p15" / "RankOneUpdate-light.webm")
+    tiny_video(tmp_path / "RankOneUpdate" / "480p15" / ".render-abc" / "RankOneUpdate.mp4")
+    tiny_video(tmp_path / ".cache" / "x" / "y" / "RankOneUpdate.mp4")
+    tiny_video(tmp_path / "RankOneUpdate" / "preview" / "RankOneUpdate.mp4")  # not a render path
+    entries = collect(tmp_path)
+    assert [(e.kind, e.folder, e.clip.theme) for e in entries] == [
+        ("exported", "web/", "dark"),
+        ("rendered", "RankOneUpdate/480p15/", "dark"),
+        ("rendered", "RankOneUpdate/480p15/", "light"),
+    ]
+    rendered = entries[1].clip
+    assert (rendered.width, rendered.height, rendered.fps) == (64, 36, 15)
+    assert rendered.description.startswith("A rank-1 update")
+    assert 'src="RankOneUpdate/480p15/RankOneUpdate.mp4"' in entries[1].snippet
+
+
+def test_hostile_values_are_escaped_everywhere(tmp_path: Path) -> None:
+    write_manifest(tmp_path / "web", HOSTILE, base_url='https://x.test/"><script>y()</script>')
+    page = gallery_html(collect(tmp_path))
+    parser = Tags()
+    parser.feed(page)
+    assert parser.tags.count("script") == 1, "only the page's own script"
+    assert "alert(1)" not in "".join(parser.scripts)
+    assert "<tuned>" not in page
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+
+
+def test_unsafe_or_broken_manifests_are_left_out(tmp_path: Path) -> None:
+    write_manifest(tmp_path / "a", "fine")
+    write_manifest(tmp_path / "b", "evil", base_url="javascript:alert(1)//")
+    (tmp_path / "c").mkdir()
+    (tmp_path / "c" / "x.clip.json").write_text("{not json", encoding="utf-8")
+    assert [e.folder for e in collect(tmp_path)] == ["a/"]
+
+
+def test_page_is_self_contained(tmp_path: Path) -> None:
+    write_manifest(tmp_path / "web", "desc", base_url="https://cdn.example.com/clips")
+    page = gallery_html(collect(tmp_path))
+    # The snippet may mention the site's URLs, but nothing the page loads is remote.
+    loaded = re.findall(
+        r'<(?:img|video|source|track|script|link)\b[^>]*?\b(?:src|href)="([^"]*)"', page
+    )
+    assert loaded
+    assert all(not re.match(r"^(https?:)?//", url) for url in loaded), loaded
+    assert "<link" not in page
+    assert "navigator.clipboard" in page
+    assert 'document.execCommand("copy")' in page
+
+
+def test_empty_gallery_says_how_to_fill_it(tmp_path: Path) -> None:
+    result = CliRunner().invoke(render.cli, ["gallery", "-o", str(tmp_path)])
+    assert result.exit_code == 0
+    assert result.output == f"{tmp_path / 'index.html'}  (0 clips)\n"
+    assert "render.py export SCENE --web" in (tmp_path / "index.html").read_text()
+
+
+def test_gallery_is_written_atomically(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    (tmp_path / "index.html").write_text("old page", encoding="utf-8")
+    import lowrank_anim.gallery as gallery
+
+    def explode(*_: object) -> str:
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(gallery, "gallery_html", explode)
+    with pytest.raises(RuntimeError):
+        write_gallery(tmp_path)
+    assert (tmp_path / "index.html").read_text(encoding="utf-8") == "old page"
+    assert [p.name for p in tmp_path.iterdir()] == ["index.html"]

@@ -1,0 +1,99 @@
+"""Web export without rendering: the MP4 box reader, ffmpeg's absence, CLI errors."""
+
+from __future__ import annotations
+
+import struct
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+import render
+from lowrank_anim import webexport
+from lowrank_anim.webexport import human_size, is_faststart, top_level_boxes
+
+
+def box(kind: bytes, payload: bytes = b"", large: bool = False) -> bytes:
+    if large:
+        return struct.pack(">I4sQ", 1, kind, 16 + len(payload)) + payload
+    return struct.pack(">I4s", 8 + len(payload), kind) + payload
+
+
+def test_top_level_boxes_in_file_order(tmp_path: Path) -> None:
+    path = tmp_path / "a.mp4"
+    path.write_bytes(box(b"ftyp", b"isom") + box(b"moov", b"x" * 20) + box(b"mdat", b"y" * 50))
+    assert top_level_boxes(path) == ["ftyp", "moov", "mdat"]
+    assert is_faststart(path)
+
+
+def test_index_at_the_end_is_not_faststart(tmp_path: Path) -> None:
+    path = tmp_path / "manim.mp4"
+    # Manim's layout: the media first, the index written when encoding ends.
+    path.write_bytes(box(b"ftyp") + box(b"mdat", b"y" * 50, large=True) + box(b"moov", b"x"))
+    assert top_level_boxes(path) == ["ftyp", "mdat", "moov"]
+    assert not is_faststart(path)
+
+
+def test_box_running_to_the_end_and_missing_moov(tmp_path: Path) -> None:
+    path = tmp_path / "open.mp4"
+    path.write_bytes(box(b"ftyp") + struct.pack(">I4s", 0, b"mdat") + b"z" * 30)
+    assert top_level_boxes(path) == ["ftyp", "mdat"]
+    assert not is_faststart(path)
+
+
+def test_malformed_box_is_an_error(tmp_path: Path) -> None:
+    path = tmp_path / "bad.mp4"
+    path.write_bytes(struct.pack(">I4s", 4, b"ftyp") + b"\0" * 8)
+    with pytest.raises(ValueError, match="malformed MP4 box at byte 0"):
+        top_level_boxes(path)
+
+
+@pytest.mark.parametrize(
+    ("size", "text"), [(0, "0 B"), (1023, "1023 B"), (1536, "1.5 KiB"), (3 << 20, "3.0 MiB")]
+)
+def test_human_size(size: int, text: str) -> None:
+    assert human_size(size) == text
+
+
+def run(*args: str) -> tuple[int, str]:
+    result = CliRunner().invoke(render.cli, list(args), prog_name="render.py")
+    return result.exit_code, result.output
+
+
+def test_missing_ffmpeg_is_one_line_naming_the_fix(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(webexport.shutil, "which", lambda _name: None)
+    code, out = run("export", "RankOneUpdate", "--web", "-o", str(tmp_path))
+    assert code == 1
+    assert out.strip() == (
+        "Error: ffmpeg is not installed (or not on PATH); install it with `make system-deps` "
+        "(Debian/Ubuntu package ffmpeg)"
+    )
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_hostile_base_url_is_refused_before_any_work(tmp_path: Path) -> None:
+    code, out = run(
+        "export", "RankOneUpdate", "--base-url", "javascript:alert(1)//", "-o", str(tmp_path)
+    )
+    assert code == 2
+    assert out.strip() == (
+        "Error: Invalid value for '--base-url': --base-url must be an http(s) URL or a path "
+        "like /assets/clips, not a javascript: URL (see `render.py export --help`)"
+    )
+
+
+def test_export_needs_scenes() -> None:
+    code, out = run("export", "--web")
+    assert code == 2
+    assert out.strip() == "Error: name at least one scene (see `render.py list`) or pass --all"
+
+
+def test_embed_before_export_says_what_to_run(tmp_path: Path) -> None:
+    code, out = run("embed", "RankOneUpdate", "-o", str(tmp_path))
+    assert code == 1
+    assert out.strip() == (
+        f"Error: no web export of RankOneUpdate in {tmp_path}; run `render.py export "
+        f"RankOneUpdate --web -o {tmp_path}` first"
+    )
