@@ -170,4 +170,7 @@ def test_unknown_section_lists_the_real_ones(tmp_path: Path) -> None:
         f"sections are {listed} — pass --section with one of those numbers or names "
         "(see `render.py preview --help`)"
     )
-    assert not list((tmp_path / "RankOneUpdate" / "preview").iterdir())
+    # Nothing left behind: the preview folder is empty, or (made by this failure) removed.
+    preview_dir = tmp_path / "RankOneUpdate" / "preview"
+    assert not preview_dir.exists() or not list(preview_dir.iterdir())
+    assert not list(tmp_path.rglob("*.png"))
