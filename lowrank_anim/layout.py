@@ -24,6 +24,10 @@ FRAME_HALF_HEIGHT = 4.0
 #: (about 0.45 units of text after a 0.15 buff) must still be inside the frame.
 LABEL_MARGIN = 0.7
 
+#: The most a view zooms in (scene units per model unit): the shortest input allowed
+#: (``params.MIN_LENGTH`` = 0.001) then still spans several units; anything smaller is a point.
+MAX_SCALE = 1e4
+
 #: Aim for grid lines about this far apart on screen (scene units), whatever the zoom.
 GRID_SPACING = 1.0
 
@@ -62,8 +66,9 @@ FRAME = Box(-FRAME_HALF_WIDTH, FRAME_HALF_WIDTH, -FRAME_HALF_HEIGHT, FRAME_HALF_
 #: Width of the left column kept for panels (equations, readouts, the α plot).
 PANEL_COLUMN = 5.6
 
-#: The frame right of the panel column: where 2-D geometry goes.
-GEOMETRY_BOX = Box(-FRAME_HALF_WIDTH + PANEL_COLUMN, FRAME_HALF_WIDTH, -3.9, 3.9)
+#: The frame right of the panel column, less room on the right for wide labels such as
+#: "y = Wx" beyond a tip: where 2-D geometry goes.
+GEOMETRY_BOX = Box(-FRAME_HALF_WIDTH + PANEL_COLUMN, FRAME_HALF_WIDTH - 0.5, -3.9, 3.9)
 
 
 @dataclass(frozen=True)
@@ -110,9 +115,10 @@ def fit_view(points: ArrayLike, box: Box = GEOMETRY_BOX, margin: float = LABEL_M
     room = np.array([box.width, box.height]) - 2 * margin
     if np.any(room <= 0):
         raise ValueError(f"the box {box} is smaller than twice the margin {margin}")
-    # A picture with no extent in one direction (all points on one axis) is fitted by the other.
-    ratios = [room[i] / extent[i] for i in range(2) if extent[i] > 0]
-    scale = min(ratios) if ratios else 1.0
+    # A picture with no extent in one direction (all points on one axis) is fitted by the
+    # other; one with (almost) none at all is zoomed in as far as we go.
+    ratios = [room[i] / extent[i] for i in range(2) if extent[i] * MAX_SCALE > room[i]]
+    scale = min([*ratios, MAX_SCALE]) if extent.max() > 0 else 1.0
     centre = (low + high) / 2
     origin = box.center - scale * centre
     return View(scale=float(scale), origin=(float(origin[0]), float(origin[1]), 0.0))
@@ -127,7 +133,7 @@ def fit_view_3d(points: ArrayLike, half_height: float = FRAME_HALF_HEIGHT) -> Vi
     if not math.isfinite(radius):
         raise ValueError("cannot fit non-finite points on screen")
     room = half_height - LABEL_MARGIN * 0.7
-    return View(scale=room / radius if radius > 0 else 1.0)
+    return View(scale=min(room / radius, MAX_SCALE) if radius > 0 else 1.0)
 
 
 def nice_step(scale: float, spacing: float = GRID_SPACING) -> float:

@@ -60,6 +60,16 @@ def shown(value: float) -> float:
     return round(float(value), DECIMALS) + 0.0
 
 
+def overlaps(a: Mobject, b: Mobject, pad: float = 0.05) -> bool:
+    """Whether the bounding boxes of ``a`` and ``b`` (grown by ``pad``) intersect."""
+    return bool(
+        a.get_left()[0] - pad < b.get_right()[0]
+        and b.get_left()[0] - pad < a.get_right()[0]
+        and a.get_bottom()[1] - pad < b.get_top()[1]
+        and b.get_bottom()[1] - pad < a.get_top()[1]
+    )
+
+
 def keep_on_screen(mob: Mobject, buff: float = 0.1) -> Mobject:
     """Slide ``mob`` back inside the frame if it sticks out (a wide label at an arrow tip
     near the edge); the fitted view already keeps the tips themselves inside."""
@@ -178,6 +188,8 @@ class LowRankScene(Scene):
         """Named number readouts, so tests can compare them with the model."""
         self.probes: dict[str, Callable[[], Any]] = {}
         """Anything else to record at the end of each beat."""
+        self.label_spots: dict[str, Mobject] = {}
+        """Where each tip label sits, so the next one can keep clear of it."""
         self.plane = self.get_plane()
 
     def example_for(self, chapter: type[LowRankScene]) -> Example:
@@ -257,12 +269,27 @@ class LowRankScene(Scene):
         self, arrow: Mobject, tex: str, role: str, scale: float = 0.9, side: Any = None
     ) -> MathTex:
         """A MathTex label for ``arrow``: beyond its tip, or, with ``side`` (a model-space
-        direction), beside its midpoint on that side, for tips that are crowded."""
+        direction), beside its midpoint on that side, for tips that are crowded.
+
+        A tip label that would cover another label (two tips close together, as z and y when
+        α = 0) turns around the tip until it is clear of them."""
         label = MathTex(tex, color=self.theme.role(role)).scale(scale)
-        if side is None:
-            self.place_label(label, arrow)
-        else:
-            label.next_to(arrow.get_center(), to_point(normalize(to_point(side))), buff=LABEL_BUFF)
+        key = f"{role}:{tex}"
+        direction = arrow.get_end() - arrow.get_start()
+        norm = np.linalg.norm(direction)
+        unit = direction / norm if norm > 1e-9 else UP
+        # Where to try, best first: the side asked for (then the other side), then around the tip.
+        spots: list[tuple[np.ndarray, np.ndarray]] = []
+        if side is not None:
+            normal = to_point(normalize(to_point(side)))
+            spots += [(arrow.get_center(), normal), (arrow.get_center(), -normal)]
+        spots += [(arrow.get_end(), rotate_vector(unit, k * PI / 3)) for k in (0, 1, -1, 2, -2, 3)]
+        others = [m for k, m in self.label_spots.items() if k != key]
+        for anchor, towards in [*spots, spots[0]]:
+            keep_on_screen(label.next_to(anchor, towards, buff=LABEL_BUFF))
+            if not any(overlaps(label, other) for other in others):
+                break
+        self.label_spots[key] = label
         return keep_on_screen(label)
 
     @staticmethod

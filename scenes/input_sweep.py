@@ -89,11 +89,15 @@ class InputSweep(LowRankScene):
                     color=self.theme.alpha,
                 )
             )
-            trace = TracedPath(
-                lambda: self.c2p(now().z),
-                stroke_color=self.theme.z,
-                stroke_width=2,
-                stroke_opacity=0.6,
+            # z's path so far, drawn from the model (exact in every frame, and in a png).
+            trace = always_redraw(
+                lambda: ParametricFunction(
+                    lambda t: self.c2p(upd.apply(on_circle(radius, t)).z),
+                    t_range=[start, max(angle.get_value(), start + 1e-6)],
+                    color=self.theme.z,
+                    stroke_width=2,
+                    stroke_opacity=0.6,
+                )
             )
             self.play(FadeIn(self.plane), Create(circle), run_time=1)
             self.play(*(GrowArrow(a) for a in (u_arrow, v_arrow)), Write(u_label), Write(v_label))
