@@ -43,7 +43,8 @@ def test_every_point_fits_inside_the_box_with_room_for_labels(points: np.ndarray
     )
     for p in [*points, np.zeros(2)]:
         assert inner.contains(view.to_scene(p), tol=1e-6), p
-    assert view.scale > 0 and math.isfinite(view.scale)
+    assert view.scale > 0
+    assert math.isfinite(view.scale)
 
 
 @given(points_2d)
@@ -61,7 +62,8 @@ def test_the_view_is_as_large_as_fits(points: np.ndarray) -> None:
 def test_view_round_trips_and_zooms_tiny_and_huge_pictures() -> None:
     tiny = fit_view([[0.001, 0.002]])
     huge = fit_view([[900.0, -700.0]])
-    assert tiny.scale > 1000 and huge.scale < 0.01
+    assert tiny.scale > 1000
+    assert huge.scale < 0.01
     for view in (tiny, huge, View(2.0, (1.0, -1.0, 0.0))):
         p = np.array([0.3, -0.2])
         np.testing.assert_allclose(view.to_model(view.to_scene(p)), p, atol=1e-12)

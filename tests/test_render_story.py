@@ -75,7 +75,8 @@ def test_transparent_webm_keeps_its_alpha(tmp_path: Path) -> None:
 
 def test_parameters_name_the_file_and_write_a_sidecar(tmp_path: Path) -> None:
     path = cli_render(tmp_path, "RankOneUpdate", "--set", "x=1.5,-0.5", "--format", "png")
-    assert path.name.startswith("RankOneUpdate-p") and path.suffix == ".png"
+    assert path.name.startswith("RankOneUpdate-p")
+    assert path.suffix == ".png"
     record = json.loads(path.with_suffix(".params.json").read_text(encoding="utf-8"))
     assert record["given"] == {"x": [1.5, -0.5]}
     assert record["drawn"]["x"] == [1.5, -0.5]
