@@ -136,6 +136,19 @@ def fit_view_3d(points: ArrayLike, half_height: float = FRAME_HALF_HEIGHT) -> Vi
     return View(scale=min(room / radius, MAX_SCALE) if radius > 0 else 1.0)
 
 
+def grid_cover(matrix: ArrayLike, most: float = 4.0) -> float:
+    """How many frames wide a grid must be so that, once ``matrix`` has moved it, it still
+    covers the frame: 1 / (the matrix's smallest stretch), between 1.5 and ``most``.
+
+    A matrix that squashes the plane (rank 1) would need an infinite grid; ``most`` keeps the
+    line count sane, and the lines it squashes pile up on one line anyway."""
+    singular = np.linalg.svd(np.asarray(matrix, dtype=float), compute_uv=False)
+    smallest = float(singular.min())
+    if smallest <= 1.0 / most:
+        return most
+    return max(1.5, min(most, 1.0 / smallest))
+
+
 def nice_step(scale: float, spacing: float = GRID_SPACING) -> float:
     """The grid step in model units, from 1, 2, 5 × 10ᵏ, whose lines are at least
     ``spacing`` scene units apart at this ``scale``."""

@@ -224,13 +224,15 @@ class LowRankScene(Scene):
 
     # Builders: the plane and vectors ----------------------------------------------------
 
-    def get_plane(self, faint: bool = False) -> NumberPlane:
-        """The themed coordinate plane, covering the frame at the fitted view's scale, with
-        grid lines on round model values; ``faint`` for the still background behind a
-        moving grid."""
+    def get_plane(self, faint: bool = False, cover: float = 1.0) -> NumberPlane:
+        """The themed coordinate plane, covering ``cover`` frames at the fitted view's scale,
+        with grid lines on round model values; ``faint`` for the still background behind a
+        moving grid, ``cover`` > 1 for a grid that a matrix will move."""
         view = self.view
         step = layout.nice_step(view.scale)
-        low, high = view.visible_range(layout.FRAME)
+        f = layout.FRAME
+        box = layout.Box(f.left * cover, f.right * cover, f.bottom * cover, f.top * cover)
+        low, high = view.visible_range(box)
         x_range = layout.grid_range(low[0], high[0], step)
         y_range = layout.grid_range(low[1], high[1], step)
         plane = NumberPlane(

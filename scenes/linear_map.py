@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 from manim import *
 
+from lowrank_anim.layout import grid_cover
 from lowrank_anim.model import Example
 from scenes.base import LowRankScene
 
@@ -21,7 +22,7 @@ class LinearMap(LowRankScene):
 
         with self.beat("Input", "W is a matrix; x is an input vector."):
             still = self.get_plane(faint=True)
-            moving = self.plane
+            moving = self.get_plane(cover=grid_cover(W))
             x_arrow, x_label = self.get_labelled_vector(res.x, "x")
             self.arrows["x"] = x_arrow
             panel = self.get_panel(

@@ -41,7 +41,7 @@ class UpdateIsALine(LowRankScene):
 
         with self.beat("The update alone", "Now look at the update u vᵀ on its own."):
             still = self.get_plane(faint=True)
-            moving = self.plane
+            moving = self.get_plane(cover=2.0)
             u_arrow, u_label = self.get_labelled_vector(u, "u")
             v_arrow, v_label = self.get_labelled_vector(v, "v")
             self.arrows.update(u=u_arrow, v=v_arrow)

@@ -44,6 +44,8 @@ class WhyLowRank(LowRankScene):
             stack_rows(rows)
             self.play(Write(title), FadeIn(row[0]))
             self.play(GrowFromEdge(row[1], LEFT), ChangeDecimalToValue(row[2], full), run_time=2)
+            millions = self.get_text(f"≈ {full / 1e6:.1f} M", 0.4, self.theme.muted)
+            self.play(FadeIn(millions.next_to(row[2], RIGHT, buff=0.3)))
             self.wait(0.5)
 
         for r in RANKS:

@@ -21,6 +21,7 @@ from lowrank_anim.layout import (
     edge_on_direction,
     fit_view,
     fit_view_3d,
+    grid_cover,
     grid_range,
     nice_step,
 )
@@ -110,3 +111,9 @@ def test_edge_on_direction_lies_almost_in_the_plane() -> None:
     d = edge_on_direction(normal, tilt=0.0)
     assert abs(float(d @ normal)) < 1e-12
     assert np.linalg.norm(d) == pytest.approx(1.0)
+
+
+def test_grid_cover_grows_for_matrices_that_shrink_the_plane() -> None:
+    assert grid_cover(np.eye(2)) == 1.5
+    assert grid_cover(np.diag([1.0, 0.5])) == 2.0
+    assert grid_cover([[1.0, 1.0], [1.0, 1.0]]) == 4.0  # rank 1: as far as we go

@@ -113,3 +113,20 @@ def test_random_rank_one_parameters(name: str, sets: list[str], run_scene: Any) 
 @given(sets=RANK_TWO)
 def test_random_rank_two_parameters(sets: list[str], run_scene: Any) -> None:
     construct_with("RankTwoUpdate", sets, run_scene)
+
+
+def test_the_checks_catch_a_misplaced_arrow_or_readout(dry_run: Any) -> None:
+    import copy
+
+    import numpy as np
+
+    scene = dry_run(SCENES["InputSweep"].load())
+    moved = copy.deepcopy(scene.records)
+    start, end = moved[2].arrows["alpha_u"]
+    moved[2].arrows["alpha_u"] = (start, end + np.array([1e-4, 0.0]))
+    with pytest.raises(AssertionError, match="alpha_u end"):
+        CHECKS["InputSweep"](moved, scene.ex)
+    misread = copy.deepcopy(scene.records)
+    misread[1].numbers["alpha"] += 0.01
+    with pytest.raises(AssertionError, match="alpha shows"):
+        CHECKS["InputSweep"](misread, scene.ex)
