@@ -295,13 +295,6 @@ class LowRankScene(Scene):
         return keep_on_screen(label)
 
     @staticmethod
-    def place_label(label: Mobject, arrow: Mobject) -> Mobject:
-        direction = arrow.get_end() - arrow.get_start()
-        norm = np.linalg.norm(direction)
-        unit = direction / norm if norm > 1e-9 else UP
-        return keep_on_screen(label.next_to(arrow.get_end(), unit, buff=LABEL_BUFF))
-
-    @staticmethod
     def normal_away_from(direction: Any, avoid: Any) -> np.ndarray:
         """The unit normal of ``direction`` (2-D) on the side away from ``avoid``."""
         d = np.asarray(direction, dtype=float)[:2]
