@@ -126,7 +126,8 @@ def fit_view(points: ArrayLike, box: Box = GEOMETRY_BOX, margin: float = LABEL_M
 
 def fit_view_3d(points: ArrayLike, half_height: float = FRAME_HALF_HEIGHT) -> View:
     """A view for a 3-D scene whose camera turns: every point (2 or 3 numbers) is kept within
-    a ball that stays inside the frame's height from any viewing angle (origin at the centre)."""
+    a ball that stays inside the frame's height from any viewing angle (origin at the centre),
+    as long as the camera is far (no perspective enlarging the points nearest to it)."""
     pts = np.asarray(points, dtype=float)
     pts = pts.reshape(-1, pts.shape[-1]) if pts.size else np.zeros((0, 3))
     radius = float(np.max(np.linalg.norm(pts, axis=1))) if len(pts) else 0.0

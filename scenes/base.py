@@ -543,6 +543,6 @@ class LowRankScene3D(LowRankScene, ThreeDScene):
     def reset_camera(self) -> None:
         """Back to the flat view of the 2-D scenes, nothing pinned, no rotation."""
         self.stop_ambient_camera_rotation()
-        self.set_camera_orientation(phi=0, theta=-PI / 2, gamma=0, zoom=1)
+        self.set_camera_orientation(phi=0, theta=-PI / 2, gamma=0, zoom=1, focal_distance=20)
         self.camera.fixed_in_frame_mobjects = set()
         self.camera.fixed_orientation_mobjects = {}

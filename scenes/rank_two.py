@@ -18,6 +18,8 @@ from scenes.base import LowRankScene3D
 INPUT_COUNT = 3
 #: Half-sizes of the drawn pieces of span(u₁, u₂): through the origin, and through each y.
 SPAN_REACH, LOCAL_REACH = 1.3, 0.6
+#: Camera distance, scene units: far enough that perspective no longer enlarges near points.
+FAR_CAMERA = 1000.0
 
 
 class RankTwoUpdate(LowRankScene3D):
@@ -43,7 +45,11 @@ class RankTwoUpdate(LowRankScene3D):
         upd = self.ex.update
         u1, u2 = upd.U.T
         results = [upd.apply(x) for x in turned_inputs(self.ex.x, INPUT_COUNT)]
-        self.set_camera_orientation(phi=65 * DEGREES, theta=-50 * DEGREES)
+        # A far camera (no perspective) keeps the fitted ball inside the frame from every angle,
+        # and shows the plane edge-on as a true line.
+        self.set_camera_orientation(
+            phi=65 * DEGREES, theta=-50 * DEGREES, focal_distance=FAR_CAMERA
+        )
 
         with self.beat("Two pairs", "A rank-2 update learns two pairs: W' = W + u₁v₁ᵀ + u₂v₂ᵀ."):
             axes = self.get_axes_3d()
