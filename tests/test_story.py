@@ -31,8 +31,6 @@ def test_default_geometry_at_every_beat(name: str, dry_run: Any) -> None:
 
 @pytest.mark.parametrize("name", list(SCENES))
 def test_one_caption_per_beat(name: str, dry_run: Any) -> None:
-    if name == "FullStory":
-        pytest.skip("FullStory's captions are its chapters'; checked by the render test")
     scene = dry_run(SCENES[name].load())
     captions = scene.renderer.file_writer.subcaptions
     assert [c.content for c in captions] == [r.caption for r in scene.records]
