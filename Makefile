@@ -12,7 +12,8 @@ OUTPUT   ?= media
 PYTEST_ARGS ?=
 BENCH_ARGS ?=
 
-.PHONY: help setup system-deps system-deps-test venv render lint typecheck test test-fast lock clean
+.PHONY: help setup system-deps system-deps-test venv render lint typecheck test test-fast lock clean \
+	update-controls readme
 
 help:  ## List the targets
 	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | expand -t 20
@@ -50,6 +51,12 @@ test: system-deps-test venv lint typecheck  ## Everything needed to test, then l
 
 test-fast: venv  ## The suite without renders, Docker or the browser
 	$(PY) -m pytest -m "not render and not docker and not browser" $(PYTEST_ARGS)
+
+update-controls: venv  ## Re-render the last-frame control PNGs in tests/control_data/ (check them, then commit)
+	UPDATE_CONTROLS=1 $(PY) -m pytest tests/test_visual.py -q
+
+readme: venv  ## Rewrite README's scene table from the registry
+	$(PY) -m lowrank_anim.readme README.md
 
 lock:  ## Re-pin requirements*.lock from pyproject.toml
 	$(PY) -m pip install --quiet pip-tools

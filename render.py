@@ -29,6 +29,7 @@ from lowrank_anim.embed import (
 from lowrank_anim.gallery import write_gallery
 from lowrank_anim.outputs import OutputDirError, ensure_writable, shorten
 from lowrank_anim.palette import DEFAULT_THEME, THEMES
+from lowrank_anim.params import ParamError, SceneParams, build_example, collect
 from lowrank_anim.preview import (
     DEFAULT_PREVIEW_QUALITY,
     PreviewRequest,
@@ -127,6 +128,54 @@ def scenes_from(names: Sequence[str], all_scenes: bool) -> list[SceneSpec]:
         return [get_scene(name) for name in dict.fromkeys(names)]
     except UnknownSceneError as exc:
         raise click.BadParameter(str(exc), param_hint="SCENE") from None
+
+
+def params_options(func: F) -> F:
+    """``--set KEY=VALUE`` (repeatable) and ``--params FILE``: custom numbers for a scene."""
+    func = click.option(
+        "--params",
+        "params_file",
+        type=click.Path(dir_okay=False, path_type=Path),
+        default=None,
+        help="TOML file of parameters (see assets/params/); --set values win over it.",
+    )(func)
+    return click.option(
+        "--set",
+        "assignments",
+        multiple=True,
+        metavar="KEY=VALUE",
+        help="Set a parameter: W=1,0;0,1 (rows), u, v, x=1.5,-0.5, or U, V (columns "
+        "u1;u2) for RankTwoUpdate. Repeatable. Numbers only, |value| ≤ 1000.",
+    )(func)
+
+
+def scene_params(
+    specs: Sequence[SceneSpec], assignments: Sequence[str], params_file: Path | None
+) -> SceneParams:
+    """The validated parameters for every scene asked for, or a BadParameter naming the fix."""
+    try:
+        params = collect(assignments, params_file)
+        for spec in specs:
+            build_example(spec.name, spec.model, params)
+    except ParamError as exc:
+        from_file = params_file is not None and str(params_file) in str(exc)
+        hint = "--params" if from_file else "--set"
+        raise click.BadParameter(str(exc), param_hint=f"'{hint}'") from None
+    return params
+
+
+def video_options(func: F) -> F:
+    """``--transparent`` and ``--sections``."""
+    func = click.option(
+        "--sections",
+        is_flag=True,
+        help="Also write one clip per beat beside the video, in SCENE.sections/.",
+    )(func)
+    return click.option(
+        "--transparent",
+        is_flag=True,
+        help="No background: webm (VP9 with alpha, the default with this flag), mov or png.",
+    )(func)
 
 
 # Commands -----------------------------------------------------------------------------------
@@ -233,7 +282,11 @@ def list_scenes() -> None:
     help="Fast encoder settings (bigger files) at any quality; already the default for low "
     "and medium.",
 )
+@params_options
+@video_options
+@click.pass_context
 def render_command(
+    ctx: click.Context,
     scenes: tuple[str, ...],
     all_scenes: bool,
     quality: str,
@@ -243,20 +296,47 @@ def render_command(
     jobs: int | None,
     force: bool,
     draft: bool,
+    assignments: tuple[str, ...],
+    params_file: Path | None,
+    transparent: bool,
+    sections: bool,
 ) -> None:
     """Render SCENE... (or --all) and print the path of each file.
 
-    Files land at OUTPUT_DIR/SCENE/<resolution>/SCENE[-theme].<format>, with the
-    subtitles (.srt) beside each video. A file whose inputs (scene code, library, assets,
-    options, manim version) have not changed since it was rendered is not rendered again
-    (see OUTPUT_DIR/manifest.json); --force renders it anyway.
+    Files land at OUTPUT_DIR/SCENE/<resolution>/SCENE[-theme][-transparent][-pTAG].<format>,
+    with the subtitles (.srt) beside each video. pTAG is a short hash of --set/--params
+    values, whose numbers are also written to a .params.json beside the file. A file whose
+    inputs (scene code, library, assets, options, manim version) have not changed since it was
+    rendered is not rendered again (see OUTPUT_DIR/manifest.json); --force renders it anyway.
+
+    \b
+    Examples:
+      render.py render RankOneUpdate --set x=1.5,-0.5 --set v=0.8,0.6
+      render.py render InputSweep --params assets/params/along-v.toml --theme light
+      render.py render RankOneUpdate --transparent --sections
     """
     specs = scenes_from(scenes, all_scenes)
+    params = scene_params(specs, assignments, params_file)
+    fmt = fmt.lower()
+    if transparent and ctx.get_parameter_source("fmt") is click.core.ParameterSource.DEFAULT:
+        fmt = "webm"  # the one default format that keeps an alpha channel
     ensure_writable(output_dir)
     requests = []
     for spec in specs:
-        request = RenderRequest(spec, quality=quality.lower(), fmt=fmt.lower(), theme=theme)
-        requests.append(request)
+        try:
+            requests.append(
+                RenderRequest(
+                    spec,
+                    quality=quality.lower(),
+                    fmt=fmt,
+                    theme=theme,
+                    params=params,
+                    transparent=transparent,
+                    sections=sections,
+                )
+            )
+        except ValueError as exc:
+            raise click.UsageError(str(exc)) from None
     results = render_and_report(
         requests,
         output_dir,

@@ -69,7 +69,7 @@ TOOLING_MODULES = frozenset({"__main__.py", "archcheck.py", "batch.py", "cache.p
 VERSIONED_DISTRIBUTIONS = ("manim", "av", "pycairo", "ManimPango", "numpy", "Pillow")
 
 #: Side files published beside an output (same name, this suffix) and checked on a hit.
-COMPANION_SUFFIXES = (".srt",)
+COMPANION_SUFFIXES = (".srt", ".params.json")
 
 #: Request fields that have their own manifest columns; the others are its "parameters".
 _NAMED_FIELDS = ("scene", "quality", "fmt", "theme")

@@ -217,3 +217,123 @@ def full_update_params(n: int) -> int:
 def low_rank_params(n: int, r: int) -> int:
     """Trainable numbers in rank-r factors U, V of an n×n matrix (two n×r matrices)."""
     return 2 * n * r
+
+
+# Sweeps, samples and spans: the extra numbers the other scenes draw ---------------------------
+
+
+def change(update: LowRankUpdate, points: ArrayLike) -> Array:
+    """``U Vᵀ p`` for one point or for each row of ``points``: what the update alone does.
+
+    For rank 1 this is ``(vᵀp) u``, a multiple of ``u`` whatever ``p`` is.
+    """
+    pts = _to_float("points", points)
+    out = np.asarray(pts @ update.V @ update.U.T, dtype=np.float64)
+    out.setflags(write=False)
+    return out
+
+
+def direction_angle(vector: ArrayLike) -> float:
+    """The angle of a 2-D vector from the positive first axis, in radians, in [0, 2π)."""
+    vec = as_vector("vector", vector)
+    return float(np.arctan2(vec[1], vec[0]) % (2 * np.pi))
+
+
+def on_circle(radius: float, angle: float) -> Array:
+    """The 2-D point at ``angle`` (radians) on the circle of ``radius`` about the origin."""
+    point = radius * np.array([np.cos(angle), np.sin(angle)])
+    point.setflags(write=False)
+    return point
+
+
+def perpendicular(vector: ArrayLike) -> Array:
+    """The 2-D vector turned a quarter turn anticlockwise: same length, at right angles."""
+    vec = as_vector("vector", vector)
+    out = np.array([-vec[1], vec[0]])
+    out.setflags(write=False)
+    return out
+
+
+@dataclass(frozen=True)
+class SweepEvent:
+    """A moment of :func:`sweep_events`: ``x`` at ``angle`` is along, against or ⟂ to ``v``."""
+
+    name: str
+    """``"along"``, ``"perpendicular"``, ``"against"`` or ``"perpendicular again"``."""
+    angle: float
+    """The absolute angle of x, radians; increasing from the sweep's start."""
+
+
+def sweep_events(x: ArrayLike, v: ArrayLike) -> list[SweepEvent]:
+    """The four moments of one anticlockwise turn of ``x`` (starting where ``x`` points) at
+    which it is along ``v`` (α largest), ⟂ ``v`` (α = 0), against ``v`` (α most negative) and
+    ⟂ again, in the order they happen, with angles increasing from ``angle(x)`` to below
+    ``angle(x) + 2π``.
+
+    |α| = |x||v||cos θ| for the angle θ between them, so these are α's extremes and zeros.
+    """
+    start = direction_angle(x)
+    theta_v = direction_angle(v)
+    events = []
+    for quarter, name in enumerate(("along", "perpendicular", "against", "perpendicular")):
+        offset = (theta_v + quarter * np.pi / 2 - start) % (2 * np.pi)
+        events.append((offset, name))
+    events.sort()
+    names_seen: set[str] = set()
+    out = []
+    for offset, name in events:
+        label = f"{name} again" if name in names_seen else name
+        names_seen.add(name)
+        out.append(SweepEvent(label, start + offset))
+    return out
+
+
+def circle_inputs(x: ArrayLike, count: int) -> Array:
+    """``count`` inputs evenly spaced on the circle through ``x`` (|x| fixed), starting at x."""
+    xv = as_vector("x", x)
+    radius, start = float(np.linalg.norm(xv)), direction_angle(xv)
+    angles = start + np.linspace(0, 2 * np.pi, count, endpoint=False)
+    out = radius * np.stack([np.cos(angles), np.sin(angles)], axis=1)
+    out.setflags(write=False)
+    return out
+
+
+def lattice(radius: float, per_side: int) -> Array:
+    """A square grid of ``per_side``² 2-D points spanning [-radius, radius]² (rows)."""
+    ticks = np.linspace(-radius, radius, per_side)
+    out = np.array([[a, b] for a in ticks for b in ticks], dtype=np.float64)
+    out.setflags(write=False)
+    return out
+
+
+def turned_inputs(x: ArrayLike, count: int) -> Array:
+    """``count`` 3-D inputs: ``x`` and its turns by whole multiples of 2π/count about the
+    third axis (rows), so a rank-2 scene can show several inputs without typing any."""
+    xv = as_vector("x", x)
+    out = []
+    for k in range(count):
+        a = 2 * np.pi * k / count
+        c, s = np.cos(a), np.sin(a)
+        turn = np.array([[c, -s, 0.0], [s, c, 0.0], [0.0, 0.0, 1.0]])
+        out.append(turn @ xv)
+    arr = np.array(out)
+    arr.setflags(write=False)
+    return arr
+
+
+def span_normal(update: LowRankUpdate) -> Array:
+    """The unit normal of the plane span(u₁, u₂) of a 3-D rank-2 update."""
+    if update.dim != 3 or update.rank != 2:
+        raise ValueError("span_normal needs a 3-D rank-2 update")
+    normal = np.cross(update.U[:, 0], update.U[:, 1])
+    length = float(np.linalg.norm(normal))
+    if length == 0:
+        raise ValueError("u₁ and u₂ are parallel, so they span a line, not a plane")
+    out = normal / length
+    out.setflags(write=False)
+    return out
+
+
+def low_rank_share(n: int, r: int) -> float:
+    """Rank-r factors' parameters as a fraction of a full n×n update's: 2r/n."""
+    return low_rank_params(n, r) / full_update_params(n)

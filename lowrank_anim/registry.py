@@ -25,6 +25,10 @@ class SceneSpec:
     """Where the class lives, as ``"package.module:ClassName"``."""
     description: str
     """One line, used by ``render.py list``, the README and as alt text in embeds."""
+    model: str = "none"
+    """Which numbers it draws, so which parameters it takes: a key of
+    ``lowrank_anim.params.KINDS`` (``"rank1"``: W, u, v, x in 2-D; ``"rank2"``: W, U, V, x in
+    3-D; ``"none"``)."""
 
     @property
     def module(self) -> str:
@@ -43,9 +47,50 @@ class SceneSpec:
 
 _SPECS = (
     SceneSpec(
+        "TitleCard",
+        "scenes.title:TitleCard",
+        "The title of the post and the update it is about, W' = W + u vᵀ.",
+    ),
+    SceneSpec(
+        "LinearMap",
+        "scenes.linear_map:LinearMap",
+        "The frozen W is a linear map: it moves the whole grid and carries x to y = Wx.",
+        model="rank1",
+    ),
+    SceneSpec(
         "RankOneUpdate",
         "scenes.rank_one:RankOneUpdate",
         "A rank-1 update adds α u to the old output y, where α = vᵀx depends on the input.",
+        model="rank1",
+    ),
+    SceneSpec(
+        "InputSweep",
+        "scenes.input_sweep:InputSweep",
+        "x turns around a circle: α = vᵀx peaks along v, is 0 (z = y) at x ⟂ v, flips u below 0.",
+        model="rank1",
+    ),
+    SceneSpec(
+        "UpdateIsALine",
+        "scenes.update_line:UpdateIsALine",
+        "u vᵀ squashes the whole plane onto the line span(u); the line v⊥ goes to 0.",
+        model="rank1",
+    ),
+    SceneSpec(
+        "RankTwoUpdate",
+        "scenes.rank_two:RankTwoUpdate",
+        "In 3-D, W + u₁v₁ᵀ + u₂v₂ᵀ moves every output only within the plane span(u₁, u₂).",
+        model="rank2",
+    ),
+    SceneSpec(
+        "WhyLowRank",
+        "scenes.why_low_rank:WhyLowRank",
+        "Trainable numbers for n = 4096: 16.8 M for a full update, 8 192 for rank 1.",
+    ),
+    SceneSpec(
+        "FullStory",
+        "scenes.full_story:FullStory",
+        "All of the above in order, as one video (2-D parameters apply to the 2-D parts).",
+        model="rank1",
     ),
 )
 

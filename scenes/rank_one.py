@@ -6,13 +6,21 @@ with ``render.py render RankOneUpdate``.
 
 from __future__ import annotations
 
+import numpy as np
 from manim import *
 
+from lowrank_anim.model import Example
 from scenes.base import DECIMALS, LowRankScene
 
 
 class RankOneUpdate(LowRankScene):
     """x → y = Wx, then α = vᵀx scales u, added tip-to-tail at y to give z."""
+
+    @classmethod
+    def layout_points(cls, ex: Example) -> np.ndarray:
+        res, upd = ex.result, ex.update
+        foot = (res.alpha1 / float(upd.v @ upd.v)) * upd.v  # the shadow of x on v
+        return np.array([res.x, res.y, res.z, upd.u, upd.v, foot])
 
     def construct(self) -> None:
         res, upd = self.result, self.ex.update
@@ -47,8 +55,7 @@ class RankOneUpdate(LowRankScene):
         ):
             # The shadow of x on the line through v; α = |v| × its signed length.
             foot = (alpha / float(v @ v)) * v
-            span_v = Line(self.c2p(-4 * v), self.c2p(4 * v), color=self.theme.v, stroke_width=1.5)
-            span_v.set_opacity(0.5)
+            span_v = self.get_span_line(v, "v")
             drop = DashedLine(self.c2p(res.x), self.c2p(foot), color=self.theme.muted)
             shadow = ValueTracker(0.0)
             shadow_line = always_redraw(
@@ -59,15 +66,7 @@ class RankOneUpdate(LowRankScene):
                     stroke_width=9,
                 )
             )
-            readout = self.get_tex_row((r"\alpha", "alpha"), ("=", None), (r"v^\top x", None))
-            readout[2][0].set_color(self.theme.v)
-            readout[2][-1].set_color(self.theme.x)
-            value = DecimalNumber(0, num_decimal_places=DECIMALS, color=self.theme.alpha)
-            self.follow_value(value, lambda: shadow.get_value() * alpha)
-            alpha_panel = self.get_panel(
-                VGroup(readout, self.get_tex_row(("=", None)), value).arrange(RIGHT)
-            )
-            value.add_updater(lambda m: m.next_to(alpha_panel[1][0][1], RIGHT), call_updater=True)
+            alpha_panel = self.get_alpha_readout(lambda: shadow.get_value() * alpha)
             self.play(Create(span_v), Create(drop))
             self.add(shadow_line)
             self.bring_to_front(v_arrow, v_label)
@@ -75,7 +74,7 @@ class RankOneUpdate(LowRankScene):
             self.play(shadow.animate.set_value(1.0), run_time=2)
             # Both stay put from here on: without updaters they join the static background
             # instead of being rebuilt and redrawn on every later frame.
-            value.clear_updaters()
+            self.numbers["alpha"].clear_updaters()
             shadow_line.clear_updaters()
             self.wait(1)
 

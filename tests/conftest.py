@@ -30,9 +30,16 @@ def dry_run(tmp_path: Path, tex_cache: Path) -> Any:
             "quality": "low_quality",
             "progress_bar": "none",
             "verbosity": "WARNING",
+            # Geometry does not depend on pixels: draw few, small frames, and hash nothing.
+            "pixel_width": 160,
+            "pixel_height": 90,
+            "frame_rate": 5,
+            "disable_caching": True,
         }
         with tempconfig(options):
             scene = scene_cls()
+            # Construct every beat and animation, but draw no pixels: geometry needs none.
+            scene.renderer.update_frame = lambda *args, **kwargs: None
             scene.render()
         return scene
 

@@ -42,13 +42,13 @@ def test_every_command_has_help() -> None:
             ["render", "RankOneUpdat"],
             2,
             "Error: Invalid value for SCENE: unknown scene 'RankOneUpdat'. Did you mean "
-            "RankOneUpdate? Valid scenes: RankOneUpdate (see `render.py list`).",
+            f"RankOneUpdate? Valid scenes: {', '.join(SCENES)} (see `render.py list`).",
         ),
         (
             ["render", "Nope"],
             2,
-            "Error: Invalid value for SCENE: unknown scene 'Nope'. Valid scenes: RankOneUpdate "
-            "(see `render.py list`).",
+            "Error: Invalid value for SCENE: unknown scene 'Nope'. Valid scenes: "
+            f"{', '.join(SCENES)} (see `render.py list`).",
         ),
         (
             ["render", "RankOneUpdate", "-q", "ultra"],

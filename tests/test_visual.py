@@ -1,0 +1,94 @@
+"""Last-frame visual regression: each scene's final frame, small, against committed control data.
+
+The control frames live in ``tests/control_data/`` as small PNGs.  After an intended change to
+how a scene looks, look at the new frames and regenerate them with ``make update-controls``
+(``UPDATE_CONTROLS=1 pytest tests/test_visual.py``), then commit them.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from lowrank_anim.palette import get_theme
+from lowrank_anim.params import build_example, load_params_file
+from lowrank_anim.registry import SCENES
+from tests.conftest import ROOT
+
+CONTROL_DIR = ROOT / "tests" / "control_data"
+WIDTH, HEIGHT = 320, 180
+#: A pixel "differs" when a channel moves by more than this (anti-aliasing and font hinting
+#: shift edges by a few levels between library builds) ...
+PIXEL_TOLERANCE = 48
+#: ... and a frame fails when more than this share of its pixels differ.
+MAX_DIFFERING_SHARE = 0.01
+UPDATING = os.environ.get("UPDATE_CONTROLS", "") == "1"
+
+#: (control name, scene, theme, parameter file or None)
+CASES = [
+    *((name, name, "dark", None) for name in SCENES),
+    ("RankOneUpdate-light", "RankOneUpdate", "light", None),
+    ("InputSweep-light", "InputSweep", "light", None),
+    ("RankOneUpdate-along-v", "RankOneUpdate", "dark", "along-v.toml"),
+]
+
+
+def last_frame(scene: str, theme: str, params_file: str | None, media: Path, tex: Path) -> Any:
+    from manim import tempconfig
+
+    spec = SCENES[scene]
+    example = None
+    if params_file is not None:
+        params = load_params_file(ROOT / "assets" / "params" / params_file)
+        example = build_example(scene, spec.model, params)
+    scene_cls = spec.load().variant(theme=theme, example=example)
+    options = {
+        "media_dir": str(media),
+        "tex_dir": str(tex),
+        "pixel_width": WIDTH,
+        "pixel_height": HEIGHT,
+        "frame_rate": 15,
+        "format": "png",
+        "save_last_frame": True,
+        "write_to_movie": False,
+        "disable_caching": True,
+        "background_color": get_theme(theme).background,
+        "progress_bar": "none",
+        "verbosity": "ERROR",
+    }
+    with tempconfig(options):
+        instance = scene_cls()
+        instance.render()
+        path = Path(instance.renderer.file_writer.image_file_path)
+    with Image.open(path) as image:
+        return np.asarray(image.convert("RGB"), dtype=np.int16)
+
+
+@pytest.mark.parametrize(("control", "scene", "theme", "params"), CASES, ids=[c[0] for c in CASES])
+def test_last_frame_matches_control(
+    control: str, scene: str, theme: str, params: str | None, tmp_path: Path, tex_cache: Path
+) -> None:
+    frame = last_frame(scene, theme, params, tmp_path, tex_cache)
+    path = CONTROL_DIR / f"{control}.png"
+    if UPDATING:
+        CONTROL_DIR.mkdir(exist_ok=True)
+        Image.fromarray(frame.astype(np.uint8)).save(path, optimize=True)
+        pytest.skip(f"wrote {path.relative_to(ROOT)}")
+    assert path.is_file(), f"no control frame {path.name}: run `make update-controls`"
+    with Image.open(path) as image:
+        expected = np.asarray(image.convert("RGB"), dtype=np.int16)
+    assert frame.shape == expected.shape
+    differing = (np.abs(frame - expected).max(axis=2) > PIXEL_TOLERANCE).mean()
+    assert differing <= MAX_DIFFERING_SHARE, (
+        f"{control}: {differing:.2%} of pixels changed; if intended, check the new frame and "
+        "run `make update-controls`"
+    )
+
+
+def test_every_scene_has_a_control_frame() -> None:
+    assert {c[1] for c in CASES} == set(SCENES)
