@@ -335,6 +335,14 @@ class RenderFacts:
     """The purpose the video was encoded for (see :mod:`lowrank_anim.encoding`)."""
 
 
+def _unset(value: Any) -> bool:
+    """True for an option left at nothing (None, False, empty, or made only of those), which
+    the manifest leaves out so "parameters" lists what was actually chosen."""
+    if isinstance(value, dict):
+        return all(_unset(v) for v in value.values())
+    return value is None or value is False or value == [] or value == ""
+
+
 def make_entry(
     request: RenderRequest, output_dir: Path, key: str, facts: RenderFacts
 ) -> dict[str, Any]:
@@ -344,7 +352,9 @@ def make_entry(
     fields = canonical(request)
     return {
         "scene": request.scene.name,
-        "parameters": {k: v for k, v in fields.items() if k not in _NAMED_FIELDS},
+        "parameters": {
+            k: v for k, v in fields.items() if k not in _NAMED_FIELDS and not _unset(v)
+        },
         "quality": request.quality,
         "resolution": request.resolution_label,
         "format": request.fmt,

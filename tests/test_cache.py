@@ -160,10 +160,10 @@ def test_manifest_records_each_output(tmp_path: Path, fake: FakeRenderer) -> Non
 def test_manifest_lists_extra_request_fields_as_parameters(
     tmp_path: Path, fake: FakeRenderer
 ) -> None:
-    request = WithParams(RANK_ONE, params=(("x", 1.5),))
+    request = WithParams(RANK_ONE, extra=(("x", 1.5),))
     run_batch(fake, tmp_path, request)
     entry = cache.read_manifest(tmp_path)[cache.entry_name(request, tmp_path)]
-    assert entry["parameters"] == {"params": [["x", 1.5]]}
+    assert entry["parameters"] == {"extra": [["x", 1.5]]}
 
 
 def _record_many(output_dir: str, worker: int, count: int) -> None:
@@ -202,9 +202,9 @@ def test_corrupt_manifest_means_render_again_not_an_error(
 
 @dataclass(frozen=True)
 class WithParams(RenderRequest):
-    """A request with a field RenderRequest may not have yet: the key must see it anyway."""
+    """A request with a field RenderRequest does not have: the key must see it anyway."""
 
-    params: tuple[tuple[str, float], ...] = ()
+    extra: tuple[tuple[str, float], ...] = ()
 
 
 PROJECT = {
@@ -254,7 +254,7 @@ CHANGES: dict[str, Change] = {
     "asset file": lambda root, mp: append(root / "assets/params.json", " "),
     "new asset file": lambda root, mp: (root / "assets/font.ttf").write_bytes(b"\0"),
     "manim version": _manim_upgrade,
-    "params": lambda root, mp: WithParams(DEMO, params=(("x", 2.0),)),
+    "params": lambda root, mp: WithParams(DEMO, extra=(("x", 2.0),)),
     "quality": lambda root, mp: replace(BASE, quality="high"),
     "format": lambda root, mp: replace(BASE, fmt="webm"),
     "theme": lambda root, mp: replace(BASE, theme="light"),
