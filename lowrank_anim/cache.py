@@ -352,9 +352,7 @@ def make_entry(
     fields = canonical(request)
     return {
         "scene": request.scene.name,
-        "parameters": {
-            k: v for k, v in fields.items() if k not in _NAMED_FIELDS and not _unset(v)
-        },
+        "parameters": {k: v for k, v in fields.items() if k not in _NAMED_FIELDS and not _unset(v)},
         "quality": request.quality,
         "resolution": request.resolution_label,
         "format": request.fmt,
