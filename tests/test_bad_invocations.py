@@ -73,17 +73,24 @@ CASES: list[Bad] = [
     Bad("doctor-option", ("doctor", "--bogus"), 2, "No such option '--bogus'"),
 ]
 
-# Parameter input (`--set` / `--params`) is parsed by lowrank_anim/params.py, built in the
-# scene-set branch. TODO(lead, on merging it): add its cases here, each a Bad(...) row:
-#   * a non-number (`--set x=abc`), an expression (`--set x=__import__('os')`: never eval'd)
-#   * wrong dimensions (`--set x=1,2,3` for a 2-vector; a 3x2 W)
-#   * NaN and inf (`--set x=nan`, `--set x=inf`)
-#   * absurd magnitudes (`--set x=1e300`)
-#   * degenerate input that would draw nothing (x = 0; u = 0 or v = 0; x orthogonal to v when
-#     the scene is about α ≠ 0): the message says what is degenerate and why
-#   * unreadable parameter file (missing, a directory, no permission) and malformed TOML: the
-#     message names the file and the line
-PARAMETER_CASES: list[Bad] = []
+# Parameter input (`--set` / `--params`), parsed by lowrank_anim/params.py: numbers only (never
+# eval'd), the scene's dimension, finite, sane magnitudes, nothing degenerate, readable files.
+PARAMETER_CASES: list[Bad] = [
+    Bad("set-not-number", (*R, "--set", "x=abc", *OUT), 2, "x: 'abc' is not a number"),
+    Bad("set-expression", (*R, "--set", "x=__import__('os')", *OUT), 2, "is not a number"),
+    Bad("set-not-key-value", (*R, "--set", "x", *OUT), 2, "'x' is not KEY=VALUE"),
+    Bad("set-unknown-key", (*R, "--set", "w=1,0", *OUT), 2, "unknown key 'w': did you mean W"),
+    Bad("set-wrong-dim", (*R, "--set", "x=1,2,3", *OUT), 2, "has 3 numbers but RankOneUpdate"),
+    Bad("set-matrix-shape", (*R, "--set", "W=1,0;0,1;1,1", *OUT), 2, "W (--set) is 3×2"),
+    Bad("set-nan", (*R, "--set", "x=nan", *OUT), 2, "nan is not a finite number"),
+    Bad("set-inf", (*R, "--set", "x=1,inf", *OUT), 2, "inf is not a finite number"),
+    Bad("set-huge", (*R, "--set", "x=1e300", *OUT), 2, "is too large (|value| ≤ 1000)"),
+    Bad("set-x-zero", (*R, "--set", "x=0,0", *OUT), 2, "x (--set) is zero"),
+    Bad("set-u-zero", (*R, "--set", "u=0,0", *OUT), 2, "the update would change nothing"),
+    Bad("set-v-zero", (*R, "--set", "v=0,0", *OUT), 2, "α = vᵀx would be 0 for every input"),
+    Bad("params-missing", (*R, "--params", "missing.toml", *OUT), 2, "cannot read missing.toml"),
+    Bad("params-not-toml", (*R, "--params", "{file}", *OUT), 2, "line 1: invalid TOML"),
+]
 
 
 @pytest.fixture
