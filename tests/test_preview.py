@@ -11,7 +11,7 @@ from PIL import Image
 import render
 from lowrank_anim import preview
 from lowrank_anim.preview import PreviewRequest, SectionChoice, slugify, viewer_command
-from lowrank_anim.registry import get_scene
+from lowrank_anim.registry import SCENES, get_scene
 
 RANK_ONE_BEATS = [
     "Input",
@@ -105,7 +105,7 @@ def test_open_uses_the_viewer(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -
         (
             ["preview", "RankOneUpdat"],
             "Error: Invalid value for SCENE: unknown scene 'RankOneUpdat'. Did you mean "
-            "RankOneUpdate? Valid scenes: RankOneUpdate (see `render.py list`).",
+            f"RankOneUpdate? Valid scenes: {', '.join(SCENES)} (see `render.py list`).",
         ),
         (
             ["preview", "RankOneUpdate", "--serve", "70000", "--watch"],
