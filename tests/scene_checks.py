@@ -87,15 +87,19 @@ def check_linear_map(records: Records, ex: Example) -> None:
         close(record.values["grid e2"], W[:, 1], s, "the grid's second axis went to W e₂")
 
 
+#: RankOneUpdate's beats, in order: its sections and its subcaptions.
+RANK_ONE_BEATS = [
+    "Input",
+    "Frozen W",
+    "Learned u and v",
+    "Alpha is v dot x",
+    "Scale u by alpha",
+    "New output z",
+]
+
+
 def check_rank_one(records: Records, ex: Example) -> None:
-    assert names(records) == [
-        "Input",
-        "Frozen W",
-        "Learned u and v",
-        "Alpha is v dot x",
-        "Scale u by alpha",
-        "New output z",
-    ]
+    assert names(records) == RANK_ONE_BEATS
     res, upd, s = ex.result, ex.update, size_of(ex)
     o = np.zeros(2)
     expected = {

@@ -12,15 +12,7 @@ import render
 from lowrank_anim import preview
 from lowrank_anim.preview import PreviewRequest, SectionChoice, slugify, viewer_command
 from lowrank_anim.registry import SCENES, get_scene
-
-RANK_ONE_BEATS = [
-    "Input",
-    "Frozen W",
-    "Learned u and v",
-    "Alpha is v dot x",
-    "Scale u by alpha",
-    "New output z",
-]
+from tests.scene_checks import RANK_ONE_BEATS
 
 
 def run(*args: str) -> tuple[int, str]:

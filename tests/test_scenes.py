@@ -10,6 +10,7 @@ import pytest
 from lowrank_anim.model import default_rank_one
 from lowrank_anim.palette import THEMES
 from lowrank_anim.registry import SCENES
+from tests.scene_checks import RANK_ONE_BEATS
 
 TOL = 1e-6
 
@@ -39,14 +40,7 @@ def test_rank_one_arrows_end_where_the_model_says(dry_run: Any) -> None:
 
     scene = dry_run(RankOneUpdate)
     expected = expected_rank_one_ends()
-    assert [beat for beat, _ in scene.snapshots] == [
-        "Input",
-        "Frozen W",
-        "Learned u and v",
-        "Alpha is v dot x",
-        "Scale u by alpha",
-        "New output z",
-    ]
+    assert [beat for beat, _ in scene.snapshots] == RANK_ONE_BEATS
     final = scene.snapshots[-1][1]
     assert set(final) == set(expected)
     for key, (start, end) in expected.items():
