@@ -5,7 +5,7 @@ labelled vector arrows placed by model coordinates, equation panels, the α read
 span lines, 3-D axes and arrows, and story beats (a section, a subcaption and a geometry
 snapshot each).  Concrete scenes only say what happens in which order, so each stays short.
 
-Where things go on screen is decided once per scene by :func:`lowrank_anim.layout.fit_view`
+Where things go on screen is decided once per scene by :func:`lowrank_anim.maths.layout.fit_view`
 from the points the scene will draw (its :meth:`LowRankScene.layout_points`): any valid
 parameters give a picture whose arrows and labels are all on screen.
 
@@ -27,7 +27,7 @@ from typing import Any, ClassVar
 import numpy as np
 from manim import *
 
-from lowrank_anim import layout
+from lowrank_anim.maths import layout
 from lowrank_anim.model import Example, default_rank_one
 from lowrank_anim.palette import DEFAULT_THEME, ROLE_TEX, Theme, get_theme
 

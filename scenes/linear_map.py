@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 from manim import *
 
-from lowrank_anim.layout import grid_cover
+from lowrank_anim.maths.layout import grid_cover
 from lowrank_anim.model import Example
 from scenes.base import LowRankScene
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 from manim import *
 
-from lowrank_anim import layout
+from lowrank_anim.maths import layout
 from lowrank_anim.model import Example, default_rank_two, span_normal, turned_inputs
 from scenes.base import LowRankScene3D
 

@@ -10,7 +10,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
-from lowrank_anim.layout import (
+from lowrank_anim.maths.layout import (
     FRAME,
     GEOMETRY_BOX,
     LABEL_MARGIN,
