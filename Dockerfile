@@ -113,7 +113,7 @@ RUN --mount=type=bind,from=builder,source=/opt/build-tools,target=/opt/build-too
 # platform being built: an arm64 Python can then never meet an x86_64 pycairo, or the reverse.
 ARG TARGETARCH
 RUN test -n "$TARGETARCH" || { echo "TARGETARCH unset: build with BuildKit" >&2; exit 1; }; \
-    /opt/venv/bin/python -m lowrank_anim.archcheck --expect "$TARGETARCH" \
+    /opt/venv/bin/python -m lowrank_anim.health.archcheck --expect "$TARGETARCH" \
         /opt/venv "$(readlink -f /opt/venv/bin/python)"
 
 # Everything manim, TeX and fontconfig write at run time goes to /tmp (a tmpfs under --read-only)

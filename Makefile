@@ -56,7 +56,7 @@ update-controls: venv  ## Re-render the last-frame control PNGs in tests/control
 	UPDATE_CONTROLS=1 $(PY) -m pytest tests/test_visual.py -q
 
 readme: venv  ## Rewrite README's scene table from the registry
-	$(PY) -m lowrank_anim.readme README.md
+	$(PY) -m lowrank_anim.cli.readme README.md
 
 lock:  ## Re-pin requirements*.lock from pyproject.toml
 	$(PY) -m pip install --quiet pip-tools
@@ -73,7 +73,7 @@ clean:  ## Remove the virtual environment and rendered media
 
 .PHONY: readme-troubleshooting doctor
 readme-troubleshooting: venv  ## Regenerate README's Troubleshooting table from the doctor's fix texts
-	$(PY) -m lowrank_anim.doctor --readme README.md
+	$(PY) -m lowrank_anim.health.doctor --readme README.md
 
 doctor: venv  ## Check this machine can render (a ✓/✗ table with the fix for each ✗)
 	$(PY) render.py doctor --output-dir $(OUTPUT)

@@ -15,22 +15,7 @@ from typing import Any, NoReturn, TypeVar
 
 import click
 
-from lowrank_anim.batch import default_jobs, failure_message, render_and_report
-from lowrank_anim.diagnosis import explain
-from lowrank_anim.doctor import format_table, run_checks
-from lowrank_anim.embed import (
-    MANIFEST_SUFFIX,
-    BaseUrlError,
-    Clip,
-    check_base_url,
-    markdown_snippet,
-    video_html,
-)
-from lowrank_anim.gallery import write_gallery
-from lowrank_anim.outputs import OutputDirError, ensure_writable, shorten
-from lowrank_anim.palette import DEFAULT_THEME, THEMES
-from lowrank_anim.params import ParamError, SceneParams, build_example, collect
-from lowrank_anim.preview import (
+from lowrank_anim.authoring.preview import (
     DEFAULT_PREVIEW_QUALITY,
     PreviewRequest,
     SectionChoice,
@@ -38,18 +23,33 @@ from lowrank_anim.preview import (
     open_in_viewer,
     render_preview,
 )
-from lowrank_anim.registry import SCENES, SceneSpec, UnknownSceneError, get_scene
-from lowrank_anim.rendering import (
+from lowrank_anim.authoring.watch import timestamped
+from lowrank_anim.authoring.watch import watch as watch_scene
+from lowrank_anim.health.diagnosis import explain
+from lowrank_anim.health.doctor import format_table, run_checks
+from lowrank_anim.maths.palette import DEFAULT_THEME, THEMES
+from lowrank_anim.maths.params import ParamError, SceneParams, build_example, collect
+from lowrank_anim.pipeline.batch import default_jobs, failure_message, render_and_report
+from lowrank_anim.pipeline.outputs import OutputDirError, ensure_writable, shorten
+from lowrank_anim.pipeline.rendering import (
     DEFAULT_OUTPUT_DIR,
     FORMATS,
     QUALITY_PRESETS,
     RenderRequest,
     render,
 )
-from lowrank_anim.termination import SIGTERM_EXIT_CODE, Terminated, sigterm_raises
-from lowrank_anim.watch import timestamped
-from lowrank_anim.watch import watch as watch_scene
-from lowrank_anim.webexport import (
+from lowrank_anim.pipeline.termination import SIGTERM_EXIT_CODE, Terminated, sigterm_raises
+from lowrank_anim.registry import SCENES, SceneSpec, UnknownSceneError, get_scene
+from lowrank_anim.web.embed import (
+    MANIFEST_SUFFIX,
+    BaseUrlError,
+    Clip,
+    check_base_url,
+    markdown_snippet,
+    video_html,
+)
+from lowrank_anim.web.gallery import write_gallery
+from lowrank_anim.web.webexport import (
     DEFAULT_EXPORT_QUALITY,
     DEFAULT_WEB_DIR,
     EncodeError,

@@ -13,8 +13,8 @@ fresh process, it
 * profiles one low-quality run with cProfile and splits it into the parts that matter (LaTeX
   and SVG parsing, updaters, the α readout's digit rebuilds, cairo drawing, animation set-up);
 * with ``--encoders``, encodes the same 1080p frames with each encoder setting of
-  :mod:`lowrank_anim.encoding` and manim's default: CPU per frame, size, SSIM against a lossless
-  encode.
+  :mod:`lowrank_anim.pipeline.encoding` and manim's default: CPU per frame, size, SSIM
+  against a lossless encode.
 
 It prints Markdown and, unless ``--no-write``, rewrites its own section of BENCHMARKS.md.
 """
@@ -67,8 +67,8 @@ def worker(tree: str, scene: str, quality: str, tex_dir: str, out: str, mode: st
     from manim import tempconfig
     from manim.scene.scene_file_writer import SceneFileWriter
 
+    from lowrank_anim.pipeline.rendering import QUALITY_PRESETS
     from lowrank_anim.registry import get_scene
-    from lowrank_anim.rendering import QUALITY_PRESETS
 
     frames: list[str] = []
 
@@ -149,7 +149,7 @@ def encoder_table(work: Path, tex: Path, scene: str) -> list[str]:
     """Encode the same 1080p frames with each purpose's settings and with manim's default."""
     import numpy as np
 
-    from lowrank_anim.encoding import encoder_overrides
+    from lowrank_anim.pipeline.encoding import encoder_overrides
 
     capture = work / "frames.npy"
     code = f"""

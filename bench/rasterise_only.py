@@ -17,8 +17,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 def main(scene: str, quality: str, tex_dir: str, media_dir: str) -> None:
     from manim import tempconfig
 
+    from lowrank_anim.pipeline.rendering import QUALITY_PRESETS, RenderRequest, scene_variant
     from lowrank_anim.registry import get_scene
-    from lowrank_anim.rendering import QUALITY_PRESETS, RenderRequest, scene_variant
 
     request = RenderRequest(get_scene(scene), quality=quality)
     options = {

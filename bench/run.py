@@ -43,7 +43,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from lowrank_anim.cache import module_file  # noqa: E402
+from lowrank_anim.pipeline.cache import module_file  # noqa: E402
 from lowrank_anim.registry import SCENES, SceneSpec  # noqa: E402
 
 PYTHON = sys.executable
@@ -507,9 +507,9 @@ def bench_two_jobs(
         "import sys\n"
         f"sys.path.insert(0, {str(ROOT)!r})\n"
         "from pathlib import Path\n"
-        "from lowrank_anim.batch import render_batch\n"
+        "from lowrank_anim.pipeline.batch import render_batch\n"
         "from lowrank_anim.registry import get_scene\n"
-        "from lowrank_anim.rendering import RenderRequest\n"
+        "from lowrank_anim.pipeline.rendering import RenderRequest\n"
         "if __name__ == '__main__':\n"
         f"    spec = get_scene({spec.name!r})\n"
         "    requests = [RenderRequest(spec, theme=t) for t in ('dark', 'light')]\n"

@@ -27,9 +27,9 @@ from typing import Any, TypeVar
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from lowrank_anim.pipeline.rendering import RenderRequest, render  # noqa: E402
 from lowrank_anim.registry import get_scene  # noqa: E402
-from lowrank_anim.rendering import RenderRequest, render  # noqa: E402
-from lowrank_anim.webexport import (  # noqa: E402
+from lowrank_anim.web.webexport import (  # noqa: E402
     WebEncoding,
     WebExportRequest,
     export_web,

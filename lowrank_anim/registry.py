@@ -27,7 +27,7 @@ class SceneSpec:
     """One line, used by ``render.py list``, the README and as alt text in embeds."""
     model: str = "none"
     """Which numbers it draws, so which parameters it takes: a key of
-    ``lowrank_anim.params.KINDS`` (``"rank1"``: W, u, v, x in 2-D; ``"rank2"``: W, U, V, x in
+    ``lowrank_anim.maths.params.KINDS`` (``"rank1"``: W, u, v, x in 2-D; ``"rank2"``: W, U, V, x in
     3-D; ``"none"``)."""
 
     @property

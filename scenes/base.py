@@ -28,8 +28,8 @@ import numpy as np
 from manim import *
 
 from lowrank_anim.maths import layout
-from lowrank_anim.model import Example, default_rank_one
-from lowrank_anim.palette import DEFAULT_THEME, ROLE_TEX, Theme, get_theme
+from lowrank_anim.maths.model import Example, default_rank_one
+from lowrank_anim.maths.palette import DEFAULT_THEME, ROLE_TEX, Theme, get_theme
 
 #: Arrow stroke and tip sizes shared by every vector, so all scenes look alike.
 ARROW_STYLE: dict[str, Any] = {
@@ -136,7 +136,7 @@ class SpaceArrow(VGroup):
 
 
 class LowRankScene(Scene):
-    """A scene that draws one :class:`~lowrank_anim.model.Example` on a fitted plane."""
+    """A scene that draws one :class:`~lowrank_anim.maths.model.Example` on a fitted plane."""
 
     theme_name: ClassVar[str] = DEFAULT_THEME
     example: ClassVar[Example | None] = None

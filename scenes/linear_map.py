@@ -6,7 +6,7 @@ import numpy as np
 from manim import *
 
 from lowrank_anim.maths.layout import grid_cover
-from lowrank_anim.model import Example
+from lowrank_anim.maths.model import Example
 from scenes.base import LowRankScene
 
 

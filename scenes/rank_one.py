@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 from manim import *
 
-from lowrank_anim.model import Example
+from lowrank_anim.maths.model import Example
 from scenes.base import DECIMALS, LowRankScene
 
 

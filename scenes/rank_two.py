@@ -11,7 +11,7 @@ import numpy as np
 from manim import *
 
 from lowrank_anim.maths import layout
-from lowrank_anim.model import Example, default_rank_two, span_normal, turned_inputs
+from lowrank_anim.maths.model import Example, default_rank_two, span_normal, turned_inputs
 from scenes.base import LowRankScene3D
 
 #: How many inputs the scene shows: x and its turns about the vertical axis.

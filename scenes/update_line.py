@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 from manim import *
 
-from lowrank_anim.model import Example, change, lattice, perpendicular
+from lowrank_anim.maths.model import Example, change, lattice, perpendicular
 from scenes.base import LowRankScene
 
 #: Sample points per side of the square of dots that the update moves.

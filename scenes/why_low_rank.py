@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from manim import *
 
-from lowrank_anim.model import full_update_params, low_rank_params, low_rank_share
+from lowrank_anim.maths.model import full_update_params, low_rank_params, low_rank_share
 from scenes.base import LowRankScene
 
 #: The matrix size the post's numbers are for, and the ranks compared with a full update.

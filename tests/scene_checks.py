@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from lowrank_anim.model import (
+from lowrank_anim.maths.model import (
     Example,
     change,
     default_rank_two,

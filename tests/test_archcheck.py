@@ -1,4 +1,4 @@
-"""Tests for lowrank_anim.archcheck: crafted headers on disk, real binaries, the tree check and CLI.
+"""lowrank_anim.health.archcheck: crafted headers on disk, real binaries, the tree check and CLI.
 
 The headers are the minimum the parser reads, written to real files so the file-reading paths are
 exercised the same way the Docker build exercises them.
@@ -15,8 +15,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from lowrank_anim import archcheck
-from lowrank_anim.archcheck import (
+from lowrank_anim.health import archcheck
+from lowrank_anim.health.archcheck import (
     BinaryArch,
     check_tree,
     find_native_binaries,
@@ -435,7 +435,7 @@ def test_runs_as_module_on_the_real_interpreter() -> None:
 
     python = os.path.realpath(sys.executable)
     result = subprocess.run(
-        [sys.executable, "-m", "lowrank_anim.archcheck", "--expect", host_arch(), python],
+        [sys.executable, "-m", "lowrank_anim.health.archcheck", "--expect", host_arch(), python],
         capture_output=True,
         text=True,
         check=False,

@@ -73,8 +73,9 @@ CASES: list[Bad] = [
     Bad("doctor-option", ("doctor", "--bogus"), 2, "No such option '--bogus'"),
 ]
 
-# Parameter input (`--set` / `--params`), parsed by lowrank_anim/params.py: numbers only (never
-# eval'd), the scene's dimension, finite, sane magnitudes, nothing degenerate, readable files.
+# Parameter input (`--set` / `--params`), parsed by lowrank_anim/maths/params.py: numbers only
+# (never eval'd), the scene's dimension, finite, sane magnitudes, nothing degenerate, readable
+# files.
 PARAMETER_CASES: list[Bad] = [
     Bad("set-not-number", (*R, "--set", "x=abc", *OUT), 2, "x: 'abc' is not a number"),
     Bad("set-expression", (*R, "--set", "x=__import__('os')", *OUT), 2, "is not a number"),

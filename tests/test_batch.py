@@ -12,9 +12,9 @@ import pytest
 from click.testing import CliRunner
 
 import render
-from lowrank_anim import batch, cache
+from lowrank_anim.pipeline import batch, cache
+from lowrank_anim.pipeline.rendering import RenderRequest
 from lowrank_anim.registry import get_scene
-from lowrank_anim.rendering import RenderRequest
 from tests.batch_scenes import spec
 from tests.media_probe import probe
 from tests.test_cache import FakeRenderer

@@ -21,9 +21,9 @@ import pytest
 from click.testing import CliRunner
 
 import render
-from lowrank_anim import batch, cache, encoding
+from lowrank_anim.pipeline import batch, cache, encoding
+from lowrank_anim.pipeline.rendering import RenderRequest
 from lowrank_anim.registry import SceneSpec, get_scene
-from lowrank_anim.rendering import RenderRequest
 from tests.conftest import ROOT
 
 RANK_ONE = get_scene("RankOneUpdate")
@@ -209,11 +209,11 @@ class WithParams(RenderRequest):
 
 PROJECT = {
     "lowrank_anim/__init__.py": "",
-    "lowrank_anim/model.py": "W = [[1.0, 0.0], [0.0, 1.0]]\n",
-    "lowrank_anim/palette.py": "X = 'blue'\n",
-    "lowrank_anim/batch.py": "# tooling: cannot change a pixel\n",
+    "lowrank_anim/maths/model.py": "W = [[1.0, 0.0], [0.0, 1.0]]\n",
+    "lowrank_anim/maths/palette.py": "X = 'blue'\n",
+    "lowrank_anim/pipeline/batch.py": "# tooling: cannot change a pixel\n",
     "scenes/__init__.py": "",
-    "scenes/base.py": "from lowrank_anim.model import W\n",
+    "scenes/base.py": "from lowrank_anim.maths.model import W\n",
     "scenes/demo.py": "from manim import *\n\nfrom .base import W\n\nclass Demo(Scene): pass\n",
     "scenes/unrelated.py": "class Other: pass\n",
     "assets/params.json": '{"x": [3, -0.5]}\n',
@@ -248,9 +248,11 @@ def _manim_upgrade(root: Path, mp: pytest.MonkeyPatch) -> None:
 CHANGES: dict[str, Change] = {
     "scene source": lambda root, mp: append(root / "scenes/demo.py"),
     "imported scene module": lambda root, mp: append(root / "scenes/base.py"),
-    "model module": lambda root, mp: append(root / "lowrank_anim/model.py"),
-    "palette module": lambda root, mp: append(root / "lowrank_anim/palette.py"),
-    "new library module": lambda root, mp: (root / "lowrank_anim/params.py").write_text("P = 1"),
+    "model module": lambda root, mp: append(root / "lowrank_anim/maths/model.py"),
+    "palette module": lambda root, mp: append(root / "lowrank_anim/maths/palette.py"),
+    "new library module": lambda root, mp: (root / "lowrank_anim/maths/params.py").write_text(
+        "P = 1"
+    ),
     "asset file": lambda root, mp: append(root / "assets/params.json", " "),
     "new asset file": lambda root, mp: (root / "assets/font.ttf").write_bytes(b"\0"),
     "manim version": _manim_upgrade,
@@ -281,7 +283,8 @@ def test_render_settings_change_the_key(project: Path, settings: dict[str, Any])
 
 
 @pytest.mark.parametrize(
-    "path", ["scenes/unrelated.py", "lowrank_anim/batch.py", "README.md", "tests/test_x.py"]
+    "path",
+    ["scenes/unrelated.py", "lowrank_anim/pipeline/batch.py", "README.md", "tests/test_x.py"],
 )
 def test_files_that_cannot_change_the_pixels_keep_the_key(project: Path, path: str) -> None:
     before = cache.cache_key(BASE, root=project)
@@ -304,14 +307,14 @@ def test_sources_follow_imports_through_relative_and_absolute_imports(project: P
         "scenes/demo.py",
         "scenes/base.py",
         "lowrank_anim/__init__.py",
-        "lowrank_anim/model.py",
+        "lowrank_anim/maths/model.py",
     }
 
 
 def test_real_scene_sources_include_the_base_and_the_model() -> None:
     found = {p.relative_to(ROOT).as_posix() for p in cache.project_sources(RANK_ONE.module)}
-    assert {"scenes/rank_one.py", "scenes/base.py", "lowrank_anim/model.py"} <= found
-    assert "lowrank_anim/palette.py" in found
+    assert {"scenes/rank_one.py", "scenes/base.py", "lowrank_anim/maths/model.py"} <= found
+    assert "lowrank_anim/maths/palette.py" in found
 
 
 def test_key_inputs_name_every_part(project: Path) -> None:
@@ -320,8 +323,8 @@ def test_key_inputs_name_every_part(project: Path) -> None:
     )
     assert inputs["request"]["scene"]["target"] == "scenes.demo:Demo"
     assert inputs["request"]["quality"] == "low"
-    assert "lowrank_anim/palette.py" in inputs["sources"]
-    assert "lowrank_anim/batch.py" not in inputs["sources"]
+    assert "lowrank_anim/maths/palette.py" in inputs["sources"]
+    assert "lowrank_anim/pipeline/batch.py" not in inputs["sources"]
     assert list(inputs["assets"]) == ["assets/params.json"]
     assert inputs["versions"]["manim"] == cache.dependency_versions()["manim"]
 

@@ -91,7 +91,8 @@ def test_the_same_check_fails_for_the_other_architecture(built: Built) -> None:
     other = "arm64" if built.platform.endswith("amd64") else "amd64"
     result = subprocess.run(
         [built.client, "run", "--rm", "--network", "none", "--entrypoint", "python", built.tag,
-         "-m", "lowrank_anim.archcheck", "--expect", other, "/opt/venv", "/usr/bin/python3.11"],
+         "-m", "lowrank_anim.health.archcheck", "--expect", other, "/opt/venv",
+         "/usr/bin/python3.11"],
         capture_output=True, text=True, timeout=300, check=False,
     )  # fmt: skip
     assert result.returncode == 1

@@ -151,8 +151,8 @@ def dockerignore_excludes(path: str) -> bool:
 
 @pytest.mark.parametrize(
     "path",
-    ["pyproject.toml", "README.md", "render.py", "requirements.lock", "lowrank_anim/archcheck.py",
-     "scenes/rank_one.py"],
+    ["pyproject.toml", "README.md", "render.py", "requirements.lock",
+     "lowrank_anim/health/archcheck.py", "scenes/rank_one.py"],
 )  # fmt: skip
 def test_dockerignore_sends_what_the_image_needs(path: str) -> None:
     assert not dockerignore_excludes(path)

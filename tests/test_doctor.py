@@ -13,8 +13,8 @@ import pytest
 from click.testing import CliRunner
 
 import render
-from lowrank_anim import diagnosis, doctor, native
-from lowrank_anim.doctor import CheckResult, run_checks
+from lowrank_anim.health import diagnosis, doctor, native
+from lowrank_anim.health.doctor import CheckResult, run_checks
 from tests.conftest import ROOT
 
 

@@ -8,7 +8,7 @@ from html.parser import HTMLParser
 
 import pytest
 
-from lowrank_anim.embed import (
+from lowrank_anim.web.embed import (
     BaseUrlError,
     Clip,
     ClipFile,

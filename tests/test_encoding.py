@@ -6,9 +6,9 @@ from dataclasses import dataclass
 
 import pytest
 
-from lowrank_anim import encoding
+from lowrank_anim.pipeline import encoding
+from lowrank_anim.pipeline.rendering import RenderRequest
 from lowrank_anim.registry import get_scene
-from lowrank_anim.rendering import RenderRequest
 
 
 @pytest.mark.parametrize(

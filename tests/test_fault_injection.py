@@ -22,8 +22,8 @@ import pytest
 from click.testing import CliRunner
 
 import render
-from lowrank_anim import native
-from lowrank_anim.diagnosis import FIX_LATEX, FIX_REBUILD_VENV
+from lowrank_anim.health import native
+from lowrank_anim.health.diagnosis import FIX_LATEX, FIX_REBUILD_VENV
 from lowrank_anim.registry import SCENES
 from tests.conftest import ROOT
 from tests.media_probe import probe
@@ -381,7 +381,7 @@ def test_missing_latex_is_one_line_naming_the_fix(tmp_path: Path) -> None:
 _COMPILE_INTO_SHARED_TEX_DIR = """
 import sys
 from manim import MathTex, tempconfig
-from lowrank_anim import texcache
+from lowrank_anim.pipeline import texcache
 texcache.install()
 with tempconfig({"tex_dir": sys.argv[1], "media_dir": sys.argv[2], "verbosity": "ERROR"}):
     for i in range(6):

@@ -11,8 +11,8 @@ import pytest
 from click.testing import CliRunner
 
 import render
-from lowrank_anim.embed import Clip, ClipFile
-from lowrank_anim.gallery import collect, gallery_html, write_gallery
+from lowrank_anim.web.embed import Clip, ClipFile
+from lowrank_anim.web.gallery import collect, gallery_html, write_gallery
 
 HOSTILE = "</code><script>alert(1)</script>\"'{{x}}"
 
@@ -131,7 +131,7 @@ def test_empty_gallery_says_how_to_fill_it(tmp_path: Path) -> None:
 
 def test_gallery_is_written_atomically(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     (tmp_path / "index.html").write_text("old page", encoding="utf-8")
-    import lowrank_anim.gallery as gallery
+    import lowrank_anim.web.gallery as gallery
 
     def explode(*_: object) -> str:
         raise RuntimeError("disk full")

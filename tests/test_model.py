@@ -10,7 +10,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
-from lowrank_anim.model import (
+from lowrank_anim.maths.model import (
     Example,
     LowRankUpdate,
     default_rank_one,

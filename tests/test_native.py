@@ -1,4 +1,4 @@
-"""lowrank_anim.native: the render stack's compiled extensions, found without importing them."""
+"""lowrank_anim.health.native: the render stack's native binaries, found without importing them."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import sys
 import textwrap
 from pathlib import Path
 
-from lowrank_anim import archcheck, native
+from lowrank_anim.health import archcheck, native
 from tests.conftest import ROOT
 
 _LOADED_BY_A_RENDER = """
@@ -60,7 +60,7 @@ def test_finding_binaries_imports_nothing() -> None:
     code = textwrap.dedent(
         """
         import sys
-        from lowrank_anim import native
+        from lowrank_anim.health import native
         found = native.stack_binaries()
         assert all(p.binaries for p in found)
         loaded = [p.import_name for p in native.RENDER_STACK if p.import_name in sys.modules]

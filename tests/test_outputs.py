@@ -1,4 +1,4 @@
-"""lowrank_anim.outputs: names that cannot escape, scratch directories that always go away
+"""lowrank_anim.pipeline.outputs: names that cannot escape, scratch directories that always go away
 (including those of processes killed with SIGKILL), atomic publishing and disk errors."""
 
 from __future__ import annotations
@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from lowrank_anim import outputs
-from lowrank_anim.outputs import (
+from lowrank_anim.pipeline import outputs
+from lowrank_anim.pipeline.outputs import (
     OutputDirError,
     UnsafeNameError,
     check_name,
@@ -26,8 +26,8 @@ from lowrank_anim.outputs import (
     scratch_dir,
     write_text_atomically,
 )
+from lowrank_anim.pipeline.rendering import FORMATS, QUALITY_PRESETS, RenderRequest, manim_options
 from lowrank_anim.registry import SCENES, get_scene
-from lowrank_anim.rendering import FORMATS, QUALITY_PRESETS, RenderRequest, manim_options
 from tests.conftest import ROOT
 
 # Names ----------------------------------------------------------------------------------------
@@ -137,7 +137,7 @@ def _child_holding_scratch(final: Path, ready: Path) -> subprocess.Popen[bytes]:
         f"""
         import sys, time
         from pathlib import Path
-        from lowrank_anim.outputs import scratch_dir
+        from lowrank_anim.pipeline.outputs import scratch_dir
         with scratch_dir(Path({str(final)!r})) as path:
             (path / "partial.mp4").write_bytes(b"half a clip")
             Path({str(ready)!r}).write_text(str(path))

@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from lowrank_anim.palette import ROLE_TEX, ROLES, THEMES, get_theme
+from lowrank_anim.maths.palette import ROLE_TEX, ROLES, THEMES, get_theme
 from tests.conftest import ROOT
 
 HEX = re.compile(r"#[0-9A-Fa-f]{6}\b")
@@ -37,7 +37,7 @@ def test_unknown_theme_and_role_are_clear() -> None:
 
 def test_no_colour_literal_outside_the_palette() -> None:
     offenders = []
-    for path in [*ROOT.glob("scenes/*.py"), *ROOT.glob("lowrank_anim/*.py"), ROOT / "render.py"]:
+    for path in [*ROOT.glob("scenes/*.py"), *ROOT.glob("lowrank_anim/**/*.py"), ROOT / "render.py"]:
         if path.name == "palette.py":
             continue
         text = path.read_text(encoding="utf-8")

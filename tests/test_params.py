@@ -9,8 +9,8 @@ import pytest
 from click.testing import CliRunner
 
 import render
-from lowrank_anim.model import default_rank_one, default_rank_two
-from lowrank_anim.params import (
+from lowrank_anim.maths.model import default_rank_one, default_rank_two
+from lowrank_anim.maths.params import (
     MAX_ABS,
     ParamError,
     SceneParams,
@@ -19,8 +19,8 @@ from lowrank_anim.params import (
     load_params_file,
     parse_assignments,
 )
+from lowrank_anim.pipeline.rendering import RenderRequest
 from lowrank_anim.registry import SCENES
-from lowrank_anim.rendering import RenderRequest
 from tests.conftest import ROOT
 
 

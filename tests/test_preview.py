@@ -9,8 +9,8 @@ from click.testing import CliRunner
 from PIL import Image
 
 import render
-from lowrank_anim import preview
-from lowrank_anim.preview import PreviewRequest, SectionChoice, slugify, viewer_command
+from lowrank_anim.authoring import preview
+from lowrank_anim.authoring.preview import PreviewRequest, SectionChoice, slugify, viewer_command
 from lowrank_anim.registry import SCENES, get_scene
 from tests.scene_checks import RANK_ONE_BEATS
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from click.testing import CliRunner
 
 import render
-from lowrank_anim.readme import scene_table, with_table
+from lowrank_anim.cli.readme import scene_table, with_table
 from lowrank_anim.registry import SCENES
 from tests.conftest import ROOT
 

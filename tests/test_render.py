@@ -12,8 +12,8 @@ from click.testing import CliRunner
 from PIL import Image
 
 import render
+from lowrank_anim.pipeline.rendering import RenderRequest
 from lowrank_anim.registry import get_scene
-from lowrank_anim.rendering import RenderRequest
 from tests.conftest import ROOT
 from tests.media_probe import probe
 

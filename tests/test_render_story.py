@@ -11,8 +11,8 @@ import pytest
 from click.testing import CliRunner
 
 import render
+from lowrank_anim.pipeline.sections import clip_name
 from lowrank_anim.registry import SCENES
-from lowrank_anim.sections import clip_name
 from tests.media_probe import probe
 
 pytestmark = pytest.mark.render

@@ -7,8 +7,8 @@ from typing import Any
 import numpy as np
 import pytest
 
-from lowrank_anim.model import default_rank_one
-from lowrank_anim.palette import THEMES
+from lowrank_anim.maths.model import default_rank_one
+from lowrank_anim.maths.palette import THEMES
 from lowrank_anim.registry import SCENES
 from tests.scene_checks import RANK_ONE_BEATS
 

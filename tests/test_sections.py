@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from lowrank_anim.sections import clip_name, publish_sections, slug
+from lowrank_anim.pipeline.sections import clip_name, publish_sections, slug
 
 
 def test_names_are_numbered_and_file_safe() -> None:

@@ -10,7 +10,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from lowrank_anim.params import ParamError, build_example, parse_assignments
+from lowrank_anim.maths.params import ParamError, build_example, parse_assignments
 from lowrank_anim.registry import SCENES
 from tests.scene_checks import CHECKS
 

@@ -1,4 +1,4 @@
-"""lowrank_anim.termination: SIGTERM unwinds through ``finally`` blocks instead of killing."""
+"""lowrank_anim.pipeline.termination: SIGTERM unwinds through ``finally`` blocks, not killing."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from lowrank_anim.termination import SIGTERM_EXIT_CODE, Terminated, sigterm_raises
+from lowrank_anim.pipeline.termination import SIGTERM_EXIT_CODE, Terminated, sigterm_raises
 from tests.conftest import ROOT
 
 
@@ -22,7 +22,7 @@ def test_sigterm_runs_finally_blocks(tmp_path: Path) -> None:
         f"""
         import sys, time
         from pathlib import Path
-        from lowrank_anim.termination import Terminated, sigterm_raises
+        from lowrank_anim.pipeline.termination import Terminated, sigterm_raises
         try:
             with sigterm_raises():
                 try:

@@ -15,8 +15,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from lowrank_anim.palette import get_theme
-from lowrank_anim.params import build_example, load_params_file
+from lowrank_anim.maths.palette import get_theme
+from lowrank_anim.maths.params import build_example, load_params_file
 from lowrank_anim.registry import SCENES
 from tests.conftest import ROOT
 

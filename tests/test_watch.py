@@ -16,7 +16,7 @@ from types import ModuleType
 
 import pytest
 
-from lowrank_anim.watch import (
+from lowrank_anim.authoring.watch import (
     BuildStatus,
     collect_changes,
     describe_error,
@@ -89,16 +89,26 @@ def test_forget_drops_scenes_and_reloadable_library_modules_only() -> None:
             "scenes.base",
             "scenes.rank_one",
             "lowrank_anim",
-            "lowrank_anim.watch",
-            "lowrank_anim.model",
+            "lowrank_anim.authoring.watch",
+            "lowrank_anim.maths.model",
             "manim",
             "scenes_other",
         )
     }
-    keep = {"lowrank_anim", "lowrank_anim.watch"}
+    keep = {"lowrank_anim", "lowrank_anim.authoring.watch"}
     dropped = forget_project_modules(keep, table)
-    assert sorted(dropped) == ["lowrank_anim.model", "scenes", "scenes.base", "scenes.rank_one"]
-    assert sorted(table) == ["lowrank_anim", "lowrank_anim.watch", "manim", "scenes_other"]
+    assert sorted(dropped) == [
+        "lowrank_anim.maths.model",
+        "scenes",
+        "scenes.base",
+        "scenes.rank_one",
+    ]
+    assert sorted(table) == [
+        "lowrank_anim",
+        "lowrank_anim.authoring.watch",
+        "manim",
+        "scenes_other",
+    ]
 
 
 def test_changed_sources_lose_their_bytecode(tmp_path: Path) -> None:
@@ -272,7 +282,7 @@ def test_live_page_serves_only_its_three_routes_on_localhost(tmp_path: Path) -> 
     import urllib.error
     import urllib.request
 
-    from lowrank_anim.preview_server import PreviewServer
+    from lowrank_anim.authoring.preview_server import PreviewServer
 
     png = tmp_path / "p.png"
     png.write_bytes(b"\x89PNG fake")

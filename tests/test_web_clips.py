@@ -22,8 +22,8 @@ from click.testing import CliRunner
 from PIL import Image
 
 import render
-from lowrank_anim.embed import Clip, video_html
-from lowrank_anim.webexport import top_level_boxes
+from lowrank_anim.web.embed import Clip, video_html
+from lowrank_anim.web.webexport import top_level_boxes
 from tests.conftest import in_ci
 from tests.media_probe import probe
 

@@ -12,7 +12,7 @@ needless re-render costs seconds, a stale video costs trust.
   theme, and whatever fields are added later, e.g. ``params``, ``transparent``, ``sections``);
   a ``Path`` value counts by its content as well as its name.
 * **The render settings** applied on top of the request (the encoder settings of
-  :mod:`lowrank_anim.encoding`).
+  :mod:`lowrank_anim.pipeline.encoding`).
 * **Source files**: the scene's module and every project module it imports, followed through
   ``import`` statements (parsed, not executed; package ``__init__`` files included), plus every
   module of ``lowrank_anim`` except the tooling listed in :data:`TOOLING_MODULES`, which cannot
@@ -50,17 +50,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from lowrank_anim.outputs import publish
-from lowrank_anim.rendering import RenderRequest
+from lowrank_anim.paths import PROJECT_ROOT, assets_dir
+from lowrank_anim.pipeline.outputs import publish
+from lowrank_anim.pipeline.rendering import RenderRequest
 
 #: Bump when the key's recipe or the manifest's layout changes: every entry then misses.
 SCHEMA = 1
 
 MANIFEST_NAME = "manifest.json"
 LOCK_NAME = ".manifest.lock"
-
-#: The checkout the scenes and the library live in.
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 #: Files of ``lowrank_anim`` that orchestrate renders but cannot change a pixel.
 TOOLING_MODULES = frozenset({"__main__.py", "archcheck.py", "batch.py", "cache.py"})
@@ -186,7 +184,7 @@ def library_sources(root: Path = PROJECT_ROOT) -> list[Path]:
 
 def asset_files(root: Path = PROJECT_ROOT) -> list[Path]:
     """Every file under ``assets/`` (fonts, templates, parameter files)."""
-    assets = root / "assets"
+    assets = assets_dir(root)
     return sorted(p for p in assets.rglob("*") if p.is_file()) if assets.is_dir() else []
 
 
@@ -204,7 +202,10 @@ def key_inputs(
         "request": canonical(request),
         "settings": canonical(dict(settings or {})),
         "sources": _digests(sorted(sources), root),
-        "assets": _digests(asset_files(root), root),
+        "assets": {
+            f"assets/{p.relative_to(assets_dir(root)).as_posix()}": file_digest(p)
+            for p in asset_files(root)
+        },
         "versions": dependency_versions(),
     }
 
@@ -332,7 +333,7 @@ class RenderFacts:
     duration: float | None
     """Length of the video in seconds; None for a still."""
     encoder: str
-    """The purpose the video was encoded for (see :mod:`lowrank_anim.encoding`)."""
+    """The purpose the video was encoded for (see :mod:`lowrank_anim.pipeline.encoding`)."""
 
 
 def _unset(value: Any) -> bool:

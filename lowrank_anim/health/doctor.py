@@ -3,11 +3,11 @@
 Every check is a plain function returning a :class:`CheckResult`; :func:`run_checks` runs each
 in isolation, so one that crashes is reported as a failed row and the others still run.  No
 check imports the render stack (cairo, numpy, manim) into this process: the architecture of
-each native extension is read from its file header (:mod:`lowrank_anim.native`), and the things
-that must really load or compile (``import manim``, a MathTex through latex and dvisvgm) run in
-subprocesses with timeouts.  So the doctor works exactly when rendering does not.
+each native extension is read from its file header (:mod:`lowrank_anim.health.native`), and
+the things that must really load or compile (``import manim``, a MathTex through latex and
+dvisvgm) run in subprocesses with timeouts.  So the doctor works exactly when rendering does not.
 
-The fix texts are constants shared with :mod:`lowrank_anim.diagnosis`;
+The fix texts are constants shared with :mod:`lowrank_anim.health.diagnosis`;
 :func:`troubleshooting_markdown` turns them into the README's Troubleshooting section
 (``make readme-troubleshooting``; a test keeps the README in step).
 """
@@ -28,17 +28,16 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from lowrank_anim import archcheck, native
-from lowrank_anim.diagnosis import (
+from lowrank_anim.health import archcheck, native
+from lowrank_anim.health.diagnosis import (
     FIX_LATEX,
     FIX_REBUILD_VENV,
     FIX_SYSTEM_DEPS,
     fix_reinstall,
 )
-from lowrank_anim.outputs import write_text_atomically
-
-ROOT = Path(__file__).resolve().parent.parent
-LOCK_FILE = ROOT / "requirements.lock"
+from lowrank_anim.paths import LOCK_FILE
+from lowrank_anim.paths import PROJECT_ROOT as ROOT
+from lowrank_anim.pipeline.outputs import write_text_atomically
 
 #: pyproject's ``requires-python`` (a test keeps the two equal).
 MIN_PYTHON = (3, 10)
@@ -171,7 +170,7 @@ import sys
 try:
     import manim
 except BaseException as exc:
-    from lowrank_anim.diagnosis import explain
+    from lowrank_anim.health.diagnosis import explain
     found = explain(exc)
     print(found.message if found else f"{type(exc).__name__}: {exc}")
     sys.exit(1)
@@ -546,7 +545,7 @@ def update_readme(readme: Path) -> bool:
 
 
 if __name__ == "__main__":
-    # `python -m lowrank_anim.doctor --readme README.md` regenerates the section.
+    # `python -m lowrank_anim.health.doctor --readme README.md` regenerates the section.
     if sys.argv[1:2] == ["--readme"] and len(sys.argv) == 3:
         changed = update_readme(Path(sys.argv[2]))
         print(f"{sys.argv[2]}: troubleshooting section {'updated' if changed else 'up to date'}")

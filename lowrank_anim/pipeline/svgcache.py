@@ -23,7 +23,7 @@ from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
-from lowrank_anim.outputs import publish, scratch_dir
+from lowrank_anim.pipeline.outputs import publish, scratch_dir
 
 #: Where, under an output directory, the shared SVG stores live.
 CACHE_DIRNAME = ".cache"

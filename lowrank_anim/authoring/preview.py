@@ -6,9 +6,10 @@ state is drawn) at a small preset, with three additions:
 * **persistent caches** for compiled LaTeX and Pango text (``OUTPUT_DIR/.cache/tex`` and
   ``.cache/texts``).  Compiling the scene's ``MathTex`` is most of a cold render's time; with
   the cache a repeated preview costs only the scene's own Python.
-  :func:`lowrank_anim.rendering.render` renders in a throw-away media directory, so it cannot
-  keep these caches — that is why previews configure manim here, through the same
-  :func:`~lowrank_anim.rendering.manim_options` and :func:`~lowrank_anim.rendering.scene_variant`.
+  :func:`lowrank_anim.pipeline.rendering.render` renders in a throw-away media directory, so
+  it cannot keep these caches — that is why previews configure manim here, through the same
+  :func:`~lowrank_anim.pipeline.rendering.manim_options` and
+  :func:`~lowrank_anim.pipeline.rendering.scene_variant`.
 * **no discarded frames**: with every animation skipped, manim still draws a frame at each
   ``play``/``wait`` (for its static-background optimisation) and throws it away; a preview
   draws only the last one (:func:`last_frame_renderer`), about a fifth less work, same pixels.
@@ -31,16 +32,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from lowrank_anim.outputs import publish, scratch_dir
-from lowrank_anim.palette import DEFAULT_THEME
-from lowrank_anim.registry import SceneSpec
-from lowrank_anim.rendering import (
+from lowrank_anim.maths.palette import DEFAULT_THEME
+from lowrank_anim.pipeline.outputs import publish, scratch_dir
+from lowrank_anim.pipeline.rendering import (
     DEFAULT_OUTPUT_DIR,
     RenderError,
     RenderRequest,
     manim_options,
     scene_variant,
 )
+from lowrank_anim.registry import SceneSpec
 
 #: Previews are small: manim's low preset (854×480) unless asked otherwise.
 DEFAULT_PREVIEW_QUALITY = "low"

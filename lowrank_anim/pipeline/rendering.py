@@ -13,9 +13,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from lowrank_anim.outputs import contained_path, publish, scratch_dir
-from lowrank_anim.palette import DEFAULT_THEME, get_theme
-from lowrank_anim.params import SceneParams, build_example
+from lowrank_anim.maths.palette import DEFAULT_THEME, get_theme
+from lowrank_anim.maths.params import SceneParams, build_example
+from lowrank_anim.pipeline.outputs import contained_path, publish, scratch_dir
 from lowrank_anim.registry import SceneSpec
 
 #: Our quality names → manim's presets (``manim.constants.QUALITIES``), which own the numbers.
@@ -164,7 +164,7 @@ def render(request: RenderRequest, output_dir: Path = DEFAULT_OUTPUT_DIR) -> Pat
     """Render one request and return the path of the finished file."""
     from manim import tempconfig
 
-    from lowrank_anim import texcache
+    from lowrank_anim.pipeline import texcache
 
     texcache.install()  # LaTeX caches stay safe even if a tex_dir is ever shared
     final = request.output_path(output_dir)
@@ -195,7 +195,7 @@ def render(request: RenderRequest, output_dir: Path = DEFAULT_OUTPUT_DIR) -> Pat
 
 def publish_beat_clips(writer: Any, final_dir: Path) -> list[Path]:
     """Publish the clips manim cut at each ``next_section`` (one per beat)."""
-    from lowrank_anim.sections import publish_sections
+    from lowrank_anim.pipeline.sections import publish_sections
 
     index = writer.output_plan.section_index
     if index is None or not Path(index).is_file():

@@ -6,9 +6,9 @@ readers see the old file or the new one, never half of one.
 
 What that buys, and how each case is handled here:
 
-* A failed, interrupted (Ctrl-C) or terminated (SIGTERM, see :mod:`lowrank_anim.termination`)
-  render unwinds through :func:`scratch_dir`, which deletes its scratch directory; the previous
-  file at the final path was never touched.
+* A failed, interrupted (Ctrl-C) or terminated (SIGTERM, see
+  :mod:`lowrank_anim.pipeline.termination`) render unwinds through :func:`scratch_dir`,
+  which deletes its scratch directory; the previous file at the final path was never touched.
 * A render killed with SIGKILL cannot clean up, so its ``.render-*`` directory stays.  Each
   scratch directory is held under an ``flock`` for its whole life; the kernel drops the lock
   when the owner dies, however it dies, so the next render in that directory can tell a dead

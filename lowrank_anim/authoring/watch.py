@@ -13,9 +13,9 @@ How a rebuild works:
    before the first render (e.g. the model), is dropped from :data:`sys.modules`, so the next
    import reads the files as they are now, in their own dependency order.  The CLI's modules
    (registry, rendering, this one) stay: they are running.
-3. :func:`lowrank_anim.preview.render_preview` renders the PNG.  A failure of any kind in the
-   scene becomes one status line naming the exception and ``file:line``; the loop then waits
-   for the next save.
+3. :func:`lowrank_anim.authoring.preview.render_preview` renders the PNG.  A failure of any
+   kind in the scene becomes one status line naming the exception and ``file:line``; the loop
+   then waits for the next save.
 """
 
 from __future__ import annotations
@@ -42,7 +42,7 @@ from watchdog.events import (
     FileSystemEventHandler,
 )
 
-from lowrank_anim.preview import PreviewRequest, render_preview
+from lowrank_anim.authoring.preview import PreviewRequest, render_preview
 
 #: Folders (relative to the project root) whose changes trigger a rebuild.
 WATCHED_FOLDERS = ("scenes", "assets")
@@ -274,7 +274,7 @@ def watch(
     """Render now, then again after every save, until Ctrl-C (which returns normally)."""
     from watchdog.observers import Observer
 
-    from lowrank_anim.preview_server import PreviewServer
+    from lowrank_anim.authoring.preview_server import PreviewServer
 
     root = project_root()
     # What is imported now is the CLI itself; everything else the scene pulls in is reloadable.

@@ -4,7 +4,7 @@ When ``import cairo`` is the thing that fails, nothing here may import cairo (or
 manim) to find out why.  Packages are located with :func:`importlib.util.find_spec` on their
 top-level name, which only asks the import finders where the package lives; their binaries are
 the native files inside it plus those its distribution installed elsewhere (auditwheel's
-``numpy.libs``, ``pillow.libs``, …), and :mod:`lowrank_anim.archcheck` reads each header.
+``numpy.libs``, ``pillow.libs``, …), and :mod:`lowrank_anim.health.archcheck` reads each header.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from lowrank_anim import archcheck
+from lowrank_anim.health import archcheck
 
 
 @dataclass(frozen=True)

@@ -1,13 +1,13 @@
 """Web-ready export: per scene an H.264 mp4 (faststart), a VP9 webm, a poster PNG, optionally a
 palette-optimised GIF, WebVTT captions, and embed snippets — all published atomically.
 
-The scene is rendered through :func:`lowrank_anim.rendering.render` into a scratch directory as
-a **lossless** H.264 mezzanine (``crf 0``, ``preset ultrafast``: manim's own encoder, set with an
-outer ``tempconfig`` that the render's own nests inside).  Encoding from manim's usual lossy
-mp4 would mean encoding its compression noise again: every new animation starts a new
-keyframe whose noise pattern differs, which costs the H.264 re-encode ~15% and multiplies the
-GIF's size, because a GIF re-sends every pixel that changed.  Flat graphics compress so well
-that the lossless file is only ~15 MB for 20 s of 1080p60.
+The scene is rendered through :func:`lowrank_anim.pipeline.rendering.render` into a scratch
+directory as a **lossless** H.264 mezzanine (``crf 0``, ``preset ultrafast``: manim's own
+encoder, set with an outer ``tempconfig`` that the render's own nests inside).  Encoding from
+manim's usual lossy mp4 would mean encoding its compression noise again: every new animation
+starts a new keyframe whose noise pattern differs, which costs the H.264 re-encode ~15% and
+multiplies the GIF's size, because a GIF re-sends every pixel that changed.  Flat graphics
+compress so well that the lossless file is only ~15 MB for 20 s of 1080p60.
 
 It is then encoded with the ffmpeg CLI (Debian's ``ffmpeg`` package, which
 ``scripts/system-deps.sh`` installs).  Encoder settings suit flat vector graphics — large
@@ -41,7 +41,11 @@ from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
 
-from lowrank_anim.embed import (
+from lowrank_anim.maths.palette import DEFAULT_THEME
+from lowrank_anim.pipeline.outputs import publish, scratch_dir
+from lowrank_anim.pipeline.rendering import RenderRequest, render
+from lowrank_anim.registry import SceneSpec
+from lowrank_anim.web.embed import (
     MANIFEST_SUFFIX,
     Clip,
     ClipFile,
@@ -50,10 +54,6 @@ from lowrank_anim.embed import (
     srt_to_vtt,
     video_html,
 )
-from lowrank_anim.outputs import publish, scratch_dir
-from lowrank_anim.palette import DEFAULT_THEME
-from lowrank_anim.registry import SceneSpec
-from lowrank_anim.rendering import RenderRequest, render
 
 DEFAULT_EXPORT_QUALITY = "high"
 DEFAULT_WEB_DIR = Path("media") / "web"
@@ -256,7 +256,7 @@ MEZZANINE_ENCODER_OPTIONS = {"crf": "0", "preset": "ultrafast"}
 
 
 def render_mezzanine(request: WebExportRequest, scratch: Path) -> Path:
-    """Render the scene through :func:`~lowrank_anim.rendering.render` as lossless H.264."""
+    """Render the scene through :func:`~lowrank_anim.pipeline.rendering.render`, lossless."""
     from manim import tempconfig
 
     with tempconfig({"video_encoder_options": MEZZANINE_ENCODER_OPTIONS}):

@@ -27,7 +27,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from lowrank_anim.outputs import disk_error, nearly_full, publish, scratch_dir
+from lowrank_anim.pipeline.outputs import disk_error, nearly_full, publish, scratch_dir
 
 _MARK = "_lowrank_atomic"
 # Per-process directories holding links to cached SVGs, open (and locked) until exit.

@@ -17,10 +17,10 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from lowrank_anim.palette import DEFAULT_THEME, THEMES
+from lowrank_anim.maths.palette import DEFAULT_THEME, THEMES
 
 if TYPE_CHECKING:
-    from lowrank_anim.watch import BuildStatus
+    from lowrank_anim.authoring.watch import BuildStatus
 
 LOCALHOST = "127.0.0.1"
 

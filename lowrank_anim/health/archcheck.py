@@ -5,7 +5,7 @@ confusing failure a user can hit is a binary built for the wrong CPU, e.g. on Ap
 "mach-o file, but is an incompatible architecture (have 'x86_64', need 'arm64')", or an amd64 venv
 copied into an arm64 image. This module is the one place that knows how to tell:
 
-* at Docker build time, ``python3 -m lowrank_anim.archcheck --expect amd64 /opt/venv
+* at Docker build time, ``python3 -m lowrank_anim.health.archcheck --expect amd64 /opt/venv
   /usr/bin/python3.11`` fails the build if any binary in the venv is of another architecture;
 * ``render.py doctor`` and the import-error handler use :func:`host_arch`,
   :func:`interpreter_binary_arch` and :func:`parse_arch_error` to explain the problem.
@@ -461,7 +461,7 @@ class _ArgumentParser(argparse.ArgumentParser):
 
 def _build_parser() -> argparse.ArgumentParser:
     parser = _ArgumentParser(
-        prog="python3 -m lowrank_anim.archcheck",
+        prog="python3 -m lowrank_anim.health.archcheck",
         description="Fail if any native binary under PATHs is not built for the expected CPU "
         "architecture (run at the end of a Docker build).",
     )

@@ -33,7 +33,7 @@ from typing import Any, TypeAlias
 
 import numpy as np
 
-from lowrank_anim.model import Example, LowRankUpdate, default_rank_one, default_rank_two
+from lowrank_anim.maths.model import Example, LowRankUpdate, default_rank_one, default_rank_two
 
 if sys.version_info >= (3, 11):
     import tomllib

@@ -21,7 +21,7 @@ settings").
 
 The settings are plain dictionaries of manim config keys (``video_encoder_options``,
 ``max_inflight_encoders``), applied with ``manim.tempconfig`` around a render (see
-:func:`lowrank_anim.batch.run_job`); the key names are manim 0.22's (``manim/_config/
+:func:`lowrank_anim.pipeline.batch.run_job`); the key names are manim 0.22's (``manim/_config/
 video_encoder.py``). Codec and pixel format stay ``auto``, so manim still picks libx264 for
 mp4/mov/gif segments, VP9 for webm and qtrle for transparent mov. This module imports nothing
 heavy: the cache key includes these settings and is computed without importing manim.
@@ -32,7 +32,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from lowrank_anim.rendering import RenderRequest
+    from lowrank_anim.pipeline.rendering import RenderRequest
 
 #: The purposes a render can be encoded for.
 PURPOSES = ("draft", "final", "web")
@@ -95,7 +95,7 @@ def encoder_overrides(fmt: str, purpose: str, *, transparent: bool = False) -> d
 
 
 def request_overrides(request: RenderRequest, draft: bool = False) -> dict[str, Any]:
-    """:func:`encoder_overrides` for a :class:`~lowrank_anim.rendering.RenderRequest`.
+    """:func:`encoder_overrides` for a :class:`~lowrank_anim.pipeline.rendering.RenderRequest`.
 
     ``transparent`` is read with a default, so requests without that field work too.
     """

@@ -2,16 +2,16 @@
 
 ``render.py render`` hands its requests to :func:`render_batch`, which
 
-1. asks the cache (:mod:`lowrank_anim.cache`) which outputs are already up to date — in
+1. asks the cache (:mod:`lowrank_anim.pipeline.cache`) which outputs are already up to date — in
    milliseconds, without importing manim;
 2. renders the others, each in its own process (``-j N`` at a time). Processes come from the
    ``forkserver`` start method (``spawn`` where there is none): every job is a fresh child of a
    server that has imported manim but never rendered, so manim's global ``config`` cannot leak
    from one job into the next, and no job pays for importing manim again. Each job renders in
    its own scratch media directory beside its final path and publishes atomically
-   (:mod:`lowrank_anim.outputs`); LaTeX and text SVGs are shared through
-   :mod:`lowrank_anim.svgcache`. With one job to do, or ``-j 1``, it renders in this process,
-   one after another, exactly as a plain ``render()`` call would;
+   (:mod:`lowrank_anim.pipeline.outputs`); LaTeX and text SVGs are shared through
+   :mod:`lowrank_anim.pipeline.svgcache`. With one job to do, or ``-j 1``, it renders in this
+   process, one after another, exactly as a plain ``render()`` call would;
 3. records every finished file in the manifest, reports one overall progress line (job k of N,
    elapsed, ETA) and a summary table.
 
@@ -36,11 +36,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal, Protocol, TextIO
 
-from lowrank_anim import cache, encoding
-from lowrank_anim.diagnosis import explain
-from lowrank_anim.outputs import publish
-from lowrank_anim.rendering import RenderRequest, render
-from lowrank_anim.svgcache import shared_svg_caches
+from lowrank_anim.health.diagnosis import explain
+from lowrank_anim.pipeline import cache, encoding
+from lowrank_anim.pipeline.outputs import publish
+from lowrank_anim.pipeline.rendering import RenderRequest, render
+from lowrank_anim.pipeline.svgcache import shared_svg_caches
 
 RenderFunction = Callable[[RenderRequest, Path], Path]
 Status = Literal["rendered", "cached", "failed"]
@@ -199,7 +199,7 @@ def _process_context() -> multiprocessing.context.BaseContext:
     if "forkserver" in multiprocessing.get_all_start_methods():
         context = multiprocessing.get_context("forkserver")
         # The server imports manim once; every job forks from it with a pristine config.
-        context.set_forkserver_preload(["manim", "lowrank_anim.batch"])
+        context.set_forkserver_preload(["manim", "lowrank_anim.pipeline.batch"])
         return context
     return multiprocessing.get_context("spawn")
 

@@ -1,0 +1,1 @@
+"""Authoring: fast last-frame previews, watch mode and its live preview page."""

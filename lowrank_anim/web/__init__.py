@@ -1,0 +1,1 @@
+"""The blog: web-ready export, embed snippets and the static gallery page."""
