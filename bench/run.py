@@ -43,7 +43,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from lowrank_anim.pipeline.cache import module_file  # noqa: E402
+from lowrank_anim.imports import module_file  # noqa: E402
 from lowrank_anim.registry import SCENES, SceneSpec  # noqa: E402
 
 PYTHON = sys.executable

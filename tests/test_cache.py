@@ -21,6 +21,7 @@ import pytest
 from click.testing import CliRunner
 
 import render
+from lowrank_anim import imports
 from lowrank_anim.pipeline import batch, cache, encoding
 from lowrank_anim.pipeline.rendering import RenderRequest
 from lowrank_anim.registry import SceneSpec, get_scene
@@ -211,7 +212,11 @@ PROJECT = {
     "lowrank_anim/__init__.py": "",
     "lowrank_anim/maths/model.py": "W = [[1.0, 0.0], [0.0, 1.0]]\n",
     "lowrank_anim/maths/palette.py": "X = 'blue'\n",
+    "lowrank_anim/pipeline/__init__.py": "",
+    "lowrank_anim/pipeline/rendering.py": "def f():\n    from lowrank_anim.maths import palette\n",
     "lowrank_anim/pipeline/batch.py": "# tooling: cannot change a pixel\n",
+    "lowrank_anim/web/gallery.py": "# the gallery page: cannot change a pixel\n",
+    "lowrank_anim/health/doctor.py": "# the doctor: cannot change a pixel\n",
     "scenes/__init__.py": "",
     "scenes/base.py": "from lowrank_anim.maths.model import W\n",
     "scenes/demo.py": "from manim import *\n\nfrom .base import W\n\nclass Demo(Scene): pass\n",
@@ -250,9 +255,11 @@ CHANGES: dict[str, Change] = {
     "imported scene module": lambda root, mp: append(root / "scenes/base.py"),
     "model module": lambda root, mp: append(root / "lowrank_anim/maths/model.py"),
     "palette module": lambda root, mp: append(root / "lowrank_anim/maths/palette.py"),
-    "new library module": lambda root, mp: (root / "lowrank_anim/maths/params.py").write_text(
-        "P = 1"
-    ),
+    "render pipeline": lambda root, mp: append(root / "lowrank_anim/pipeline/rendering.py"),
+    "new module a scene imports": lambda root, mp: (
+        (root / "lowrank_anim/maths/params.py").write_text("P = 1"),
+        append(root / "scenes/base.py", "from lowrank_anim.maths.params import P\n"),
+    )[-1],
     "asset file": lambda root, mp: append(root / "assets/params.json", " "),
     "new asset file": lambda root, mp: (root / "assets/font.ttf").write_bytes(b"\0"),
     "manim version": _manim_upgrade,
@@ -284,7 +291,15 @@ def test_render_settings_change_the_key(project: Path, settings: dict[str, Any])
 
 @pytest.mark.parametrize(
     "path",
-    ["scenes/unrelated.py", "lowrank_anim/pipeline/batch.py", "README.md", "tests/test_x.py"],
+    [
+        "scenes/unrelated.py",
+        "lowrank_anim/pipeline/batch.py",
+        "lowrank_anim/web/gallery.py",
+        "lowrank_anim/health/doctor.py",
+        "lowrank_anim/maths/unused.py",
+        "README.md",
+        "tests/test_x.py",
+    ],
 )
 def test_files_that_cannot_change_the_pixels_keep_the_key(project: Path, path: str) -> None:
     before = cache.cache_key(BASE, root=project)
@@ -300,7 +315,7 @@ def test_the_key_is_stable(project: Path) -> None:
 
 def test_sources_follow_imports_through_relative_and_absolute_imports(project: Path) -> None:
     found = {
-        p.relative_to(project).as_posix() for p in cache.project_sources("scenes.demo", project)
+        p.relative_to(project).as_posix() for p in imports.project_sources("scenes.demo", project)
     }
     assert found == {
         "scenes/__init__.py",
@@ -312,7 +327,7 @@ def test_sources_follow_imports_through_relative_and_absolute_imports(project: P
 
 
 def test_real_scene_sources_include_the_base_and_the_model() -> None:
-    found = {p.relative_to(ROOT).as_posix() for p in cache.project_sources(RANK_ONE.module)}
+    found = {p.relative_to(ROOT).as_posix() for p in imports.project_sources(RANK_ONE.module)}
     assert {"scenes/rank_one.py", "scenes/base.py", "lowrank_anim/maths/model.py"} <= found
     assert "lowrank_anim/maths/palette.py" in found
 
@@ -325,6 +340,8 @@ def test_key_inputs_name_every_part(project: Path) -> None:
     assert inputs["request"]["quality"] == "low"
     assert "lowrank_anim/maths/palette.py" in inputs["sources"]
     assert "lowrank_anim/pipeline/batch.py" not in inputs["sources"]
+    assert "lowrank_anim/web/gallery.py" not in inputs["sources"]
+    assert "lowrank_anim/health/doctor.py" not in inputs["sources"]
     assert list(inputs["assets"]) == ["assets/params.json"]
     assert inputs["versions"]["manim"] == cache.dependency_versions()["manim"]
 
@@ -379,3 +396,16 @@ def test_cli_hit_does_not_import_manim(tmp_path: Path, fake: FakeRenderer) -> No
     )
     assert out.returncode == 0, out.stderr
     assert out.stdout.splitlines() == [str(result.path), "manim modules: []"]
+
+
+def test_real_render_sources_leave_out_the_gallery_doctor_and_cli() -> None:
+    """The real key: what a render runs is in it, tools that cannot change a pixel are not."""
+    found = set(cache.key_inputs(RenderRequest(RANK_ONE))["sources"])
+    assert {"lowrank_anim/pipeline/rendering.py", "lowrank_anim/maths/model.py"} <= found
+    assert not found & {
+        "lowrank_anim/web/gallery.py",
+        "lowrank_anim/health/doctor.py",
+        "lowrank_anim/pipeline/batch.py",
+        "lowrank_anim/pipeline/cache.py",
+        "render.py",
+    }

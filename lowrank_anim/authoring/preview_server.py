@@ -12,15 +12,25 @@ from __future__ import annotations
 import html
 import json
 import threading
+from dataclasses import dataclass
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from lowrank_anim.maths.palette import DEFAULT_THEME, THEMES
 
-if TYPE_CHECKING:
-    from lowrank_anim.authoring.watch import BuildStatus
+
+@dataclass(frozen=True)
+class BuildStatus:
+    """The outcome of one rebuild, as printed and as served to the live page."""
+
+    ok: bool
+    message: str
+    """The one status line (without the timestamp)."""
+    path: Path | None = None
+    seconds: float = 0.0
+
 
 LOCALHOST = "127.0.0.1"
 

@@ -30,7 +30,6 @@ import threading
 import time
 import traceback
 from collections.abc import Callable, Collection, Iterable, MutableMapping
-from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from types import FrameType, ModuleType
@@ -43,6 +42,7 @@ from watchdog.events import (
 )
 
 from lowrank_anim.authoring.preview import PreviewRequest, render_preview
+from lowrank_anim.authoring.preview_server import BuildStatus
 
 #: Folders (relative to the project root) whose changes trigger a rebuild.
 WATCHED_FOLDERS = ("scenes", "assets")
@@ -59,17 +59,6 @@ IGNORED_NAMES = frozenset({"4913", "__pycache__"})  # 4913: vim's write-permissi
 IGNORED_EVENTS = (EVENT_TYPE_OPENED, EVENT_TYPE_CLOSED_NO_WRITE)
 
 PROJECT_PACKAGES = ("scenes", "lowrank_anim")
-
-
-@dataclass(frozen=True)
-class BuildStatus:
-    """The outcome of one rebuild, as printed and as served to the live page."""
-
-    ok: bool
-    message: str
-    """The one status line (without the timestamp)."""
-    path: Path | None = None
-    seconds: float = 0.0
 
 
 def project_root() -> Path:

@@ -13,11 +13,12 @@ needless re-render costs seconds, a stale video costs trust.
   a ``Path`` value counts by its content as well as its name.
 * **The render settings** applied on top of the request (the encoder settings of
   :mod:`lowrank_anim.pipeline.encoding`).
-* **Source files**: the scene's module and every project module it imports, followed through
-  ``import`` statements (parsed, not executed; package ``__init__`` files included), plus every
-  module of ``lowrank_anim`` except the tooling listed in :data:`TOOLING_MODULES`, which cannot
-  change a pixel. A module imported dynamically by a scene is therefore only covered if it
-  lives in ``lowrank_anim``.
+* **Source files**: the scene's module and the render pipeline (:data:`RENDER_MODULE`), each
+  with every project module it imports, followed through ``import`` statements
+  (:mod:`lowrank_anim.imports`: parsed, not executed; lazy imports and package ``__init__``
+  files included).  So the key follows what a render really runs: a new module that a scene
+  imports counts the moment it is imported, and editing the gallery, the doctor or the CLI
+  invalidates no render.  A module a scene loads without an ``import`` statement is not seen.
 * **Assets**: every file under ``assets/``.
 * **Versions** of the rendering stack (:data:`VERSIONED_DISTRIBUTIONS`, read from the installed
   metadata, not by importing them) and of Python.
@@ -32,7 +33,6 @@ their entries instead of losing them; readers never need the lock.
 
 from __future__ import annotations
 
-import ast
 import dataclasses
 import datetime as dt
 import enum
@@ -50,6 +50,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from lowrank_anim.imports import project_sources
 from lowrank_anim.paths import PROJECT_ROOT, assets_dir
 from lowrank_anim.pipeline.outputs import publish
 from lowrank_anim.pipeline.rendering import RenderRequest
@@ -60,8 +61,8 @@ SCHEMA = 1
 MANIFEST_NAME = "manifest.json"
 LOCK_NAME = ".manifest.lock"
 
-#: Files of ``lowrank_anim`` that orchestrate renders but cannot change a pixel.
-TOOLING_MODULES = frozenset({"__main__.py", "archcheck.py", "batch.py", "cache.py"})
+#: The module that renders a request: its imports are the library code a render runs.
+RENDER_MODULE = "lowrank_anim.pipeline.rendering"
 
 #: Installed distributions whose version is part of the key.
 VERSIONED_DISTRIBUTIONS = ("manim", "av", "pycairo", "ManimPango", "numpy", "Pillow")
@@ -128,60 +129,6 @@ def dependency_versions() -> dict[str, str]:
     return versions
 
 
-def module_file(module: str, root: Path) -> Path | None:
-    """The file under ``root`` that defines ``module`` (``a.b`` → ``a/b.py`` or
-    ``a/b/__init__.py``), or None for a module from outside the project."""
-    base = root.joinpath(*module.split("."))
-    for candidate in (base.with_suffix(".py"), base / "__init__.py"):
-        if candidate.is_file():
-            return candidate
-    return None
-
-
-def _imported_modules(path: Path, module: str) -> Iterator[str]:
-    """Every module name an ``import`` statement in ``path`` may load, parents included."""
-    package = module if path.name == "__init__.py" else module.rpartition(".")[0]
-    tree = ast.parse(path.read_bytes(), filename=str(path))
-    for node in ast.walk(tree):
-        names: list[str] = []
-        if isinstance(node, ast.Import):
-            names = [alias.name for alias in node.names]
-        elif isinstance(node, ast.ImportFrom):
-            if node.level:
-                parts = package.split(".") if package else []
-                parts = parts[: len(parts) - (node.level - 1)] if node.level > 1 else parts
-                base = ".".join([*parts, *([node.module] if node.module else [])])
-            else:
-                base = node.module or ""
-            # ``from pkg import name`` may import the submodule pkg.name.
-            names = [base, *(f"{base}.{alias.name}" for alias in node.names if alias.name != "*")]
-        for name in names:
-            parts = name.split(".")
-            yield from (".".join(parts[:i]) for i in range(1, len(parts) + 1))
-
-
-def project_sources(module: str, root: Path = PROJECT_ROOT) -> list[Path]:
-    """The files of ``module`` and of every project module it imports, transitively,
-    with the ``__init__.py`` of each package on the way."""
-    seen: dict[str, Path] = {}
-    todo = [".".join(module.split(".")[:i]) for i in range(1, module.count(".") + 2)]
-    while todo:
-        name = todo.pop()
-        if name in seen or not name:
-            continue
-        path = module_file(name, root)
-        if path is None:
-            continue
-        seen[name] = path
-        todo.extend(_imported_modules(path, name))
-    return sorted(set(seen.values()))
-
-
-def library_sources(root: Path = PROJECT_ROOT) -> list[Path]:
-    """Every module of ``lowrank_anim`` that can change a pixel (all but the tooling)."""
-    return sorted(p for p in (root / "lowrank_anim").rglob("*.py") if p.name not in TOOLING_MODULES)
-
-
 def asset_files(root: Path = PROJECT_ROOT) -> list[Path]:
     """Every file under ``assets/`` (fonts, templates, parameter files)."""
     assets = assets_dir(root)
@@ -196,7 +143,8 @@ def key_inputs(
     request: RenderRequest, settings: Mapping[str, Any] | None = None, *, root: Path = PROJECT_ROOT
 ) -> dict[str, Any]:
     """Everything the key is made of, in readable form (what to diff when a hit is missed)."""
-    sources = set(project_sources(request.scene.module, root)) | set(library_sources(root))
+    sources = set(project_sources(request.scene.module, root))
+    sources |= set(project_sources(RENDER_MODULE, root))
     return {
         "schema": SCHEMA,
         "request": canonical(request),
