@@ -17,7 +17,6 @@ from __future__ import annotations
 import argparse
 import os
 import queue
-import shutil
 import statistics
 import subprocess
 import sys
@@ -29,18 +28,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from lowrank_anim.paths import copy_project  # noqa: E402
 from lowrank_anim.registry import get_scene  # noqa: E402
 
 MANIM = Path(sys.executable).with_name("manim")
-
-
-def copy_project(destination: Path) -> Path:
-    ignore = shutil.ignore_patterns("__pycache__", "*.pyc")
-    destination.mkdir()
-    shutil.copy2(ROOT / "render.py", destination / "render.py")
-    for package in ("lowrank_anim", "scenes"):
-        shutil.copytree(ROOT / package, destination / package, ignore=ignore)
-    return destination
 
 
 def cold_manim(project: Path, scene_file: str, scene: str, media: Path) -> float:

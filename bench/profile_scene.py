@@ -67,7 +67,7 @@ def worker(tree: str, scene: str, quality: str, tex_dir: str, out: str, mode: st
     from manim import tempconfig
     from manim.scene.scene_file_writer import SceneFileWriter
 
-    from lowrank_anim.pipeline.rendering import QUALITY_PRESETS
+    from lowrank_anim.pipeline.request import QUALITY_PRESETS
     from lowrank_anim.registry import get_scene
 
     frames: list[str] = []

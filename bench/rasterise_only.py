@@ -17,7 +17,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 def main(scene: str, quality: str, tex_dir: str, media_dir: str) -> None:
     from manim import tempconfig
 
-    from lowrank_anim.pipeline.rendering import QUALITY_PRESETS, RenderRequest, scene_variant
+    from lowrank_anim.pipeline.rendering import scene_variant
+    from lowrank_anim.pipeline.request import QUALITY_PRESETS, RenderRequest
     from lowrank_anim.registry import get_scene
 
     request = RenderRequest(get_scene(scene), quality=quality)

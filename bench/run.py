@@ -43,6 +43,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from lowrank_anim.docblocks import write_block  # noqa: E402
 from lowrank_anim.imports import module_file  # noqa: E402
 from lowrank_anim.registry import SCENES, SceneSpec  # noqa: E402
 
@@ -509,7 +510,7 @@ def bench_two_jobs(
         "from pathlib import Path\n"
         "from lowrank_anim.pipeline.batch import render_batch\n"
         "from lowrank_anim.registry import get_scene\n"
-        "from lowrank_anim.pipeline.rendering import RenderRequest\n"
+        "from lowrank_anim.pipeline.request import RenderRequest\n"
         "if __name__ == '__main__':\n"
         f"    spec = get_scene({spec.name!r})\n"
         "    requests = [RenderRequest(spec, theme=t) for t in ('dark', 'light')]\n"
@@ -666,17 +667,7 @@ def report(results: Results, conditions_lines: list[str], args: argparse.Namespa
 def write_section(path: Path, section: str, begin: str = BEGIN, end: str = END) -> None:
     """Replace one tool's section of ``path`` (between its markers), keeping the rest: other
     sections (e.g. the web export's) belong to other tools."""
-    block = f"{begin}\n{section}\n{end}"
-    text = path.read_text(encoding="utf-8") if path.exists() else "# Benchmarks\n"
-    if begin in text and end in text:
-        head, _, rest = text.partition(begin)
-        _, _, tail = rest.partition(end)
-        text = head + block + tail
-    else:
-        text = text.rstrip("\n") + "\n\n" + block + "\n"
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(text, encoding="utf-8")
-    os.replace(tmp, path)
+    write_block(path, begin, end, section, append=True, title="# Benchmarks\n")
 
 
 def main(argv: Sequence[str] | None = None) -> None:

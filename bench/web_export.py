@@ -27,15 +27,16 @@ from typing import Any, TypeVar
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from lowrank_anim.pipeline.rendering import RenderRequest, render  # noqa: E402
+from lowrank_anim.pipeline.ffmpeg import probe_source  # noqa: E402
+from lowrank_anim.pipeline.outputs import human_size  # noqa: E402
+from lowrank_anim.pipeline.rendering import render  # noqa: E402
+from lowrank_anim.pipeline.request import RenderRequest  # noqa: E402
 from lowrank_anim.registry import get_scene  # noqa: E402
 from lowrank_anim.web.webexport import (  # noqa: E402
     WebEncoding,
     WebExportRequest,
     export_web,
-    human_size,
     is_faststart,
-    probe_source,
 )
 
 MANIM = Path(sys.executable).with_name("manim")

@@ -9,6 +9,7 @@ there; ``LOWRANK_ANIM_ASSETS`` (set by the image) names where they are instead.
 from __future__ import annotations
 
 import os
+import shutil
 from pathlib import Path
 
 #: The directory that holds the ``lowrank_anim`` and ``scenes`` packages.
@@ -36,3 +37,15 @@ def assets_dir(root: Path = PROJECT_ROOT) -> Path:
 def scenes_dir(root: Path = PROJECT_ROOT) -> Path:
     """The ``scenes`` package's folder."""
     return root / "scenes"
+
+
+def copy_project(destination: Path, root: Path = PROJECT_ROOT) -> Path:
+    """A copy of what renders and watch mode run (``render.py``, the packages, ``assets/``) at
+    ``destination``, for tests and benchmarks that edit scene files."""
+    ignore = shutil.ignore_patterns("__pycache__", "*.pyc")
+    destination.mkdir()
+    shutil.copy2(root / "render.py", destination / "render.py")
+    for folder in ("lowrank_anim", "scenes", "assets"):
+        if (root / folder).is_dir():
+            shutil.copytree(root / folder, destination / folder, ignore=ignore)
+    return destination

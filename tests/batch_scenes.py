@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import os
 import signal
+import time
+from pathlib import Path
 
-from manim import Circle, Create, FadeIn, Scene, Square
+from manim import Circle, Create, FadeIn, MathTex, Scene, Square
 
 from lowrank_anim.registry import SceneSpec
 
@@ -34,6 +36,22 @@ class CrashingScene(Scene):
 
     def construct(self) -> None:
         os.kill(os.getpid(), signal.SIGKILL)
+
+
+class HoldingTex(Scene):
+    """Compiles a formula, then holds the render open (its caches in use) until released.
+
+    ``LOWRANK_TEST_READY`` names a file it creates once the formula is compiled;
+    ``LOWRANK_TEST_RELEASE`` names a file it waits for (at most two minutes) before it ends.
+    """
+
+    def construct(self) -> None:
+        self.add(MathTex(r"\alpha = v^\top x"))
+        Path(os.environ["LOWRANK_TEST_READY"]).touch()
+        release = Path(os.environ["LOWRANK_TEST_RELEASE"])
+        deadline = time.monotonic() + 120
+        while not release.exists() and time.monotonic() < deadline:
+            time.sleep(0.05)
 
 
 def spec(name: str) -> SceneSpec:

@@ -12,8 +12,9 @@ import pytest
 from click.testing import CliRunner
 
 import render
+from lowrank_anim.cli import commands
 from lowrank_anim.pipeline import batch, cache
-from lowrank_anim.pipeline.rendering import RenderRequest
+from lowrank_anim.pipeline.request import RenderRequest
 from lowrank_anim.registry import get_scene
 from tests.batch_scenes import spec
 from tests.media_probe import probe
@@ -71,8 +72,8 @@ def test_in_process_failure_is_one_line_and_the_others_still_render(tmp_path: Pa
 
 def test_plain_progress_and_summary(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     fake = FakeRenderer([])
-    monkeypatch.setattr(render, "render", fake)
-    monkeypatch.setattr(render, "SCENES", {n: spec(n) for n in ("TinySquare", "TinyCircle")})
+    monkeypatch.setattr(commands, "render", fake)
+    monkeypatch.setattr(commands, "SCENES", {n: spec(n) for n in ("TinySquare", "TinyCircle")})
     result = CliRunner().invoke(
         render.cli, ["render", "--all", "-j", "1", "-o", str(tmp_path)], prog_name="render.py"
     )
@@ -119,7 +120,7 @@ def test_failing_scene_leaves_the_others_and_exits_non_zero(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     names = ("TinySquare", "BrokenScene", "TinyCircle")
-    monkeypatch.setattr(render, "SCENES", {n: spec(n) for n in names})
+    monkeypatch.setattr(commands, "SCENES", {n: spec(n) for n in names})
     result = CliRunner().invoke(
         render.cli, ["render", "--all", "-j", "2", "-o", str(tmp_path)], prog_name="render.py"
     )

@@ -9,6 +9,7 @@ import pytest
 from click.testing import CliRunner
 
 import render
+from lowrank_anim.cli import commands
 from lowrank_anim.registry import SCENES
 
 
@@ -101,7 +102,7 @@ def test_unexpected_errors_are_one_line_unless_debug(
     def boom(*_: object, **__: object) -> None:
         raise RuntimeError("cairo exploded")
 
-    monkeypatch.setattr(render, "render", boom)
+    monkeypatch.setattr(commands, "render", boom)
     code, out = run("render", "RankOneUpdate", "-o", str(tmp_path))
     assert code == 1
     assert out.strip() == (
@@ -121,3 +122,55 @@ def test_version() -> None:
 
 def test_cli_is_a_click_group() -> None:
     assert isinstance(render.cli, click.Group)
+
+
+# One request through every command ----------------------------------------------------------
+
+DRAWING_COMMANDS = ("render", "preview", "export", "embed")
+
+
+@pytest.mark.parametrize("name", DRAWING_COMMANDS)
+def test_every_drawing_command_takes_the_same_scene_options(name: str) -> None:
+    command = render.cli.commands[name]
+    options = {opt for param in command.params for opt in getattr(param, "opts", [])}
+    assert {"--theme", "--transparent", "--set", "--params"} <= options, name
+
+
+@pytest.mark.parametrize("name", ["render", "preview", "export", "embed"])
+def test_every_command_rejects_bad_numbers_with_the_same_line(name: str, tmp_path: Path) -> None:
+    code, out = run(name, "RankOneUpdate", "--set", "x=abc", "-o", str(tmp_path))
+    assert code == 2, out
+    assert "Invalid value for '--set': x: 'abc' is not a number" in out
+
+
+def test_export_refuses_transparency_and_names_the_command_that_makes_it(tmp_path: Path) -> None:
+    code, out = run("export", "RankOneUpdate", "--transparent", "-o", str(tmp_path))
+    assert code == 2
+    assert "use `render.py render SCENE --transparent`" in out
+    assert not list(tmp_path.iterdir()), "nothing was written"
+
+
+def test_embed_looks_for_the_variant_its_options_name(tmp_path: Path) -> None:
+    code, out = run(
+        "embed", "RankOneUpdate", "--theme", "light", "--set", "x=1,2", "-o", str(tmp_path)
+    )
+    assert code == 1
+    assert out.strip() == (
+        f"Error: no web export of RankOneUpdate (--theme light --set x=1,2) in {tmp_path}; run "
+        f"`render.py export RankOneUpdate --theme light --set x=1,2 --web -o {tmp_path}` first"
+    )
+
+
+def test_a_preview_request_carries_the_render_request_options() -> None:
+    from lowrank_anim.authoring.preview import PreviewRequest
+    from lowrank_anim.maths.params import collect
+    from lowrank_anim.pipeline.request import RenderRequest
+
+    spec = SCENES["RankOneUpdate"]
+    params = collect(["x=1.5,-0.5"], None)
+    request = RenderRequest(spec, fmt="png", theme="light", params=params, transparent=True)
+    preview = PreviewRequest.of(request)
+    assert preview.render_request == request
+    assert (
+        preview.output_path(Path("m")).name == f"RankOneUpdate-light-transparent-{params.tag}.png"
+    )

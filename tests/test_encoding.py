@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import pytest
 
 from lowrank_anim.pipeline import encoding
-from lowrank_anim.pipeline.rendering import RenderRequest
+from lowrank_anim.pipeline.request import RenderRequest
 from lowrank_anim.registry import get_scene
 
 

@@ -381,8 +381,8 @@ def test_missing_latex_is_one_line_naming_the_fix(tmp_path: Path) -> None:
 _COMPILE_INTO_SHARED_TEX_DIR = """
 import sys
 from manim import MathTex, tempconfig
-from lowrank_anim.pipeline import texcache
-texcache.install()
+from lowrank_anim.pipeline import manim_patches
+manim_patches.install()
 with tempconfig({"tex_dir": sys.argv[1], "media_dir": sys.argv[2], "verbosity": "ERROR"}):
     for i in range(6):
         MathTex(rf"z_{{{i}}} = y + \\alpha_{{{i}}} u")

@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from lowrank_anim.pipeline import outputs
+from lowrank_anim.pipeline.config import manim_config
 from lowrank_anim.pipeline.outputs import (
     OutputDirError,
     UnsafeNameError,
@@ -26,7 +27,7 @@ from lowrank_anim.pipeline.outputs import (
     scratch_dir,
     write_text_atomically,
 )
-from lowrank_anim.pipeline.rendering import FORMATS, QUALITY_PRESETS, RenderRequest, manim_options
+from lowrank_anim.pipeline.request import FORMATS, QUALITY_PRESETS, RenderRequest
 from lowrank_anim.registry import SCENES, get_scene
 from tests.conftest import ROOT
 
@@ -93,7 +94,7 @@ def test_every_render_gets_a_fresh_private_media_dir(tmp_path: Path) -> None:
         assert first != second
         assert list(first.iterdir()) == []
         assert list(second.iterdir()) == []
-        options = manim_options(RenderRequest(get_scene("RankOneUpdate")), first)
+        options = manim_config(RenderRequest(get_scene("RankOneUpdate")), first)
         assert options["media_dir"] == str(first)
         for key, value in options.items():
             if key.endswith("_dir"):

@@ -19,7 +19,7 @@ from lowrank_anim.maths.params import (
     load_params_file,
     parse_assignments,
 )
-from lowrank_anim.pipeline.rendering import RenderRequest
+from lowrank_anim.pipeline.request import RenderRequest
 from lowrank_anim.registry import SCENES
 from tests.conftest import ROOT
 

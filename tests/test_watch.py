@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import os
 import queue
-import shutil
 import signal
 import subprocess
 import sys
@@ -25,6 +24,8 @@ from lowrank_anim.authoring.watch import (
     is_relevant,
     timestamped,
 )
+from lowrank_anim.paths import copy_project
+from lowrank_anim.pipeline.termination import SIGTERM_EXIT_CODE
 from tests.conftest import ROOT
 
 
@@ -209,15 +210,6 @@ class Watcher:
         return Path(line.rsplit(" -> ", 1)[1])
 
 
-def copy_project(destination: Path) -> Path:
-    ignore = shutil.ignore_patterns("__pycache__", "*.pyc")
-    destination.mkdir()
-    shutil.copy2(ROOT / "render.py", destination / "render.py")
-    for package in ("lowrank_anim", "scenes"):
-        shutil.copytree(ROOT / package, destination / package, ignore=ignore)
-    return destination
-
-
 def save(path: Path, text: str) -> None:
     """Save like an editor does, with a fresh mtime even within the same second."""
     path.write_text(text, encoding="utf-8")
@@ -275,6 +267,29 @@ def test_watch_rebuilds_on_save_survives_errors_and_stops_on_ctrl_c(tmp_path: Pa
             watcher.proc.kill()
             watcher.proc.wait()
     assert not [p for p in first.parent.iterdir() if p.name.startswith(".render-")]
+
+
+@pytest.mark.render
+def test_sigterm_stops_watch_with_the_cli_exit_status_143(tmp_path: Path) -> None:
+    """One SIGTERM policy: watch unwinds and exits 143 with the one-line message, as render."""
+    watcher = Watcher(ROOT, tmp_path / "media")
+    try:
+        png = watcher.rebuilt()
+        watcher.proc.send_signal(signal.SIGTERM)
+        assert watcher.proc.wait(timeout=60) == SIGTERM_EXIT_CODE == 143
+        time.sleep(0.2)
+        while not watcher.err.empty():
+            watcher.stderr_lines.append(watcher.err.get())
+        assert not any("Traceback" in line for line in watcher.stderr_lines)
+        assert watcher.stderr_lines[-1] == (
+            "Error: terminated (SIGTERM); no file was left half-written"
+        )
+    finally:
+        if watcher.proc.poll() is None:
+            watcher.proc.kill()
+            watcher.proc.wait()
+    assert png.is_file()
+    assert not [p for p in png.parent.iterdir() if p.name.startswith(".render-")]
 
 
 def test_live_page_serves_only_its_three_routes_on_localhost(tmp_path: Path) -> None:

@@ -9,8 +9,9 @@ import pytest
 from click.testing import CliRunner
 
 import render
+from lowrank_anim.pipeline.outputs import human_size
 from lowrank_anim.web import webexport
-from lowrank_anim.web.webexport import human_size, is_faststart, top_level_boxes
+from lowrank_anim.web.webexport import is_faststart, top_level_boxes
 
 
 def box(kind: bytes, payload: bytes = b"", large: bool = False) -> bytes:

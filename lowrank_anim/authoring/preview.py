@@ -3,9 +3,9 @@
 A preview is manim's ``-s`` render (``format=png``: every animation is skipped and only the final
 state is drawn) at a small preset, with three additions:
 
-* **persistent caches** for compiled LaTeX and Pango text (``OUTPUT_DIR/.cache/tex`` and
-  ``.cache/texts``).  Compiling the scene's ``MathTex`` is most of a cold render's time; with
-  the cache a repeated preview costs only the scene's own Python.
+* **the LaTeX and text store** every command shares (``OUTPUT_DIR/.cache``,
+  :mod:`lowrank_anim.pipeline.texstore`).  Compiling the scene's ``MathTex`` is most of a cold
+  render's time; with the store a repeated preview costs only the scene's own Python.
   :func:`lowrank_anim.pipeline.rendering.render` renders in a throw-away media directory, so
   it cannot keep these caches — that is why previews configure manim here, through the same
   :func:`~lowrank_anim.pipeline.rendering.manim_options` and
@@ -33,14 +33,13 @@ from pathlib import Path
 from typing import Any
 
 from lowrank_anim.maths.palette import DEFAULT_THEME
+from lowrank_anim.maths.params import SceneParams
+from lowrank_anim.pipeline import manim_patches, texstore
+from lowrank_anim.pipeline.config import manim_config
+from lowrank_anim.pipeline.manim_patches import last_frame_renderer
 from lowrank_anim.pipeline.outputs import publish, scratch_dir
-from lowrank_anim.pipeline.rendering import (
-    DEFAULT_OUTPUT_DIR,
-    RenderError,
-    RenderRequest,
-    manim_options,
-    scene_variant,
-)
+from lowrank_anim.pipeline.rendering import RenderError, scene_variant
+from lowrank_anim.pipeline.request import DEFAULT_OUTPUT_DIR, RenderRequest
 from lowrank_anim.registry import SceneSpec
 
 #: Previews are small: manim's low preset (854×480) unless asked otherwise.
@@ -84,17 +83,39 @@ class SectionChoice:
 
 @dataclass(frozen=True)
 class PreviewRequest:
-    """What one preview shows: a scene, its theme and quality, and optionally one section."""
+    """What one preview shows: a scene with its scene options, and optionally one section."""
 
     scene: SceneSpec
     quality: str = DEFAULT_PREVIEW_QUALITY
     theme: str = DEFAULT_THEME
     section: SectionChoice | None = None
+    params: SceneParams = field(default_factory=SceneParams)
+    """Custom numbers (``--set``/``--params``), as for a render."""
+    transparent: bool = False
+
+    @classmethod
+    def of(cls, request: RenderRequest, section: SectionChoice | None = None) -> PreviewRequest:
+        """The preview of what ``request`` renders (its scene options; the format is png)."""
+        return cls(
+            request.scene,
+            request.quality,
+            request.theme,
+            section,
+            request.params,
+            request.transparent,
+        )
 
     @property
     def render_request(self) -> RenderRequest:
         """The equivalent last-frame render (manim's ``format=png``, i.e. ``-s``)."""
-        return RenderRequest(self.scene, quality=self.quality, fmt="png", theme=self.theme)
+        return RenderRequest(
+            self.scene,
+            quality=self.quality,
+            fmt="png",
+            theme=self.theme,
+            params=self.params,
+            transparent=self.transparent,
+        )
 
     def output_path(self, output_dir: Path, section: tuple[int, str] | None = None) -> Path:
         """``DIR/Scene/preview/Scene[-theme][.section-N-slug].png``."""
@@ -118,40 +139,6 @@ class PreviewResult:
 def slugify(text: str) -> str:
     """``"Alpha is v dot x"`` → ``"alpha-is-v-dot-x"`` (ASCII letters and digits only)."""
     return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")[:40].strip("-")
-
-
-def tex_cache_dir(output_dir: Path) -> Path:
-    """Where previews keep compiled LaTeX between runs (and between watch rebuilds)."""
-    return output_dir / ".cache" / "tex"
-
-
-def text_cache_dir(output_dir: Path) -> Path:
-    """Where previews keep Pango-rendered ``Text`` between runs."""
-    return output_dir / ".cache" / "texts"
-
-
-def last_frame_renderer() -> Any:
-    """A Cairo renderer that draws only the final frame of a last-frame render.
-
-    manim's renderer calls ``update_frame`` at every ``play`` and ``wait`` even while it
-    skips animations, to keep a static background it then never uses; the final frame is
-    drawn afresh in ``scene_finished``.  Skipping those draws leaves the PNG byte-identical.
-    """
-    from manim.renderer.cairo_renderer import CairoRenderer
-
-    class LastFrameRenderer(CairoRenderer):
-        finishing = False
-
-        def update_frame(self, *args: Any, **kwargs: Any) -> None:
-            if self.skip_animations and not self.finishing:
-                return
-            super().update_frame(*args, **kwargs)
-
-        def scene_finished(self, scene: Any) -> None:
-            self.finishing = True
-            super().scene_finished(scene)
-
-    return LastFrameRenderer()
 
 
 def stop_after_section(scene_cls: type[Any], choice: SectionChoice, seen: list[str]) -> type[Any]:
@@ -191,16 +178,12 @@ def render_preview(
     seen: list[str] = []
     if request.section is not None:
         scene_cls = stop_after_section(scene_cls, request.section, seen)
-    tex_dir, text_dir = tex_cache_dir(output_dir), text_cache_dir(output_dir)
-    for cache in (tex_dir, text_dir):
-        cache.mkdir(parents=True, exist_ok=True)
     # The final name depends on the section's name, known only after the render; the
     # scratch directory lives in the preview folder whatever the name turns out to be.
     provisional = request.output_path(output_dir)
-    with scratch_dir(provisional) as media_dir:
-        options = manim_options(render_request, media_dir)
-        options.update(tex_dir=str(tex_dir), text_dir=str(text_dir), verbosity=verbosity)
-        with tempconfig(options):
+    manim_patches.install()
+    with texstore.private_dirs(output_dir) as caches, scratch_dir(provisional) as media_dir:
+        with tempconfig(manim_config(render_request, media_dir, caches, verbosity=verbosity)):
             scene = scene_cls(renderer=last_frame_renderer())
             scene.render()
             produced = Path(scene.renderer.file_writer.image_file_path)

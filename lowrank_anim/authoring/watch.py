@@ -24,15 +24,13 @@ import contextlib
 import importlib
 import importlib.util
 import queue
-import signal
 import sys
-import threading
 import time
 import traceback
 from collections.abc import Callable, Collection, Iterable, MutableMapping
 from datetime import datetime
 from pathlib import Path
-from types import FrameType, ModuleType
+from types import ModuleType
 
 from watchdog.events import (
     EVENT_TYPE_CLOSED_NO_WRITE,
@@ -234,23 +232,6 @@ class ChangeQueue(FileSystemEventHandler):
                     self.events.put(path)
 
 
-def stop_on_sigterm() -> Callable[[], None]:
-    """Let SIGTERM (``kill``, ``docker stop``) stop the loop the way Ctrl-C does, so scratch
-    files are cleaned up; returns the function that restores the previous handler."""
-    if threading.current_thread() is not threading.main_thread():
-        return lambda: None
-
-    def interrupt(_signum: int, _frame: FrameType | None) -> None:
-        raise KeyboardInterrupt
-
-    previous = signal.signal(signal.SIGTERM, interrupt)
-
-    def restore() -> None:
-        signal.signal(signal.SIGTERM, previous)
-
-    return restore
-
-
 def watch(
     request: PreviewRequest,
     output_dir: Path,
@@ -260,7 +241,11 @@ def watch(
     serve_port: int | None = None,
     on_first_success: Callable[[Path], None] | None = None,
 ) -> None:
-    """Render now, then again after every save, until Ctrl-C (which returns normally)."""
+    """Render now, then again after every save, until Ctrl-C (which returns normally).
+
+    SIGTERM follows the CLI's one policy (:mod:`lowrank_anim.pipeline.termination`): it
+    unwinds through the clean-up below and the command exits with status 143.
+    """
     from watchdog.observers import Observer
 
     from lowrank_anim.authoring.preview_server import PreviewServer
@@ -275,7 +260,6 @@ def watch(
         observer.schedule(ChangeQueue(events), str(folder), recursive=True)
     server = PreviewServer(serve_port, request.scene.name) if serve_port is not None else None
     opened = False
-    restore_sigterm = stop_on_sigterm()
     try:
         observer.start()
         names = ", ".join(f"{relative_to(f, root)}/" for f in folders) or "(nothing: no scenes/)"
@@ -295,7 +279,6 @@ def watch(
     except KeyboardInterrupt:
         announce("stopped watching")
     finally:
-        restore_sigterm()
         observer.stop()
         if server is not None:
             server.close()

@@ -28,6 +28,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from lowrank_anim.docblocks import write_block
 from lowrank_anim.health import archcheck, native
 from lowrank_anim.health.diagnosis import (
     FIX_LATEX,
@@ -37,7 +38,6 @@ from lowrank_anim.health.diagnosis import (
 )
 from lowrank_anim.paths import LOCK_FILE
 from lowrank_anim.paths import PROJECT_ROOT as ROOT
-from lowrank_anim.pipeline.outputs import write_text_atomically
 
 #: pyproject's ``requires-python`` (a test keeps the two equal).
 MIN_PYTHON = (3, 10)
@@ -533,15 +533,8 @@ def troubleshooting_markdown() -> str:
 
 def update_readme(readme: Path) -> bool:
     """Rewrite the Troubleshooting section of ``readme`` in place; True if it changed."""
-    text = readme.read_text(encoding="utf-8")
-    start, end = text.find(README_START), text.find(README_END)
-    if start < 0 or end < start:
-        raise ValueError(f"{readme} has no {README_START!r} … {README_END!r} markers")
-    new = text[:start] + troubleshooting_markdown() + text[end + len(README_END) :]
-    if new == text:
-        return False
-    write_text_atomically(readme, new)
-    return True
+    body = troubleshooting_markdown().removeprefix(README_START).removesuffix(README_END)
+    return write_block(readme, README_START, README_END, body)
 
 
 if __name__ == "__main__":

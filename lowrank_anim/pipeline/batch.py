@@ -10,7 +10,7 @@
    from one job into the next, and no job pays for importing manim again. Each job renders in
    its own scratch media directory beside its final path and publishes atomically
    (:mod:`lowrank_anim.pipeline.outputs`); LaTeX and text SVGs are shared through
-   :mod:`lowrank_anim.pipeline.svgcache`. With one job to do, or ``-j 1``, it renders in this
+   :mod:`lowrank_anim.pipeline.texstore`. With one job to do, or ``-j 1``, it renders in this
    process, one after another, exactly as a plain ``render()`` call would;
 3. records every finished file in the manifest, reports one overall progress line (job k of N,
    elapsed, ETA) and a summary table.
@@ -38,9 +38,9 @@ from typing import Any, Literal, Protocol, TextIO
 
 from lowrank_anim.health.diagnosis import explain
 from lowrank_anim.pipeline import cache, encoding
-from lowrank_anim.pipeline.outputs import publish
-from lowrank_anim.pipeline.rendering import RenderRequest, render
-from lowrank_anim.pipeline.svgcache import shared_svg_caches
+from lowrank_anim.pipeline.outputs import human_size, publish
+from lowrank_anim.pipeline.rendering import render
+from lowrank_anim.pipeline.request import RenderRequest
 
 RenderFunction = Callable[[RenderRequest, Path], Path]
 Status = Literal["rendered", "cached", "failed"]
@@ -125,11 +125,11 @@ def run_job(
     settings: dict[str, Any],
     render_fn: RenderFunction = render,
 ) -> _Outcome:
-    """Render one request with the encoder ``settings`` and the shared SVG caches, in this
+    """Render one request with the encoder ``settings`` (the render uses the LaTeX store) in this
     process. ``render_fn``'s own ``tempconfig`` nests inside ours and keeps these keys."""
     from manim import tempconfig
 
-    with shared_svg_caches(output_dir) as svg_dirs, tempconfig({**settings, **svg_dirs}):
+    with tempconfig(settings):
         start = time.perf_counter()
         path = render_fn(request, output_dir)
         seconds = time.perf_counter() - start
@@ -348,17 +348,6 @@ def make_reporter(total: int, stream: TextIO | None = None) -> Reporter:
 
 
 # Summary ---------------------------------------------------------------------------------
-
-
-def human_size(size: int | None) -> str:
-    if size is None:
-        return "-"
-    value = float(size)
-    for unit in ("B", "kB", "MB", "GB"):
-        if value < 1000 or unit == "GB":
-            return f"{value:.0f} {unit}" if unit == "B" else f"{value:.1f} {unit}"
-        value /= 1000
-    return f"{size} B"  # pragma: no cover
 
 
 def summary_rows(results: Sequence[JobResult]) -> list[tuple[str, str, str, str, str]]:

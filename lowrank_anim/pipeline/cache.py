@@ -53,7 +53,7 @@ from typing import Any
 from lowrank_anim.imports import project_sources
 from lowrank_anim.paths import PROJECT_ROOT, assets_dir
 from lowrank_anim.pipeline.outputs import publish
-from lowrank_anim.pipeline.rendering import RenderRequest
+from lowrank_anim.pipeline.request import RenderRequest
 
 #: Bump when the key's recipe or the manifest's layout changes: every entry then misses.
 SCHEMA = 1
@@ -68,7 +68,7 @@ RENDER_MODULE = "lowrank_anim.pipeline.rendering"
 VERSIONED_DISTRIBUTIONS = ("manim", "av", "pycairo", "ManimPango", "numpy", "Pillow")
 
 #: Side files published beside an output (same name, this suffix) and checked on a hit.
-COMPANION_SUFFIXES = (".srt", ".params.json")
+COMPANION_SUFFIXES = (".srt", ".params.json", ".poster.png")
 
 #: Request fields that have their own manifest columns; the others are its "parameters".
 _NAMED_FIELDS = ("scene", "quality", "fmt", "theme")

@@ -32,7 +32,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from lowrank_anim.pipeline.rendering import RenderRequest
+    from lowrank_anim.pipeline.request import RenderRequest
 
 #: The purposes a render can be encoded for.
 PURPOSES = ("draft", "final", "web")

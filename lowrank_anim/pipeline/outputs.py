@@ -282,6 +282,34 @@ def publish(produced: Path, final: Path) -> Path:
     return final
 
 
+def publish_together(files: dict[Path, Path | None]) -> list[Path]:
+    """Publish one clip's files (produced → final) as one step and return the final paths.
+
+    Everything is flushed first, then the renames follow each other with nothing in between,
+    the main file last (the last key), so an interruption can only fall in a window of
+    microseconds, never while a slow step runs.  A ``None`` source means "this clip has no such
+    file": a stale one left by an earlier render is removed, so it is never paired with the new
+    clip (captions of an old video, numbers of another variant).
+    """
+    try:
+        for produced in files.values():
+            if produced is not None:
+                with open(produced, "rb") as f:
+                    os.fsync(f.fileno())
+        published = []
+        for final, produced in files.items():
+            if produced is None:
+                with contextlib.suppress(FileNotFoundError):
+                    final.unlink()
+            else:
+                os.replace(produced, final)
+                published.append(final)
+    except OSError as exc:
+        final_dir = next(iter(files)).parent
+        raise disk_error(exc, final_dir) or exc from None
+    return published
+
+
 def write_text_atomically(path: Path, text: str) -> Path:
     """Write a small text file (README, manifest) through a temporary file and :func:`publish`."""
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -295,6 +323,22 @@ def write_text_atomically(path: Path, text: str) -> Path:
     finally:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(temporary)
+
+
+# Sizes ----------------------------------------------------------------------------------------
+
+
+def human_size(size: int | None) -> str:
+    """The one size formatter, in binary units as ``ls -h`` and file managers show them:
+    ``1536`` → ``1.5 KiB``; ``None`` (no file) → ``-``."""
+    if size is None:
+        return "-"
+    value = float(size)
+    for unit in ("B", "KiB", "MiB", "GiB"):
+        if value < 1024 or unit == "GiB":
+            return f"{value:.0f} {unit}" if unit == "B" else f"{value:.1f} {unit}"
+        value /= 1024
+    raise AssertionError("unreachable")
 
 
 # Names ----------------------------------------------------------------------------------------

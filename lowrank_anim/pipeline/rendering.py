@@ -9,125 +9,27 @@ leaves a half-written file where a good one was.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from lowrank_anim.maths.palette import DEFAULT_THEME, get_theme
-from lowrank_anim.maths.params import SceneParams, build_example
-from lowrank_anim.pipeline.outputs import contained_path, publish, scratch_dir
-from lowrank_anim.registry import SceneSpec
+from lowrank_anim.maths.params import build_example
+from lowrank_anim.pipeline import manim_patches, texstore
+from lowrank_anim.pipeline.config import manim_config
+from lowrank_anim.pipeline.ffmpeg import LOSSLESS_ENCODER_OPTIONS, encode_gif
+from lowrank_anim.pipeline.outputs import publish_together, scratch_dir
+from lowrank_anim.pipeline.request import DEFAULT_OUTPUT_DIR, VIDEO_FORMATS, RenderRequest
 
-#: Our quality names → manim's presets (``manim.constants.QUALITIES``), which own the numbers.
-QUALITY_PRESETS: dict[str, str] = {
-    "low": "low_quality",
-    "medium": "medium_quality",
-    "high": "high_quality",
-    "production": "production_quality",
-    "4k": "fourk_quality",
-}
+#: Video formats whose render also publishes a poster (the last frame) beside the video.
+POSTER_FORMATS = ("mp4", "webm", "mov")
 
-#: Output formats; ``png`` is the last frame, the others are videos.
-FORMATS = ("mp4", "webm", "gif", "mov", "png")
-VIDEO_FORMATS = frozenset(FORMATS) - {"png"}
-#: Formats that keep an alpha channel: VP9 webm (yuva420p), mov and the png last frame.
-TRANSPARENT_FORMATS = ("webm", "mov", "png")
-#: Formats that can be cut into one clip per beat.
-SECTION_FORMATS = ("mp4", "webm", "mov")
 
-DEFAULT_OUTPUT_DIR = Path("media")
+def poster_path(final: Path) -> Path:
+    """Where a rendered video's poster goes: ``SCENE[-variant].poster.png`` beside it."""
+    return final.with_suffix(".poster.png")
 
 
 class RenderError(RuntimeError):
     """A render that could not produce its file; the message says what to do."""
-
-
-@dataclass(frozen=True)
-class RenderRequest:
-    """Everything that decides what one output file looks like."""
-
-    scene: SceneSpec
-    quality: str = "low"
-    fmt: str = "mp4"
-    theme: str = DEFAULT_THEME
-    params: SceneParams = field(default_factory=SceneParams)
-    """Custom numbers (``--set``/``--params``); empty means the scene's own example."""
-    transparent: bool = False
-    """No background: the video keeps an alpha channel (webm, mov or png)."""
-    sections: bool = False
-    """Also publish one clip per beat beside the video."""
-
-    def __post_init__(self) -> None:
-        if self.quality not in QUALITY_PRESETS:
-            raise ValueError(
-                f"unknown quality {self.quality!r}; expected one of {', '.join(QUALITY_PRESETS)}"
-            )
-        if self.fmt not in FORMATS:
-            raise ValueError(f"unknown format {self.fmt!r}; expected one of {', '.join(FORMATS)}")
-        get_theme(self.theme)
-        if self.transparent and self.fmt not in TRANSPARENT_FORMATS:
-            raise ValueError(
-                f"--transparent needs a format with alpha ({', '.join(TRANSPARENT_FORMATS)}), "
-                f"not {self.fmt}; use --format webm"
-            )
-        if self.sections and self.fmt not in SECTION_FORMATS:
-            raise ValueError(
-                f"--sections cuts videos ({', '.join(SECTION_FORMATS)}), not {self.fmt}; "
-                "use --format mp4"
-            )
-
-    @property
-    def resolution_label(self) -> str:
-        """``480p15``-style label, as manim names its quality folders."""
-        preset = quality_preset(self.quality)
-        return f"{preset['pixel_height']}p{preset['frame_rate']}"
-
-    def output_path(self, output_dir: Path) -> Path:
-        """Where this request's file lands:
-        ``DIR/Scene/480p15/Scene[-theme][-transparent][-pTAG].ext``, where ``pTAG`` is the
-        parameters' short hash, so variants never overwrite each other."""
-        suffix = "" if self.theme == DEFAULT_THEME else f"-{self.theme}"
-        if self.transparent:
-            suffix += "-transparent"
-        if self.params:
-            suffix += f"-{self.params.tag}"
-        name = f"{self.scene.name}{suffix}.{self.fmt}"
-        # Names come from input: contained_path refuses any that could leave output_dir.
-        return contained_path(output_dir, self.scene.name, self.resolution_label, name)
-
-    def sections_dir(self, output_dir: Path) -> Path:
-        """Where ``--sections`` puts one clip per beat: beside the video, ``NAME.sections/``."""
-        final = self.output_path(output_dir)
-        return final.with_name(f"{final.stem}.sections")
-
-    def params_path(self, output_dir: Path) -> Path:
-        """The ``.params.json`` sidecar that records a variant's numbers."""
-        return self.output_path(output_dir).with_suffix(".params.json")
-
-
-def quality_preset(quality: str) -> dict[str, Any]:
-    """manim's preset (pixel_width, pixel_height, frame_rate) for one of our quality names."""
-    from manim.constants import QUALITIES
-
-    return dict(QUALITIES[QUALITY_PRESETS[quality]])
-
-
-def manim_options(request: RenderRequest, media_dir: Path) -> dict[str, Any]:
-    """The ``tempconfig`` dictionary for one request rendered into ``media_dir``."""
-    theme = get_theme(request.theme)
-    video = request.fmt in VIDEO_FORMATS
-    return {
-        "media_dir": str(media_dir),
-        "quality": QUALITY_PRESETS[request.quality],
-        "format": request.fmt,
-        "background_color": theme.background,
-        "save_sections": video,
-        "transparent": request.transparent,
-        "disable_caching": True,
-        "progress_bar": "none",
-        "verbosity": "WARNING",
-        "output_file": request.scene.name,
-    }
 
 
 def scene_variant(scene_cls: type[Any], request: RenderRequest) -> type[Any]:
@@ -160,37 +62,62 @@ def params_record(request: RenderRequest) -> dict[str, Any]:
     }
 
 
-def render(request: RenderRequest, output_dir: Path = DEFAULT_OUTPUT_DIR) -> Path:
-    """Render one request and return the path of the finished file."""
+def render(
+    request: RenderRequest, output_dir: Path = DEFAULT_OUTPUT_DIR, *, store: Path | None = None
+) -> Path:
+    """Render one request and return the path of the finished file.
+
+    Compiled LaTeX and text come from (and go to) the store of ``store``, by default
+    ``output_dir`` (:mod:`lowrank_anim.pipeline.texstore`).
+    """
     from manim import tempconfig
 
-    from lowrank_anim.pipeline import texcache
-
-    texcache.install()  # LaTeX caches stay safe even if a tex_dir is ever shared
+    manim_patches.install()
     final = request.output_path(output_dir)
     scene_cls = request.scene.load()
-    with scratch_dir(final) as media_dir:
-        with tempconfig(manim_options(request, media_dir)):
+    with (
+        texstore.private_dirs(output_dir if store is None else store) as caches,
+        scratch_dir(final) as media_dir,
+    ):
+        # A GIF is encoded from a lossless mp4 by the same two-pass palette as `export --gif`.
+        gif = request.fmt == "gif"
+        overrides = {"format": "mp4", "video_encoder_options": LOSSLESS_ENCODER_OPTIONS}
+        with tempconfig(manim_config(request, media_dir, caches, **(overrides if gif else {}))):
             scene = scene_variant(scene_cls, request)()
             scene.render()
             writer = scene.renderer.file_writer
             produced = Path(
                 writer.image_file_path if request.fmt == "png" else writer.movie_file_path
             )
+            poster = None
+            if request.fmt in POSTER_FORMATS:
+                # The last frame, as the player shows it before playback (and the gallery).
+                poster = media_dir / "poster.png"
+                scene.renderer.camera.get_image().save(poster)
         if not produced.is_file():
             raise RenderError(
                 f"manim finished but wrote no {request.fmt} file for {request.scene.name}"
             )
-        subtitles = produced.with_suffix(".srt")
-        if subtitles.is_file():
-            publish(subtitles, final.with_suffix(".srt"))
+        if gif:
+            produced = encode_gif(produced, produced.with_suffix(".gif"), media_dir)
+        # Beat clips first (a folder of their own), then the clip's files together, video last.
         if request.sections:
             publish_beat_clips(writer, request.sections_dir(output_dir))
+        # The files of one clip. The .srt and .params.json names are shared with the other
+        # formats of the same variant (same stem), so a png render leaves the .srt alone.
+        clip: dict[Path, Path | None] = {}
+        if request.fmt in VIDEO_FORMATS:
+            subtitles = produced.with_suffix(".srt")
+            clip[final.with_suffix(".srt")] = subtitles if subtitles.is_file() else None
+        if poster is not None:
+            clip[poster_path(final)] = poster
         if request.params:
             sidecar = media_dir / "params.json"
             sidecar.write_text(json.dumps(params_record(request), indent=2) + "\n", "utf-8")
-            publish(sidecar, request.params_path(output_dir))
-        return publish(produced, final)
+            clip[request.params_path(output_dir)] = sidecar
+        clip[final] = produced
+        publish_together(clip)
+        return final
 
 
 def publish_beat_clips(writer: Any, final_dir: Path) -> list[Path]:

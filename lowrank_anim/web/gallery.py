@@ -21,10 +21,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from lowrank_anim.maths.palette import DEFAULT_THEME, THEMES
-from lowrank_anim.pipeline.outputs import publish, scratch_dir
+from lowrank_anim.pipeline.outputs import human_size, publish, scratch_dir
 from lowrank_anim.registry import SCENES
 from lowrank_anim.web.embed import MANIFEST_SUFFIX, Clip, ClipFile, video_html
-from lowrank_anim.web.webexport import human_size
 
 RENDERED_FORMATS = ("mp4", "webm", "mov", "gif")
 RESOLUTION = re.compile(r"^(\d+)p(\d+)$")

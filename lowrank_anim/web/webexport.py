@@ -35,15 +35,25 @@ from __future__ import annotations
 
 import shutil
 import struct
-import subprocess
 from collections.abc import Callable
-from dataclasses import dataclass
-from fractions import Fraction
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from lowrank_anim.maths.palette import DEFAULT_THEME
+from lowrank_anim.maths.params import SceneParams
+from lowrank_anim.pipeline.ffmpeg import (
+    LOSSLESS_ENCODER_OPTIONS,
+    EncodeError,
+    GifSettings,
+    SourceInfo,
+    encode_gif,
+    probe_source,
+    require_ffmpeg,
+    run_ffmpeg,
+)
 from lowrank_anim.pipeline.outputs import publish, scratch_dir
-from lowrank_anim.pipeline.rendering import RenderRequest, render
+from lowrank_anim.pipeline.rendering import render
+from lowrank_anim.pipeline.request import RenderRequest
 from lowrank_anim.registry import SceneSpec
 from lowrank_anim.web.embed import (
     MANIFEST_SUFFIX,
@@ -59,14 +69,6 @@ DEFAULT_EXPORT_QUALITY = "high"
 DEFAULT_WEB_DIR = Path("media") / "web"
 
 
-class ToolMissingError(RuntimeError):
-    """A command-line tool the export needs is not installed; the message names the fix."""
-
-
-class EncodeError(RuntimeError):
-    """ffmpeg failed or produced something that is not web-ready."""
-
-
 @dataclass(frozen=True)
 class WebEncoding:
     """Encoder settings; the defaults are the ones the module docstring explains."""
@@ -76,9 +78,7 @@ class WebEncoding:
     vp9_crf: int = 40
     vp9_cpu_used: int = 4
     keyframe_seconds: float = 10.0
-    gif_width: int = 800
-    gif_fps: int = 12
-    gif_colors: int = 128
+    gif: GifSettings = field(default_factory=GifSettings)
 
     def describe(self) -> dict[str, str]:
         return {
@@ -86,8 +86,7 @@ class WebEncoding:
             f"CRF {self.x264_crf}, yuv420p, faststart",
             "webm": f"VP9 libvpx-vp9 CRF {self.vp9_crf} (constant quality), cpu-used "
             f"{self.vp9_cpu_used}, row-mt, yuv420p",
-            "gif": f"two-pass palette ({self.gif_colors} colours), ≤{self.gif_width} px wide, "
-            f"{self.gif_fps} fps",
+            "gif": self.gif.describe(),
             "poster": "last frame, PNG",
         }
 
@@ -103,60 +102,22 @@ class WebExportRequest:
     base_url: str = ""
     autoplay: bool = False
     controls: bool = True
+    params: SceneParams = field(default_factory=SceneParams)
+    """Custom numbers (``--set``/``--params``): the files are named ``SCENE-pTAG.*``."""
 
     def __post_init__(self) -> None:
         check_base_url(self.base_url)
 
     @property
     def render_request(self) -> RenderRequest:
-        return RenderRequest(self.scene, quality=self.quality, fmt="mp4", theme=self.theme)
+        return RenderRequest(
+            self.scene, quality=self.quality, fmt="mp4", theme=self.theme, params=self.params
+        )
 
     @property
     def stem(self) -> str:
         """File names share the rendered file's stem: ``Scene`` or ``Scene-light``."""
         return self.render_request.output_path(Path()).stem
-
-
-@dataclass(frozen=True)
-class SourceInfo:
-    width: int
-    height: int
-    fps: Fraction
-    duration: float
-
-
-def require_ffmpeg() -> str:
-    """The ffmpeg executable, or :class:`ToolMissingError` naming how to install it."""
-    found = shutil.which("ffmpeg")
-    if found is None:
-        raise ToolMissingError(
-            "ffmpeg is not installed (or not on PATH); install it with `make system-deps` "
-            "(Debian/Ubuntu package ffmpeg)"
-        )
-    return found
-
-
-def run_ffmpeg(ffmpeg: str, args: list[str], what: str) -> None:
-    command = [ffmpeg, "-hide_banner", "-loglevel", "error", "-nostdin", "-y", *args]
-    done = subprocess.run(command, capture_output=True, text=True, check=False)
-    if done.returncode != 0:
-        lines = [line for line in done.stderr.splitlines() if line.strip()]
-        reason = lines[-1] if lines else f"exit code {done.returncode}"
-        raise EncodeError(f"ffmpeg could not make the {what}: {reason}")
-
-
-def probe_source(path: Path) -> SourceInfo:
-    """Size, frame rate and duration from the container (no decoding)."""
-    import av
-
-    with av.open(str(path)) as container:
-        stream = container.streams.video[0]
-        fps = Fraction(stream.guessed_rate or stream.average_rate or 0)
-        if container.duration:
-            duration = float(container.duration / av.time_base)
-        else:
-            duration = float((stream.duration or 0) * (stream.time_base or 0))
-        return SourceInfo(stream.codec_context.width, stream.codec_context.height, fps, duration)
 
 
 def top_level_boxes(path: Path) -> list[str]:
@@ -225,42 +186,13 @@ def extract_poster(ffmpeg: str, source: Path, out: Path) -> None:
     )  # fmt: skip
 
 
-def gif_filters(info: SourceInfo, s: WebEncoding) -> str:
-    fps = min(Fraction(s.gif_fps), info.fps) if info.fps else Fraction(s.gif_fps)
-    width = min(s.gif_width, info.width)
-    return f"fps={fps},scale={width}:-2:flags=lanczos"
-
-
-def encode_gif(
-    ffmpeg: str, source: Path, out: Path, info: SourceInfo, s: WebEncoding, work: Path
-) -> None:
-    palette = work / "palette.png"
-    scaled = gif_filters(info, s)
-    run_ffmpeg(
-        ffmpeg,
-        ["-i", str(source), "-vf",
-         f"{scaled},palettegen=max_colors={s.gif_colors}:stats_mode=diff", str(palette)],
-        "GIF palette",
-    )  # fmt: skip
-    run_ffmpeg(
-        ffmpeg,
-        ["-i", str(source), "-i", str(palette), "-lavfi",
-         f"{scaled}[frames];[frames][1:v]paletteuse=dither=none:diff_mode=rectangle",
-         "-loop", "0", str(out)],
-        "GIF",
-    )  # fmt: skip
-
-
-#: manim's encoder options for the mezzanine: lossless H.264, fast (the file is temporary).
-MEZZANINE_ENCODER_OPTIONS = {"crf": "0", "preset": "ultrafast"}
-
-
-def render_mezzanine(request: WebExportRequest, scratch: Path) -> Path:
-    """Render the scene through :func:`~lowrank_anim.pipeline.rendering.render`, lossless."""
+def render_mezzanine(request: WebExportRequest, scratch: Path, store: Path) -> Path:
+    """Render the scene through :func:`~lowrank_anim.pipeline.rendering.render`, lossless,
+    with compiled LaTeX from (and to) the store of ``store``."""
     from manim import tempconfig
 
-    with tempconfig({"video_encoder_options": MEZZANINE_ENCODER_OPTIONS}):
-        return render(request.render_request, scratch)
+    with tempconfig({"video_encoder_options": LOSSLESS_ENCODER_OPTIONS}):
+        return render(request.render_request, scratch, store=store)
 
 
 @dataclass
@@ -285,7 +217,7 @@ def export_web(
     output_dir.mkdir(parents=True, exist_ok=True)
     with scratch_dir(output_dir / stem) as work:
         say(f"rendering {request.scene.name} ({request.quality}, lossless)")
-        source = render_mezzanine(request, work / "render")
+        source = render_mezzanine(request, work / "render", output_dir)
         info = probe_source(source)
         out = work / "out"
         out.mkdir()
@@ -302,7 +234,7 @@ def export_web(
         if request.gif:
             say("encoding the GIF")
             made["gif"] = out / f"{stem}.gif"
-            encode_gif(ffmpeg, source, made["gif"], info, settings, work)
+            encode_gif(source, made["gif"], work, settings.gif, info)
         subtitles = source.with_suffix(".srt")
         if subtitles.is_file():
             made["srt"] = out / f"{stem}.srt"
@@ -339,13 +271,3 @@ def export_web(
         order = [*made.values(), *(out / name for name in snippets)]
         published = [publish(path, output_dir / path.name) for path in order]
     return WebExport(clip, published)
-
-
-def human_size(size: int) -> str:
-    """``1536`` → ``1.5 KiB``."""
-    value = float(size)
-    for unit in ("B", "KiB", "MiB", "GiB"):
-        if value < 1024 or unit == "GiB":
-            return f"{value:.0f} {unit}" if unit == "B" else f"{value:.1f} {unit}"
-        value /= 1024
-    raise AssertionError("unreachable")

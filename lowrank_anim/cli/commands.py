@@ -1,0 +1,672 @@
+"""The command line: list, render, preview, export, embed and gallery, plus the doctor.
+
+Commands are thin: they parse options, call ``lowrank_anim`` library functions and turn domain
+errors into one-line click errors.  Every command that draws a scene takes the same scene
+options (:func:`scene_options`: ``--theme``, ``--transparent``, ``--set``, ``--params``), parsed
+once into a :class:`~lowrank_anim.pipeline.request.RenderRequest`.  ``render.py`` (and the
+``lowrank-anim`` console script, and ``python -m lowrank_anim``) only call :func:`main`.
+"""
+
+from __future__ import annotations
+
+import functools
+import shlex
+import sys
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, NoReturn, TypeVar, cast
+
+import click
+
+from lowrank_anim.authoring.preview import (
+    DEFAULT_PREVIEW_QUALITY,
+    PreviewRequest,
+    SectionChoice,
+    SectionNotFoundError,
+    open_in_viewer,
+    render_preview,
+)
+from lowrank_anim.authoring.watch import timestamped
+from lowrank_anim.authoring.watch import watch as watch_scene
+from lowrank_anim.health.diagnosis import explain
+from lowrank_anim.health.doctor import format_table, run_checks
+from lowrank_anim.maths.palette import DEFAULT_THEME, THEMES
+from lowrank_anim.maths.params import ParamError, SceneParams, build_example, collect
+from lowrank_anim.pipeline.batch import default_jobs, failure_message, render_and_report
+from lowrank_anim.pipeline.ffmpeg import EncodeError, ToolMissingError
+from lowrank_anim.pipeline.outputs import OutputDirError, ensure_writable, human_size, shorten
+from lowrank_anim.pipeline.rendering import render
+from lowrank_anim.pipeline.request import (
+    DEFAULT_OUTPUT_DIR,
+    FORMATS,
+    QUALITY_PRESETS,
+    RenderRequest,
+)
+from lowrank_anim.pipeline.termination import SIGTERM_EXIT_CODE, Terminated, sigterm_raises
+from lowrank_anim.registry import SCENES, SceneSpec, UnknownSceneError, get_scene
+from lowrank_anim.web.embed import (
+    MANIFEST_SUFFIX,
+    BaseUrlError,
+    Clip,
+    check_base_url,
+    markdown_snippet,
+    video_html,
+)
+from lowrank_anim.web.gallery import write_gallery
+from lowrank_anim.web.webexport import (
+    DEFAULT_EXPORT_QUALITY,
+    DEFAULT_WEB_DIR,
+    WebExportRequest,
+    export_web,
+)
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+# Reusable option groups ---------------------------------------------------------------------
+
+
+class OutputDirPath(click.Path):
+    """A directory path that is not empty and has no NUL byte.
+
+    Any directory is the user's choice, but ``-o "$UNSET"`` must not quietly mean the
+    current directory (click would turn "" into ``.``)."""
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        if isinstance(value, str) and not value.strip():
+            self.fail("the path is empty", param, ctx)
+        if isinstance(value, str) and "\0" in value:
+            self.fail(f"the path {shorten(value)} contains a NUL byte", param, ctx)
+        return super().convert(value, param, ctx)
+
+
+def output_dir_option(func: F) -> F:
+    """``--output-dir``, shared by every command that writes files."""
+    return click.option(
+        "--output-dir",
+        "-o",
+        type=OutputDirPath(file_okay=False, path_type=Path),
+        default=DEFAULT_OUTPUT_DIR,
+        show_default=True,
+        help="Directory the files are written under.",
+    )(func)
+
+
+def quality_option(default: str) -> Callable[[F], F]:
+    def decorate(func: F) -> F:
+        return click.option(
+            "--quality",
+            "-q",
+            type=click.Choice(list(QUALITY_PRESETS), case_sensitive=False),
+            default=default,
+            show_default=True,
+            help="manim preset: low 480p15, medium 720p30, high 1080p60, production 1440p60, "
+            "4k 2160p60.",
+        )(func)
+
+    return decorate
+
+
+def scenes_from(names: Sequence[str], all_scenes: bool) -> list[SceneSpec]:
+    """The scenes a command was asked for, or a UsageError naming the fix."""
+    if names and all_scenes:
+        raise click.UsageError("give scene names or --all, not both")
+    if all_scenes:
+        return list(SCENES.values())
+    if not names:
+        raise click.UsageError("name at least one scene (see `render.py list`) or pass --all")
+    try:
+        return [get_scene(name) for name in dict.fromkeys(names)]
+    except UnknownSceneError as exc:
+        raise click.BadParameter(str(exc), param_hint="SCENE") from None
+
+
+def scene_params(
+    specs: Sequence[SceneSpec], assignments: Sequence[str], params_file: Path | None
+) -> SceneParams:
+    """The validated parameters for every scene asked for, or a BadParameter naming the fix."""
+    try:
+        params = collect(assignments, params_file)
+        for spec in specs:
+            build_example(spec.name, spec.model, params)
+    except ParamError as exc:
+        from_file = params_file is not None and str(params_file) in str(exc)
+        hint = "--params" if from_file else "--set"
+        raise click.BadParameter(str(exc), param_hint=f"'{hint}'") from None
+    return params
+
+
+@dataclass(frozen=True)
+class SceneOptions:
+    """The scene options every drawing command takes, as given on the command line."""
+
+    theme: str = DEFAULT_THEME
+    transparent: bool = False
+    assignments: tuple[str, ...] = ()
+    params_file: Path | None = None
+
+    def given(self) -> list[str]:
+        """The options as they were typed (for messages that name the command to run)."""
+        words = [] if self.theme == DEFAULT_THEME else [f"--theme {self.theme}"]
+        words += ["--transparent"] if self.transparent else []
+        words += [f"--set {shlex.quote(a)}" for a in self.assignments]
+        if self.params_file is not None:
+            words.append(f"--params {shlex.quote(str(self.params_file))}")
+        return words
+
+    def params(self, specs: Sequence[SceneSpec]) -> SceneParams:
+        """``--set``/``--params`` parsed and checked against every scene asked for."""
+        return scene_params(specs, self.assignments, self.params_file)
+
+    def request(self, spec: SceneSpec, params: SceneParams, **fields: Any) -> RenderRequest:
+        """The one request type, or a UsageError for a bad combination (e.g. no alpha)."""
+        try:
+            return RenderRequest(
+                spec,
+                theme=self.theme,
+                transparent=self.transparent,
+                params=params,
+                **fields,
+            )
+        except ValueError as exc:
+            raise click.UsageError(str(exc)) from None
+
+
+def scene_options(func: F) -> F:
+    """``--theme``, ``--transparent``, ``--set KEY=VALUE`` and ``--params FILE``, handed to the
+    command as one :class:`SceneOptions` argument named ``scene_options``."""
+
+    @functools.wraps(func)
+    def command(
+        *args: Any,
+        theme: str,
+        transparent: bool,
+        assignments: tuple[str, ...],
+        params_file: Path | None,
+        **kwargs: Any,
+    ) -> Any:
+        chosen = SceneOptions(theme.lower(), transparent, tuple(assignments), params_file)
+        return func(*args, scene_options=chosen, **kwargs)
+
+    options = [
+        click.option(
+            "--theme",
+            type=click.Choice(list(THEMES), case_sensitive=False),
+            default=DEFAULT_THEME,
+            show_default=True,
+            help="Colour theme: dark (manim's look) or light (for white blog pages).",
+        ),
+        click.option(
+            "--transparent",
+            is_flag=True,
+            help="No background: webm (VP9 with alpha; render's default format with this flag), "
+            "mov or png.",
+        ),
+        click.option(
+            "--set",
+            "assignments",
+            multiple=True,
+            metavar="KEY=VALUE",
+            help="Set a parameter: W=1,0;0,1 (rows), u, v, x=1.5,-0.5, or U, V (columns "
+            "u1;u2) for RankTwoUpdate. Repeatable. Numbers only, |value| ≤ 1000.",
+        ),
+        click.option(
+            "--params",
+            "params_file",
+            type=click.Path(dir_okay=False, path_type=Path),
+            default=None,
+            help="TOML file of parameters (see assets/params/); --set values win over it.",
+        ),
+    ]
+    decorated: Any = command
+    for option in reversed(options):
+        decorated = option(decorated)
+    return cast(F, decorated)
+
+
+# Commands -----------------------------------------------------------------------------------
+
+
+class OneLineErrors(click.Group):
+    """A click group whose failures are one line on stderr and an exit code, never a
+    traceback (``--debug`` shows it).  Living in ``main`` means CliRunner tests see exactly
+    what users see."""
+
+    def main(
+        self,
+        args: Sequence[str] | None = None,
+        prog_name: str | None = None,
+        complete_var: str | None = None,
+        standalone_mode: bool = True,
+        **extra: Any,
+    ) -> Any:
+        argv = list(sys.argv[1:] if args is None else args)
+        try:
+            # SIGTERM unwinds like Ctrl-C, so scratch files are cleaned up on the way out.
+            with sigterm_raises():
+                rv = super().main(argv, prog_name, complete_var, standalone_mode=False, **extra)
+        except click.exceptions.Abort:
+            fail("interrupted", 130)
+        except click.ClickException as exc:
+            fail(one_line(exc), exc.exit_code)
+        except OutputDirError as exc:
+            fail(str(exc), 1)
+        except KeyboardInterrupt:
+            fail("interrupted", 130)
+        except Terminated:
+            fail("terminated (SIGTERM); no file was left half-written", SIGTERM_EXIT_CODE)
+        except Exception as exc:
+            if "--debug" in argv:
+                raise
+            # A broken environment (wrong-CPU binaries, no LaTeX, full disk) says what to do.
+            diagnosis = explain(exc)
+            if diagnosis is not None:
+                fail(diagnosis.message, diagnosis.exit_code)
+            fail(f"{type(exc).__name__}: {exc} (run again with --debug for the traceback)", 1)
+        if standalone_mode:
+            sys.exit(rv if isinstance(rv, int) else 0)
+        return rv
+
+
+def fail(message: str, code: int) -> NoReturn:
+    """One line on stderr, then exit with ``code``: what users see instead of a traceback."""
+    click.echo(f"Error: {message}", err=True)
+    sys.exit(code)
+
+
+@click.group(cls=OneLineErrors, context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--debug", is_flag=True, help="Show full tracebacks (for bug reports).")
+@click.version_option(package_name="lowrank-anim")
+@click.pass_context
+def cli(ctx: click.Context, debug: bool) -> None:
+    """Render the animations of "What is going on with low-rank updates?".
+
+    \b
+    Examples:
+      render.py list
+      render.py render RankOneUpdate -q low
+      render.py render --all -q high --format webm
+    """
+    ctx.obj = {"debug": debug}
+
+
+@cli.command("list")
+def list_scenes() -> None:
+    """List every scene with a one-line description."""
+    width = max(len(name) for name in SCENES)
+    for spec in SCENES.values():
+        click.echo(f"{spec.name:<{width}}  {spec.description}")
+
+
+@cli.command("render")
+@click.argument("scenes", nargs=-1, metavar="SCENE...")
+@click.option("--all", "all_scenes", is_flag=True, help="Render every registered scene.")
+@quality_option("low")
+@click.option(
+    "--format",
+    "-f",
+    "fmt",
+    type=click.Choice(FORMATS, case_sensitive=False),
+    default="mp4",
+    show_default=True,
+    help="Video format, or png for the last frame only.",
+)
+@scene_options
+@output_dir_option
+@click.option(
+    "--jobs",
+    "-j",
+    type=click.IntRange(min=1),
+    default=None,
+    help=f"Render up to N scenes at once, each in its own process [default: the number of "
+    f"cores, {default_jobs()}]. 1 renders in this process, one after another.",
+)
+@click.option("--force", is_flag=True, help="Render even the scenes whose inputs have not changed.")
+@click.option(
+    "--draft",
+    is_flag=True,
+    help="Fast encoder settings (bigger files) at any quality; already the default for low "
+    "and medium.",
+)
+@click.option(
+    "--sections",
+    is_flag=True,
+    help="Also write one clip per beat beside the video, in SCENE.sections/.",
+)
+@click.pass_context
+def render_command(
+    ctx: click.Context,
+    scenes: tuple[str, ...],
+    all_scenes: bool,
+    quality: str,
+    fmt: str,
+    scene_options: SceneOptions,
+    output_dir: Path,
+    jobs: int | None,
+    force: bool,
+    draft: bool,
+    sections: bool,
+) -> None:
+    """Render SCENE... (or --all) and print the path of each file.
+
+    Files land at OUTPUT_DIR/SCENE/<resolution>/SCENE[-theme][-transparent][-pTAG].<format>,
+    with the subtitles (.srt) beside each video. pTAG is a short hash of --set/--params
+    values, whose numbers are also written to a .params.json beside the file. A file whose
+    inputs (scene code, library, assets, options, manim version) have not changed since it was
+    rendered is not rendered again (see OUTPUT_DIR/manifest.json); --force renders it anyway.
+
+    \b
+    Examples:
+      render.py render RankOneUpdate --set x=1.5,-0.5 --set v=0.8,0.6
+      render.py render InputSweep --params assets/params/along-v.toml --theme light
+      render.py render RankOneUpdate --transparent --sections
+    """
+    specs = scenes_from(scenes, all_scenes)
+    params = scene_options.params(specs)
+    fmt = fmt.lower()
+    default_fmt = ctx.get_parameter_source("fmt") is click.core.ParameterSource.DEFAULT
+    if scene_options.transparent and default_fmt:
+        fmt = "webm"  # the one default format that keeps an alpha channel
+    ensure_writable(output_dir)
+    requests = [
+        scene_options.request(spec, params, quality=quality.lower(), fmt=fmt, sections=sections)
+        for spec in specs
+    ]
+    results = render_and_report(
+        requests,
+        output_dir,
+        jobs=jobs,
+        force=force,
+        draft=draft,
+        render_fn=render,
+        debug=bool((click.get_current_context().obj or {}).get("debug")),
+    )
+    for result in results:
+        if result.ok:
+            click.echo(result.path)
+    message = failure_message(results)
+    if message:
+        raise click.ClickException(message)
+
+
+@cli.command("doctor")
+@output_dir_option
+@click.pass_context
+def doctor_command(ctx: click.Context, output_dir: Path) -> None:
+    """Check this machine can render; print a fix for each problem.
+
+    A ✓/✗ table: Python and its CPU architecture, the architecture of every native
+    extension the render stack loads (read from the files, so it works even when
+    `import cairo` fails), manim importing, LaTeX and dvisvgm compiling a MathTex, fonts,
+    the output directory and its free space, and the installed versions against
+    requirements.lock.  Exits with 1 if any check failed.
+    """
+    results = run_checks(output_dir, debug=bool(ctx.obj and ctx.obj.get("debug")))
+    click.echo(format_table(results))
+    if any(not result.ok for result in results):
+        ctx.exit(1)
+
+
+# Authoring and the blog: preview, watch, web export, embed snippets, gallery ----------------
+
+
+def section_option(value: str | None) -> SectionChoice | None:
+    """Parse ``--section`` (a 1-based number or a name) into a :class:`SectionChoice`."""
+    if value is None:
+        return None
+    try:
+        return SectionChoice.parse(value)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="'--section'") from None
+
+
+@cli.command("preview")
+@click.argument("scene", metavar="SCENE")
+@click.option(
+    "--section",
+    metavar="NAME|N",
+    help="Show the end of this section (a beat) instead of the scene's end: its name or its "
+    "number, 1 = the first.",
+)
+@click.option("--open", "open_viewer", is_flag=True, help="Open the PNG in the system viewer.")
+@click.option(
+    "--watch",
+    is_flag=True,
+    help="Keep running: re-render whenever a file under scenes/ or assets/ is saved.",
+)
+@click.option(
+    "--serve",
+    "serve_port",
+    type=click.IntRange(0, 65535),
+    metavar="PORT",
+    help="With --watch: serve a page on 127.0.0.1:PORT that refreshes itself on every "
+    "rebuild (0 picks a free port).",
+)
+@quality_option(DEFAULT_PREVIEW_QUALITY)
+@scene_options
+@output_dir_option
+def preview_command(
+    scene: str,
+    section: str | None,
+    open_viewer: bool,
+    watch: bool,
+    serve_port: int | None,
+    quality: str,
+    scene_options: SceneOptions,
+    output_dir: Path,
+) -> None:
+    """Render SCENE's last frame as a PNG, fast, and print its path.
+
+    Animations are skipped (manim's -s) and LaTeX comes from the store every command shares
+    (OUTPUT_DIR/.cache), so a repeated preview takes about a second.  --set/--params preview
+    a variant with its own numbers, exactly as `render` would draw it.  With --watch the
+    process stays up, re-renders after every save and prints one status line per rebuild;
+    Ctrl-C stops it (SIGTERM too, with exit status 143).
+
+    \b
+    Examples:
+      render.py preview RankOneUpdate --open
+      render.py preview RankOneUpdate --section 4
+      render.py preview RankOneUpdate --watch --serve 8000
+    """
+    spec = scenes_from([scene], False)[0]
+    if serve_port is not None and not watch:
+        raise click.UsageError("--serve needs --watch (the page refreshes on rebuilds)")
+    render_request = scene_options.request(
+        spec, scene_options.params([spec]), quality=quality.lower(), fmt="png"
+    )
+    request = PreviewRequest.of(render_request, section_option(section))
+    ensure_writable(output_dir)
+
+    def show(path: Path) -> None:
+        if not open_in_viewer(path):
+            click.echo(f"no system image viewer found (xdg-open); open {path} yourself", err=True)
+
+    if watch:
+        watch_scene(
+            request,
+            output_dir,
+            lambda status: click.echo(timestamped(status), err=not status.ok),
+            announce=lambda line: click.echo(line, err=True),
+            serve_port=serve_port,
+            on_first_success=show if open_viewer else None,
+        )
+        return
+    try:
+        result = render_preview(request, output_dir)
+    except SectionNotFoundError as exc:
+        raise click.BadParameter(str(exc), param_hint="'--section'") from None
+    click.echo(result.path)
+    if open_viewer:
+        show(result.path)
+
+
+def web_dir_option(help_text: str) -> Callable[[F], F]:
+    """``--output-dir`` for the web commands: the folder to copy to a site."""
+
+    def decorate(func: F) -> F:
+        return click.option(
+            "--output-dir",
+            "-o",
+            type=click.Path(file_okay=False, path_type=Path),
+            default=DEFAULT_WEB_DIR,
+            show_default=True,
+            help=help_text,
+        )(func)
+
+    return decorate
+
+
+@cli.command(
+    "export", short_help="Web-ready clips (mp4, webm, poster, GIF, captions) and embed snippets."
+)
+@click.argument("scenes", nargs=-1, metavar="SCENE...")
+@click.option("--all", "all_scenes", is_flag=True, help="Export every registered scene.")
+@click.option(
+    "--web",
+    is_flag=True,
+    default=True,
+    help="Web-ready files: H.264 mp4 (faststart), VP9 webm, poster, captions, snippets "
+    "(the default, and so far the only, target).",
+)
+@click.option("--gif", is_flag=True, help="Also a palette-optimised GIF (800 px, 12 fps).")
+@click.option(
+    "--base-url",
+    default="",
+    metavar="URL",
+    help="Where the site will serve the files (/assets/clips, https://…); the snippets' "
+    "URLs start with it. Default: relative (files beside the page).",
+)
+@click.option("--autoplay", is_flag=True, help="Snippets autoplay (muted) instead of waiting.")
+@click.option(
+    "--controls/--no-controls", default=True, show_default=True, help="Snippets show controls."
+)
+@quality_option(DEFAULT_EXPORT_QUALITY)
+@scene_options
+@web_dir_option("Directory the web files are written to (copy it to your site).")
+def export_command(
+    scenes: tuple[str, ...],
+    all_scenes: bool,
+    web: bool,
+    gif: bool,
+    base_url: str,
+    autoplay: bool,
+    controls: bool,
+    quality: str,
+    scene_options: SceneOptions,
+    output_dir: Path,
+) -> None:
+    """Export SCENE... (or --all) as web-ready clips with embed snippets, and print each
+    file with its size.
+
+    Per scene, in OUTPUT_DIR: SCENE.mp4, SCENE.webm, SCENE.png (poster), SCENE.srt and
+    SCENE.vtt (captions), SCENE.gif with --gif, SCENE.embed.html and SCENE.embed.md (the
+    snippets) and SCENE.clip.json (what the gallery and `render.py embed` read).
+
+    \b
+    Examples:
+      render.py export RankOneUpdate --web
+      render.py export --all --web --gif --base-url /assets/clips
+      render.py export RankOneUpdate --set x=1.5,-0.5 --theme light
+    """
+    specs = scenes_from(scenes, all_scenes)
+    params = scene_options.params(specs)
+    if scene_options.transparent:
+        raise click.UsageError(
+            "web clips (mp4, webm for every browser) have no transparency; for a transparent "
+            "clip use `render.py render SCENE --transparent` (a VP9 webm with alpha)"
+        )
+    try:
+        check_base_url(base_url)
+    except BaseUrlError as exc:
+        raise click.BadParameter(str(exc), param_hint="'--base-url'") from None
+    ensure_writable(output_dir)
+    for spec in specs:
+        request = WebExportRequest(
+            spec,
+            quality.lower(),
+            scene_options.theme,
+            gif,
+            base_url,
+            autoplay,
+            controls,
+            params=params,
+        )
+        try:
+            exported = export_web(request, output_dir, progress=lambda m: click.echo(m, err=True))
+        except (ToolMissingError, EncodeError) as exc:
+            raise click.ClickException(str(exc)) from None
+        width = max(len(str(path)) for path in exported.files)
+        for path in exported.files:
+            click.echo(f"{path!s:<{width}}  {human_size(path.stat().st_size):>10}")
+
+
+@cli.command("embed", short_help="Print the embed snippet of an exported scene.")
+@click.argument("scene", metavar="SCENE")
+@click.option("--markdown", is_flag=True, help="The Markdown/Liquid variant instead of HTML.")
+@click.option("--base-url", default=None, metavar="URL", help="Override the export's base URL.")
+@click.option("--autoplay/--no-autoplay", default=None, help="Override the export's choice.")
+@click.option("--controls/--no-controls", default=None, help="Override the export's choice.")
+@scene_options
+@web_dir_option("Directory the clip was exported to.")
+def embed_command(
+    scene: str,
+    markdown: bool,
+    base_url: str | None,
+    autoplay: bool | None,
+    controls: bool | None,
+    scene_options: SceneOptions,
+    output_dir: Path,
+) -> None:
+    """Print the embed snippet of an exported SCENE (see `render.py export`); the scene
+    options pick the variant (--theme light, --set …) exported with the same options."""
+    spec = scenes_from([scene], False)[0]
+    params = scene_options.params([spec])
+    exported = WebExportRequest(spec, theme=scene_options.theme, params=params)
+    manifest = output_dir / f"{exported.stem}{MANIFEST_SUFFIX}"
+    if not manifest.is_file():
+        given = " ".join(scene_options.given())
+        raise click.ClickException(
+            f"no web export of {spec.name}{f' ({given})' if given else ''} in {output_dir}; "
+            f"run `render.py export {spec.name} {f'{given} ' if given else ''}--web "
+            f"-o {output_dir}` first"
+        )
+    make = markdown_snippet if markdown else video_html
+    try:
+        snippet = make(Clip.load(manifest), base_url=base_url, autoplay=autoplay, controls=controls)
+    except BaseUrlError as exc:
+        raise click.BadParameter(str(exc), param_hint="'--base-url'") from None
+    click.echo(snippet, nl=False)
+
+
+@cli.command("gallery", short_help="Write a static page of every clip with its embed snippet.")
+@output_dir_option
+def gallery_command(output_dir: Path) -> None:
+    """Write OUTPUT_DIR/index.html listing every rendered and exported clip under OUTPUT_DIR:
+    poster, player, parameters, sizes and embed snippet with a copy button.  The page is
+    static and self-contained (no network)."""
+    ensure_writable(output_dir)
+    path, count = write_gallery(output_dir)
+    click.echo(f"{path}  ({count} clip{'s' if count != 1 else ''})")
+
+
+# Entry point --------------------------------------------------------------------------------
+
+
+def one_line(exc: click.ClickException) -> str:
+    """A click error as one line that ends by pointing at the help that explains the fix."""
+    message = exc.format_message()
+    if isinstance(exc, click.UsageError) and "(see `" not in message:
+        command = exc.ctx.command_path if exc.ctx else "render.py"
+        message += f" (see `{command} --help`)"
+    return message
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    """Run the CLI; user mistakes and known failures become one line and an exit code."""
+    cli(args=argv, prog_name="render.py")
+
+
+if __name__ == "__main__":
+    main()

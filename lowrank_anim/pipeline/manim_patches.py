@@ -1,0 +1,220 @@
+"""Every place this project reaches into manim's internals, in one module, each checked.
+
+manim's public API (``tempconfig``, ``Scene.render``) does not cover three things we need:
+
+* **tex** — :func:`install` replaces ``tex_mobject.tex_to_svg_file`` so each formula compiles in
+  a private scratch folder, an SVG is used only when complete, and latex's chatter is held back
+  (replayed unless the disk is full, when our one-line error says it all).  Relies on
+  ``manim.mobject.text.tex_mobject.tex_to_svg_file`` (imported there by name) and
+  ``manim.utils.tex_file_writing.tex_to_svg_file(expression, environment, tex_template)`` /
+  ``tex_hash``, plus ``TexTemplate.get_texcode_for_expression[_in_env]``.
+* **last-frame** — :func:`last_frame_renderer` subclasses ``CairoRenderer`` so a preview draws
+  only the final frame.  Relies on ``update_frame``, ``scene_finished`` and
+  ``skip_animations``.
+* **poster** — a render saves its last frame with ``renderer.camera.get_image()`` after
+  ``Scene.render`` (the camera still holds the final frame).
+* **sections** — previews stop at a section end by raising ``EndSceneEarlyException`` from
+  ``Scene.next_section``; :func:`lowrank_anim.pipeline.rendering.publish_beat_clips` reads
+  ``file_writer.output_plan.section_index``.
+
+:func:`broken_patches` checks each of these against the installed manim and names the ones a
+manim upgrade broke; ``tests/test_manim_patches.py`` fails loudly with those names.
+"""
+
+from __future__ import annotations
+
+import atexit
+import contextlib
+import inspect
+import os
+import shutil
+import sys
+import tempfile
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+from lowrank_anim.pipeline.outputs import disk_error, nearly_full, publish, scratch_dir
+
+_MARK = "_lowrank_atomic"
+# Per-process directories holding links to cached SVGs, open (and locked) until exit.
+_private_dirs: dict[Path, Path] = {}
+_exit_stack = contextlib.ExitStack()
+atexit.register(_exit_stack.close)
+
+
+def install() -> None:
+    """Route manim's ``tex_to_svg_file`` through :func:`atomic_tex_to_svg_file` (idempotent)."""
+    import manim.mobject.text.tex_mobject as tex_mobject
+
+    # tex_mobject imported the function by name, so that is the reference to replace.
+    if not getattr(getattr(tex_mobject, "tex_to_svg_file", None), _MARK, False):
+        setattr(tex_mobject, "tex_to_svg_file", atomic_tex_to_svg_file)  # noqa: B010
+
+
+def atomic_tex_to_svg_file(
+    expression: str, environment: str | None = None, tex_template: Any = None
+) -> Path:
+    """manim's ``tex_to_svg_file``, compiled privately, published atomically, read privately."""
+    from manim import config
+    from manim.utils import tex_file_writing
+
+    template = tex_template if tex_template is not None else config["tex_template"]
+    code = (
+        template.get_texcode_for_expression(expression)
+        if environment is None
+        else template.get_texcode_for_expression_in_env(expression, environment)
+    )
+    shared = config.get_dir("tex_dir")
+    cached = shared / f"{tex_file_writing.tex_hash(code)}.svg"
+    if not cached.is_file():
+        configured = config.tex_dir
+        with scratch_dir(cached) as private, _stderr_held(cached.parent):
+            config.tex_dir = private
+            try:
+                produced = tex_file_writing.tex_to_svg_file(expression, environment, template)
+            finally:
+                config.tex_dir = configured
+            # manim ignores dvisvgm's exit status; a truncated SVG must never enter the cache.
+            if not produced.read_bytes().rstrip().endswith(b"</svg>"):
+                raise RuntimeError(f"dvisvgm wrote an incomplete SVG for {expression!r}")
+            publish(produced, cached)
+    return _private_link(cached)
+
+
+def _private_link(cached: Path) -> Path:
+    """A path to ``cached`` that only this process uses (a hard link, else a copy)."""
+    private = _private_dirs.get(cached.parent)
+    if private is None or not private.is_dir():
+        private = _exit_stack.enter_context(scratch_dir(cached))
+        _private_dirs[cached.parent] = private
+    link = private / cached.name
+    if not link.exists():
+        try:
+            os.link(cached, link)
+        except OSError:
+            shutil.copyfile(cached, link)
+    return link
+
+
+@contextlib.contextmanager
+def _stderr_held(directory: Path) -> Iterator[None]:
+    """Hold what is written to file descriptor 2 (latex, dvisvgm, manim's log) in the block.
+
+    It is replayed afterwards, unless the block failed because ``directory``'s disk is full:
+    TeX then prints "fclose: No space left on device", which would only repeat our one line.
+    """
+    try:
+        sys.stderr.flush()
+        held = tempfile.TemporaryFile()  # noqa: SIM115 - closed in the finally below
+        saved = os.dup(2)
+    except (OSError, ValueError):
+        yield  # no spare descriptor or temp space: let the tools print as they like
+        return
+    failure: BaseException | None = None
+    os.dup2(held.fileno(), 2)
+    try:
+        yield
+    except BaseException as exc:
+        failure = exc
+        raise
+    finally:
+        with contextlib.suppress(OSError, ValueError):
+            sys.stderr.flush()
+        os.dup2(saved, 2)
+        os.close(saved)
+        held.seek(0)
+        text = held.read()
+        held.close()
+        full = failure is not None and (
+            disk_error(failure, directory) is not None or nearly_full(directory)
+        )
+        if text and not full:
+            os.write(2, text)
+
+
+def last_frame_renderer() -> Any:
+    """A Cairo renderer that draws only the final frame of a last-frame render.
+
+    manim's renderer calls ``update_frame`` at every ``play`` and ``wait`` even while it
+    skips animations, to keep a static background it then never uses; the final frame is
+    drawn afresh in ``scene_finished``.  Skipping those draws leaves the PNG byte-identical.
+    """
+    from manim.renderer.cairo_renderer import CairoRenderer
+
+    class LastFrameRenderer(CairoRenderer):
+        finishing = False
+
+        def update_frame(self, *args: Any, **kwargs: Any) -> None:
+            if self.skip_animations and not self.finishing:
+                return
+            super().update_frame(*args, **kwargs)
+
+        def scene_finished(self, scene: Any) -> None:
+            self.finishing = True
+            super().scene_finished(scene)
+
+    return LastFrameRenderer()
+
+
+# What each patch relies on ------------------------------------------------------------------
+
+
+def _tex_relies() -> None:
+    import manim.mobject.text.tex_mobject as tex_mobject
+    from manim.utils import tex_file_writing
+    from manim.utils.tex import TexTemplate
+
+    assert callable(getattr(tex_mobject, "tex_to_svg_file", None)), "tex_mobject.tex_to_svg_file"
+    params = list(inspect.signature(tex_file_writing.tex_to_svg_file).parameters)
+    assert params[:3] == ["expression", "environment", "tex_template"], params
+    assert callable(tex_file_writing.tex_hash), "tex_file_writing.tex_hash"
+    for name in ("get_texcode_for_expression", "get_texcode_for_expression_in_env"):
+        assert callable(getattr(TexTemplate, name, None)), f"TexTemplate.{name}"
+
+
+def _last_frame_relies() -> None:
+    from manim.renderer.cairo_renderer import CairoRenderer
+
+    for name in ("update_frame", "scene_finished"):
+        assert callable(getattr(CairoRenderer, name, None)), f"CairoRenderer.{name}"
+    assert "skip_animations" in inspect.getsource(CairoRenderer.__init__), "skip_animations"
+
+
+def _sections_relies() -> None:
+    from manim import Scene
+    from manim.scene.scene_file_writer import SceneFileWriter
+    from manim.utils.exceptions import EndSceneEarlyException
+
+    assert issubclass(EndSceneEarlyException, Exception)
+    assert "name" in inspect.signature(Scene.next_section).parameters, "Scene.next_section(name)"
+    source = inspect.getsource(SceneFileWriter)
+    assert "section_index" in source, "SceneFileWriter.output_plan.section_index"
+
+
+def _poster_relies() -> None:
+    from manim.camera.camera import Camera
+    from manim.renderer.cairo_renderer import CairoRenderer
+
+    assert callable(getattr(Camera, "get_image", None)), "Camera.get_image"
+    assert "self.camera" in inspect.getsource(CairoRenderer.__init__), "CairoRenderer.camera"
+
+
+#: Patch name → a check that raises when the installed manim no longer has what it uses.
+PATCHES: dict[str, Callable[[], None]] = {
+    "tex": _tex_relies,
+    "last-frame": _last_frame_relies,
+    "poster": _poster_relies,
+    "sections": _sections_relies,
+}
+
+
+def broken_patches(patches: dict[str, Callable[[], None]] | None = None) -> dict[str, str]:
+    """Patch name → what is missing, for every patch the installed manim breaks."""
+    broken: dict[str, str] = {}
+    for name, check in (PATCHES if patches is None else patches).items():
+        try:
+            check()
+        except Exception as exc:
+            broken[name] = f"{type(exc).__name__}: {exc}"
+    return broken

@@ -1,0 +1,97 @@
+"""The one store of compiled LaTeX and Pango text, shared by every command writing into one
+output directory: render, preview, watch, web export and the tests' dry runs.
+
+Why: compiling a scene's ``MathTex`` (``latex`` + ``dvisvgm``) is about half of a low-quality
+render and most of a cold preview.  manim keeps these SVGs in its ``tex_dir`` and ``text_dir``
+and trusts any file under a cached name, but it is not safe to share them: it writes the
+``.tex``/``.dvi``/``.svg`` in place (another process can read them half-written), and after
+every compile ``delete_nonsvg_files`` unlinks *every* non-SVG entry of ``tex_dir`` — another
+process's ``.dvi`` mid-compile, and any folder (``IsADirectoryError``).
+
+So manim is never pointed at the store:
+
+* the store is ``OUTPUT_DIR/.cache/tex`` and ``OUTPUT_DIR/.cache/text`` and holds only
+  complete ``<hash>.svg`` files, each put there with an atomic rename (names are hashes of the
+  whole input, so two processes publishing one name publish the same bytes);
+* each render gets private ``tex_dir``/``text_dir`` folders in a scratch directory *beside* the
+  stores (``OUTPUT_DIR/.cache/.render-*``, never inside a folder manim cleans), seeded with
+  hard links to the stored SVGs (manim never rewrites one), so it compiles only what is new;
+* when the render succeeds, its new SVGs are published into the store.  A failed render adds
+  nothing (it may have left a truncated file).  A render killed with ``kill -9`` leaves only its
+  scratch directory, which the next command removes once its owner is dead
+  (:func:`lowrank_anim.pipeline.outputs.scratch_dir`); the store itself is never half-written.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from lowrank_anim.pipeline.outputs import publish, scratch_dir
+
+#: Where, under an output directory, the stores and the renders' private folders live.
+CACHE_DIRNAME = ".cache"
+
+#: manim config key → store name under ``OUTPUT_DIR/.cache``.
+STORES: dict[str, str] = {"tex_dir": "tex", "text_dir": "text"}
+
+
+def store_dir(output_dir: Path, config_key: str) -> Path:
+    """The shared store for one manim directory setting (``tex_dir`` or ``text_dir``)."""
+    return output_dir / CACHE_DIRNAME / STORES[config_key]
+
+
+def seed(store: Path, private: Path) -> int:
+    """Link every stored SVG into ``private``; returns how many.  Copies where links fail
+    (another filesystem, or one without hard links)."""
+    count = 0
+    for svg in store.glob("*.svg"):
+        target = private / svg.name
+        try:
+            os.link(svg, target)
+        except FileExistsError:
+            continue
+        except OSError:
+            shutil.copy2(svg, target)
+        count += 1
+    return count
+
+
+def harvest(private: Path, store: Path) -> int:
+    """Publish the complete SVGs ``private`` has and ``store`` lacks; returns how many."""
+    count = 0
+    for svg in private.glob("*.svg"):
+        final = store / svg.name
+        if final.exists() or svg.name.endswith("_.svg"):  # manim's own parse-time side file
+            continue
+        if not svg.read_bytes().rstrip().endswith(b"</svg>"):
+            continue  # dvisvgm's exit status is ignored by manim: never store a truncated SVG
+        publish(svg, final)
+        count += 1
+    return count
+
+
+@contextmanager
+def private_dirs(output_dir: Path) -> Iterator[dict[str, str]]:
+    """Private, pre-seeded ``tex_dir`` and ``text_dir`` for one render, as manim config keys.
+
+    New SVGs reach the shared store only if the body finishes without an exception.
+    """
+    cache_root = output_dir / CACHE_DIRNAME
+    stores = {key: store_dir(output_dir, key) for key in STORES}
+    for store in stores.values():
+        store.mkdir(parents=True, exist_ok=True)
+    # scratch_dir(x) makes its private directory beside x: here in .cache/, beside the stores.
+    with scratch_dir(cache_root / "work") as work:
+        dirs: dict[str, Path] = {}
+        for key, store in stores.items():
+            private = work / STORES[key]
+            private.mkdir()
+            seed(store, private)
+            dirs[key] = private
+        yield {key: str(path) for key, path in dirs.items()}
+        for key, private in dirs.items():
+            harvest(private, stores[key])

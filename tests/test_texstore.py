@@ -1,0 +1,91 @@
+"""The one LaTeX and text store: safe beside a running render and after one was killed.
+
+Real processes, real LaTeX: a render holds its caches open (``HoldingTex`` compiles a formula,
+then waits), and a preview into the same output directory must still compile its own formulas.
+Before the store was folded into one, both cases failed with ``IsADirectoryError`` on the
+render's scratch folder inside ``.cache/tex`` (manim's ``delete_nonsvg_files`` unlinks every
+non-SVG entry of its ``tex_dir``).
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+
+from lowrank_anim.pipeline import texstore
+from tests.conftest import ROOT
+
+pytestmark = pytest.mark.render
+
+HOLD = (
+    "from pathlib import Path\n"
+    "from lowrank_anim.pipeline.batch import render_batch\n"
+    "from lowrank_anim.pipeline.request import RenderRequest\n"
+    "from tests.batch_scenes import spec\n"
+    "render_batch([RenderRequest(spec('HoldingTex'), fmt='png')], Path({out!r}), jobs=1)\n"
+)
+
+
+@contextmanager
+def holding_render(out: Path, tmp_path: Path) -> Iterator[tuple[subprocess.Popen[bytes], Path]]:
+    """A real render into ``out`` that has compiled LaTeX and is still running."""
+    ready, release = tmp_path / "ready", tmp_path / "release"
+    env = {**os.environ, "LOWRANK_TEST_READY": str(ready), "LOWRANK_TEST_RELEASE": str(release)}
+    proc = subprocess.Popen(
+        [sys.executable, "-c", HOLD.format(out=str(out))], cwd=ROOT, env=env,
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+    )  # fmt: skip
+    try:
+        deadline = time.monotonic() + 240
+        while not ready.exists():
+            if proc.poll() is not None or time.monotonic() > deadline:
+                output = proc.stdout.read().decode() if proc.stdout else ""
+                pytest.fail(f"the holding render never got ready:\n{output}")
+            time.sleep(0.1)
+        yield proc, release
+    finally:
+        release.touch()
+        if proc.poll() is None:
+            proc.kill()
+        proc.wait()
+
+
+def preview(out: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "render.py", "preview", "TitleCard", "-o", str(out)],
+        cwd=ROOT, capture_output=True, text=True, timeout=400, check=False,
+    )  # fmt: skip
+
+
+def test_a_preview_during_a_render_into_the_same_folder_succeeds(tmp_path: Path) -> None:
+    out = tmp_path / "media"
+    with holding_render(out, tmp_path) as (render, release):
+        result = preview(out)
+        assert render.poll() is None, "the render should still be running during the preview"
+        release.touch()
+        assert render.wait(timeout=120) == 0
+    assert result.returncode == 0, result.stderr
+    assert Path(result.stdout.strip()).is_file()
+    # Both processes' formulas reached the store, and nothing but SVGs is in it.
+    stored = list(texstore.store_dir(out, "tex_dir").iterdir())
+    assert len(stored) >= 2
+    assert all(path.suffix == ".svg" and path.is_file() for path in stored)
+
+
+def test_a_preview_after_a_render_was_killed_with_sigkill_succeeds(tmp_path: Path) -> None:
+    out = tmp_path / "media"
+    with holding_render(out, tmp_path) as (render, _release):
+        os.kill(render.pid, signal.SIGKILL)
+        render.wait()
+    result = preview(out)
+    assert result.returncode == 0, result.stderr
+    assert Path(result.stdout.strip()).is_file()
+    assert all(path.suffix == ".svg" for path in texstore.store_dir(out, "tex_dir").iterdir())
