@@ -5,6 +5,9 @@
 * ``export --web --gif`` at QUALITY: our mp4, webm and GIF;
 * manim's own ``--format gif`` at the GIF's resolution and frame rate (800×450, 12 fps).
 
+* the same export again, unchanged: the manifest says its files are there, so nothing is
+  rendered or encoded (``--reexport-only`` measures just this pair, e.g. at ``--quality low``).
+
 Prints a Markdown table: sizes, size ratios, SSIM of our mp4/webm against manim's mp4 (ffmpeg's
 ``ssim`` filter, all planes) and wall times.  Targets: mp4 ≥ 40% smaller at SSIM ≥ 0.98; GIF ≤
 1/10 of manim's.  Not a test: it measures, it does not assert.
@@ -68,18 +71,38 @@ def timed(label: str, times: dict[str, float], func: Callable[..., T], *args: An
     started = time.perf_counter()
     result = func(*args)
     times[label] = time.perf_counter() - started
-    print(f"  {label}: {times[label]:.0f} s", file=sys.stderr)
+    print(f"  {label}: {times[label]:.3f} s", file=sys.stderr)
     return result
+
+
+def reexport(spec: Any, quality: str, settings: WebEncoding) -> None:
+    """Time one export and the same export again (skipped by the manifest), and print both."""
+    times: dict[str, float] = {}
+    request = WebExportRequest(spec, quality=quality, gif=True)
+    with tempfile.TemporaryDirectory(prefix="bench-web-") as tmp:
+        timed("first export", times, export_web, request, Path(tmp), settings)
+        again = timed("unchanged re-export", times, export_web, request, Path(tmp), settings)
+    assert again.skipped, "the second export should have been skipped"
+    print(f"Scene `{spec.name}`, quality `{quality}`, with GIF.\n")
+    print("| export | wall time |\n| --- | ---: |")
+    for label, seconds in times.items():
+        print(f"| {label} | {seconds * 1000:.0f} ms |")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--scene", default="RankOneUpdate")
     parser.add_argument("--quality", default="high")
+    parser.add_argument(
+        "--reexport-only", action="store_true", help="only time a first and an unchanged export"
+    )
     args = parser.parse_args()
     spec = get_scene(args.scene)
     settings = WebEncoding()
     times: dict[str, float] = {}
+    if args.reexport_only:
+        reexport(spec, args.quality, settings)
+        return
 
     with tempfile.TemporaryDirectory(prefix="bench-web-") as tmp:
         work = Path(tmp)

@@ -6,11 +6,13 @@ import re
 import subprocess
 from html.parser import HTMLParser
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner
 
 import render
+from lowrank_anim.pipeline import cache
 from lowrank_anim.web.embed import Clip, ClipFile
 from lowrank_anim.web.gallery import collect, gallery_html, write_gallery
 
@@ -48,7 +50,30 @@ def write_manifest(folder: Path, description: str, base_url: str = "/clips") -> 
         encoders={"mp4": "H.264 <tuned>"},
     )
     (folder / "RankOneUpdate.clip.json").write_text(clip.to_json(), encoding="utf-8")
+    entry = {"kind": "export", "scene": "RankOneUpdate", "clip": "RankOneUpdate.clip.json"}
+    cache.update_manifest(folder, {"RankOneUpdate.clip.json": entry})
     return clip
+
+
+def record_render(root: Path, name: str, **fields: Any) -> Path:
+    """A real tiny video at ``root/name`` (and a poster beside it) with its manifest entry,
+    as a render leaves them."""
+    path = tiny_video(root / name)
+    poster = path.with_suffix(".poster.png")
+    poster.write_bytes(b"png" * 10)
+    scene = fields.pop("scene", "RankOneUpdate")
+    entry = {
+        "scene": scene,
+        "format": path.suffix[1:],
+        "theme": "dark",
+        "resolution": "480p15",
+        "duration": 1.0,
+        "parameters": {},
+        "companions": {poster.name: poster.stat().st_size},
+        **fields,
+    }
+    cache.update_manifest(root, {name: entry})
+    return path
 
 
 class Tags(HTMLParser):
@@ -70,23 +95,43 @@ class Tags(HTMLParser):
             self.scripts.append(data)
 
 
-def test_finds_exported_and_rendered_clips_not_scratch_or_cache(tmp_path: Path) -> None:
+def test_lists_what_the_manifests_record_every_variant_with_a_poster(tmp_path: Path) -> None:
     write_manifest(tmp_path / "web", "desc")
-    tiny_video(tmp_path / "RankOneUpdate" / "480p15" / "RankOneUpdate.mp4")
-    tiny_video(tmp_path / "RankOneUpdate" / "480p15" / "RankOneUpdate-light.webm")
-    tiny_video(tmp_path / "RankOneUpdate" / "480p15" / ".render-abc" / "RankOneUpdate.mp4")
+    record_render(tmp_path, "RankOneUpdate/480p15/RankOneUpdate.mp4")
+    record_render(tmp_path, "RankOneUpdate/480p15/RankOneUpdate-light.webm", theme="light")
+    # The variants the old file-name parser dropped: custom numbers, transparency.
+    record_render(
+        tmp_path,
+        "RankOneUpdate/480p15/RankOneUpdate-light-p962313.mp4",
+        theme="light",
+        parameters={"params": {"values": [["x", [1.5, -0.5]]]}},
+    )
+    record_render(
+        tmp_path,
+        "RankOneUpdate/480p15/RankOneUpdate-transparent.webm",
+        parameters={"transparent": True},
+    )
+    # Files no manifest records are not clips, whatever their names say.
+    tiny_video(tmp_path / "RankOneUpdate" / "480p15" / "Stray.mp4")
     tiny_video(tmp_path / ".cache" / "x" / "y" / "RankOneUpdate.mp4")
-    tiny_video(tmp_path / "RankOneUpdate" / "preview" / "RankOneUpdate.mp4")  # not a render path
+    # A recorded file that is gone is left out.
+    gone = record_render(tmp_path, "RankOneUpdate/480p15/RankOneUpdate.mov")
+    gone.unlink()
     entries = collect(tmp_path)
-    assert [(e.kind, e.folder, e.clip.theme) for e in entries] == [
-        ("exported", "web/", "dark"),
-        ("rendered", "RankOneUpdate/480p15/", "dark"),
-        ("rendered", "RankOneUpdate/480p15/", "light"),
+    assert [(e.kind, e.folder, e.clip.theme, e.clip.variant) for e in entries] == [
+        ("exported", "web/", "dark", ""),
+        ("rendered", "RankOneUpdate/480p15/", "light", "x=[1.5,-0.5]"),
+        ("rendered", "RankOneUpdate/480p15/", "light", ""),
+        ("rendered", "RankOneUpdate/480p15/", "dark", "transparent"),
+        ("rendered", "RankOneUpdate/480p15/", "dark", ""),
     ]
-    rendered = entries[1].clip
+    rendered = entries[-1].clip
     assert (rendered.width, rendered.height, rendered.fps) == (64, 36, 15)
     assert rendered.description.startswith("A rank-1 update")
-    assert 'src="RankOneUpdate/480p15/RankOneUpdate.mp4"' in entries[1].snippet
+    assert 'src="RankOneUpdate/480p15/RankOneUpdate.mp4"' in entries[-1].snippet
+    for entry in entries[1:]:
+        assert entry.clip.files["poster"].name.endswith(".poster.png")
+        assert 'poster="RankOneUpdate/480p15/' in entry.snippet
 
 
 def test_hostile_values_are_escaped_everywhere(tmp_path: Path) -> None:
@@ -103,8 +148,8 @@ def test_hostile_values_are_escaped_everywhere(tmp_path: Path) -> None:
 def test_unsafe_or_broken_manifests_are_left_out(tmp_path: Path) -> None:
     write_manifest(tmp_path / "a", "fine")
     write_manifest(tmp_path / "b", "evil", base_url="javascript:alert(1)//")
-    (tmp_path / "c").mkdir()
-    (tmp_path / "c" / "x.clip.json").write_text("{not json", encoding="utf-8")
+    write_manifest(tmp_path / "c", "broken")
+    (tmp_path / "c" / "RankOneUpdate.clip.json").write_text("{not json", encoding="utf-8")
     assert [e.folder for e in collect(tmp_path)] == ["a/"]
 
 
@@ -125,7 +170,11 @@ def test_page_is_self_contained(tmp_path: Path) -> None:
 def test_empty_gallery_says_how_to_fill_it(tmp_path: Path) -> None:
     result = CliRunner().invoke(render.cli, ["gallery", "-o", str(tmp_path)])
     assert result.exit_code == 0
-    assert result.output == f"{tmp_path / 'index.html'}  (0 clips)\n"
+    assert result.stdout == f"{tmp_path / 'index.html'}  (0 clips)\n"
+    assert result.stderr == (
+        f"no clips recorded under {tmp_path} (manifest.json); render or export some first: "
+        f"`render.py render SCENE -o {tmp_path}` or `render.py export SCENE`\n"
+    )
     assert "render.py export SCENE --web" in (tmp_path / "index.html").read_text()
 
 

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import struct
+import time
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 
 import render
+from lowrank_anim.pipeline import cache
 from lowrank_anim.pipeline.outputs import human_size
 from lowrank_anim.web import webexport
 from lowrank_anim.web.webexport import is_faststart, top_level_boxes
@@ -98,3 +100,35 @@ def test_embed_before_export_says_what_to_run(tmp_path: Path) -> None:
         f"Error: no web export of RankOneUpdate in {tmp_path}; run `render.py export "
         f"RankOneUpdate --web -o {tmp_path}` first"
     )
+
+
+@pytest.mark.render
+def test_an_unchanged_export_is_skipped_and_a_changed_one_replaces_the_clip_whole(
+    tmp_path: Path,
+) -> None:
+    """One cache and manifest for exports: skip what is there, replace files together, say
+    what changed, leave no orphan (the GIF of an earlier export)."""
+    args = ("export", "TitleCard", "-q", "low", "-o", str(tmp_path))
+    code, out = run(*args, "--gif")
+    assert code == 0, out
+    gif = tmp_path / "TitleCard.gif"
+    assert gif.is_file()
+    mp4 = tmp_path / "TitleCard.mp4"
+    before = mp4.stat().st_mtime_ns
+
+    started = time.perf_counter()
+    code, out = run(*args, "--gif")
+    seconds = time.perf_counter() - started
+    assert code == 0, out
+    assert "TitleCard: unchanged since its last export; nothing re-encoded" in out
+    assert mp4.stat().st_mtime_ns == before
+    assert seconds < 5, "a skipped export costs no render (bench/web_export.py has the figure)"
+
+    code, out = run(*args, "--base-url", "/clips")
+    assert code == 0, out
+    assert "replacing the export of TitleCard: base URL '' → '/clips', GIF True → False" in out
+    assert not gif.exists(), "the old GIF went with the clip it belonged to"
+    assert "/clips/TitleCard.mp4" in (tmp_path / "TitleCard.embed.html").read_text()
+    entry = cache.read_manifest(tmp_path)["TitleCard.clip.json"]
+    assert "TitleCard.gif" not in entry["files"]
+    assert entry["request"]["base_url"] == "/clips"

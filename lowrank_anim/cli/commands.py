@@ -542,6 +542,7 @@ def web_dir_option(help_text: str) -> Callable[[F], F]:
 @click.option(
     "--controls/--no-controls", default=True, show_default=True, help="Snippets show controls."
 )
+@click.option("--force", is_flag=True, help="Export even the scenes whose inputs have not changed.")
 @quality_option(DEFAULT_EXPORT_QUALITY)
 @scene_options
 @web_dir_option("Directory the web files are written to (copy it to your site).")
@@ -553,6 +554,7 @@ def export_command(
     base_url: str,
     autoplay: bool,
     controls: bool,
+    force: bool,
     quality: str,
     scene_options: SceneOptions,
     output_dir: Path,
@@ -562,7 +564,9 @@ def export_command(
 
     Per scene, in OUTPUT_DIR: SCENE.mp4, SCENE.webm, SCENE.png (poster), SCENE.srt and
     SCENE.vtt (captions), SCENE.gif with --gif, SCENE.embed.html and SCENE.embed.md (the
-    snippets) and SCENE.clip.json (what the gallery and `render.py embed` read).
+    snippets) and SCENE.clip.json (what the gallery and `render.py embed` read).  An export
+    whose inputs have not changed is skipped (OUTPUT_DIR/manifest.json records it); one that
+    replaces an earlier export says what changed, and removes the files the new one lacks.
 
     \b
     Examples:
@@ -594,7 +598,9 @@ def export_command(
             params=params,
         )
         try:
-            exported = export_web(request, output_dir, progress=lambda m: click.echo(m, err=True))
+            exported = export_web(
+                request, output_dir, progress=lambda m: click.echo(m, err=True), force=force
+            )
         except (ToolMissingError, EncodeError) as exc:
             raise click.ClickException(str(exc)) from None
         width = max(len(str(path)) for path in exported.files)
@@ -649,6 +655,12 @@ def gallery_command(output_dir: Path) -> None:
     ensure_writable(output_dir)
     path, count = write_gallery(output_dir)
     click.echo(f"{path}  ({count} clip{'s' if count != 1 else ''})")
+    if count == 0:
+        click.echo(
+            f"no clips recorded under {output_dir} (manifest.json); render or export some "
+            f"first: `render.py render SCENE -o {output_dir}` or `render.py export SCENE`",
+            err=True,
+        )
 
 
 # Entry point --------------------------------------------------------------------------------

@@ -273,6 +273,30 @@ def _intact(final: Path, entry: Mapping[str, Any]) -> bool:
     return True
 
 
+def files_record(paths: Iterable[Path]) -> dict[str, dict[str, int]]:
+    """Name → size and modification time of each file, for a manifest entry."""
+    record = {}
+    for path in paths:
+        stat = path.stat()
+        record[path.name] = {"size": stat.st_size, "mtime_ns": stat.st_mtime_ns}
+    return record
+
+
+def files_intact(folder: Path, record: Mapping[str, Any]) -> bool:
+    """Whether every file ``record`` lists is still in ``folder`` as it was recorded."""
+    for name, facts in record.items():
+        try:
+            stat = (folder / name).stat()
+        except OSError:
+            return False
+        if not isinstance(facts, dict) or (stat.st_size, stat.st_mtime_ns) != (
+            facts.get("size"),
+            facts.get("mtime_ns"),
+        ):
+            return False
+    return bool(record)
+
+
 @dataclass(frozen=True)
 class RenderFacts:
     """What a finished render reports, for its manifest entry."""

@@ -81,6 +81,8 @@ class Clip:
     base_url: str = ""
     autoplay: bool = False
     controls: bool = True
+    variant: str = ""
+    """What sets this clip apart from the scene's default (transparent, custom numbers)."""
 
     def to_json(self) -> str:
         return json.dumps(asdict(self), indent=2, ensure_ascii=False) + "\n"

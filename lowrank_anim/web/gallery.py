@@ -6,27 +6,32 @@ button.  The page is self-contained — inline CSS and script, media by relative
 network — so it works opened from disk or served by any static server.  Every value that comes
 from a file name, a manifest or the registry is escaped; the page is written atomically.
 
-Clips are found by looking, not by remembering:
+Clips are listed from what the manifests record (``manifest.json`` in the output folder and in
+any folder under it, e.g. the web export's), never by parsing file names:
 
-* **exported** clips by their manifest (``*.clip.json``, written last by ``export --web``);
-* **rendered** videos at the paths ``render`` writes (``SCENE/<res>/SCENE[-theme].<fmt>``), with
-  the last-frame PNG beside them (``render -f png``) as the poster when there is one.
+* **exported** clips by their manifest entry, which names the clip's ``*.clip.json``;
+* **rendered** videos by their render entry: every variant (theme, ``--transparent``, custom
+  numbers) with its poster (the last frame every video render publishes beside the video).
 """
 
 from __future__ import annotations
 
 import html
-import re
+import json
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from lowrank_anim.maths.palette import DEFAULT_THEME, THEMES
+from lowrank_anim.pipeline.cache import MANIFEST_NAME, read_manifest
 from lowrank_anim.pipeline.outputs import human_size, publish, scratch_dir
 from lowrank_anim.registry import SCENES
-from lowrank_anim.web.embed import MANIFEST_SUFFIX, Clip, ClipFile, video_html
+from lowrank_anim.web.embed import Clip, ClipFile, video_html
 
 RENDERED_FORMATS = ("mp4", "webm", "mov", "gif")
-RESOLUTION = re.compile(r"^(\d+)p(\d+)$")
+#: How a render names the poster beside its video (``SCENE[-variant].poster.png``).
+POSTER_SUFFIX = ".poster.png"
 
 
 @dataclass
@@ -52,30 +57,35 @@ def folder_url(path: Path, root: Path) -> str:
     return "" if relative == "." else relative + "/"
 
 
-def exported_entries(root: Path) -> tuple[list[GalleryEntry], set[Path]]:
-    entries, claimed = [], set()
-    for manifest in sorted(root.rglob(f"*{MANIFEST_SUFFIX}")):
-        if is_hidden(manifest, root):
-            continue
-        try:
-            clip = Clip.load(manifest)
-            snippet = video_html(clip)
-        except (ValueError, TypeError, KeyError, OSError):
-            # Not ours, from an incompatible version, or edited into something unsafe (a
-            # javascript: base URL): leave it out rather than fail the whole page.
-            continue
-        claimed |= {manifest.parent / f.name for f in clip.files.values()}
-        entries.append(GalleryEntry(clip, folder_url(manifest, root), "exported", snippet))
-    return entries, claimed
+def describe_variant(parameters: dict[str, Any]) -> str:
+    """``transparent, x=[1.5,-0.5]`` for a render entry's non-default parameters."""
+    parts = ["transparent"] if parameters.get("transparent") else []
+    if parameters.get("sections"):
+        parts.append("sections")
+    params = parameters.get("params")
+    pairs = params.get("values", []) if isinstance(params, dict) else []
+    parts += [f"{key}={json.dumps(value, separators=(',', ':'))}" for key, value in pairs]
+    return ", ".join(parts)
 
 
-def rendered_clip(path: Path) -> Clip | None:
-    """A clip for a video ``render`` wrote, read from its path and its container."""
-    resolution, scene = path.parent.name, path.parent.parent.name
-    if not RESOLUTION.match(resolution):
+def exported_entry(folder: Path, root: Path, entry: dict[str, Any]) -> GalleryEntry | None:
+    """The entry of an exported clip, or None when its clip manifest is gone or unsafe."""
+    try:
+        clip = Clip.load(folder / str(entry["clip"]))
+        snippet = video_html(clip)
+    except (ValueError, TypeError, KeyError, OSError):
+        # Gone, from an incompatible version, or edited into something unsafe (a javascript:
+        # base URL): leave it out rather than fail the whole page.
         return None
-    theme = path.stem.removeprefix(scene).removeprefix("-") or DEFAULT_THEME
-    if not path.stem.startswith(scene) or theme not in THEMES:
+    return GalleryEntry(clip, folder_url(folder / "x", root), "exported", snippet)
+
+
+def rendered_entry(
+    folder: Path, root: Path, name: str, entry: dict[str, Any]
+) -> GalleryEntry | None:
+    """The entry of a rendered video, or None for a still or a file that is gone."""
+    path = folder / name
+    if entry.get("format") not in RENDERED_FORMATS or not path.is_file():
         return None
     try:
         import av
@@ -84,46 +94,52 @@ def rendered_clip(path: Path) -> Clip | None:
             stream = container.streams.video[0]
             width, height = stream.codec_context.width, stream.codec_context.height
             fps = float(stream.guessed_rate or stream.average_rate or 0)
-            duration = float(container.duration / av.time_base) if container.duration else 0.0
     except Exception:  # an unreadable file is left out of the page, not fatal
         return None
-    files = {path.suffix[1:]: ClipFile(path.name, path.stat().st_size)}
-    poster = path.with_suffix(".png")
-    if poster.is_file() and path.suffix != ".gif":
-        files["poster"] = ClipFile(poster.name, poster.stat().st_size)
+    files = {str(entry["format"]): ClipFile(path.name, path.stat().st_size)}
+    for companion, size in dict(entry.get("companions", {})).items():
+        role = "poster" if companion.endswith(POSTER_SUFFIX) else companion.rpartition(".")[2]
+        if role in ("poster", "srt"):
+            files[role] = ClipFile(companion, int(size))
+    scene = str(entry.get("scene", ""))
     spec = SCENES.get(scene)
-    return Clip(
+    clip = Clip(
         scene=scene,
         description=spec.description if spec else scene,
         width=width,
         height=height,
         fps=round(fps, 3),
-        duration=round(duration, 3),
-        theme=theme,
-        quality=resolution,
+        duration=round(float(entry.get("duration") or 0.0), 3),
+        theme=str(entry.get("theme", DEFAULT_THEME)),
+        quality=str(entry.get("resolution", "")),
         files=files,
+        variant=describe_variant(dict(entry.get("parameters", {}))),
     )
+    url = folder_url(path, root)
+    snippet = "" if entry["format"] == "gif" else video_html(clip, base_url=url.rstrip("/"))
+    return GalleryEntry(clip, url, "rendered", snippet)
 
 
-def rendered_entries(root: Path, claimed: set[Path]) -> list[GalleryEntry]:
-    entries = []
-    for fmt in RENDERED_FORMATS:
-        for path in sorted(root.glob(f"*/*/*.{fmt}")):
-            if path in claimed or is_hidden(path, root):
-                continue
-            clip = rendered_clip(path)
-            if clip is None:
-                continue
-            folder = folder_url(path, root)
-            snippet = "" if fmt == "gif" else video_html(clip, base_url=folder.rstrip("/"))
-            entries.append(GalleryEntry(clip, folder, "rendered", snippet))
-    return entries
+def manifest_entries(root: Path) -> Iterator[tuple[Path, str, dict[str, Any]]]:
+    """(folder, output name, entry) for every entry of every manifest under ``root``."""
+    for manifest in sorted(root.rglob(MANIFEST_NAME)):
+        if is_hidden(manifest, root):
+            continue
+        for name, entry in read_manifest(manifest.parent).items():
+            if isinstance(entry, dict):
+                yield manifest.parent, name, entry
 
 
 def collect(root: Path) -> list[GalleryEntry]:
     """Every clip under ``root``: exported ones first, then rendered ones, by scene."""
-    exported, claimed = exported_entries(root)
-    rendered = rendered_entries(root, claimed)
+    exported, rendered = [], []
+    for folder, name, entry in manifest_entries(root):
+        if entry.get("kind") == "export":
+            found = exported_entry(folder, root, entry)
+            exported += [found] if found is not None else []
+        else:
+            found = rendered_entry(folder, root, name, entry)
+            rendered += [found] if found is not None else []
     order = {name: i for i, name in enumerate(SCENES)}
     return sorted(
         [*exported, *rendered],
@@ -158,6 +174,7 @@ def entry_html(number: int, entry: GalleryEntry) -> str:
     params = [
         ("kind", f"{entry.kind} clip"),
         ("theme", clip.theme),
+        *((("variant", clip.variant),) if clip.variant else ()),
         ("quality", clip.quality),
         ("size", f"{clip.width}×{clip.height}"),
         ("frame rate", f"{clip.fps:g} fps"),
@@ -179,7 +196,7 @@ def entry_html(number: int, entry: GalleryEntry) -> str:
             f'<button type="button" class="copy" data-target="snippet-{number}">Copy</button>'
             f'</div><pre><code id="snippet-{number}">{esc(entry.snippet)}</code></pre></div>'
         )
-    subtitle = f"{entry.kind} · {clip.theme} · {clip.quality}"
+    subtitle = " · ".join(filter(None, (entry.kind, clip.theme, clip.quality, clip.variant)))
     return f"""<article class="clip" id="clip-{number}" data-scene="{esc(clip.scene)}">
 <h2>{esc(clip.scene)} <small>{esc(subtitle)}</small></h2>
 <p class="description">{esc(clip.description)}</p>

@@ -38,9 +38,11 @@ import struct
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from lowrank_anim.maths.palette import DEFAULT_THEME
 from lowrank_anim.maths.params import SceneParams
+from lowrank_anim.pipeline import cache
 from lowrank_anim.pipeline.ffmpeg import (
     LOSSLESS_ENCODER_OPTIONS,
     EncodeError,
@@ -51,7 +53,7 @@ from lowrank_anim.pipeline.ffmpeg import (
     require_ffmpeg,
     run_ffmpeg,
 )
-from lowrank_anim.pipeline.outputs import publish, scratch_dir
+from lowrank_anim.pipeline.outputs import publish_together, scratch_dir
 from lowrank_anim.pipeline.rendering import render
 from lowrank_anim.pipeline.request import RenderRequest
 from lowrank_anim.registry import SceneSpec
@@ -201,6 +203,36 @@ class WebExport:
 
     clip: Clip
     files: list[Path]
+    skipped: bool = False
+    """True when nothing was re-encoded: the files were already the export of these inputs."""
+
+
+#: What an export entry of the manifest records about its request, to say what it replaced.
+DESCRIBED_FIELDS = {
+    "quality": "quality",
+    "base_url": "base URL",
+    "gif": "GIF",
+    "autoplay": "autoplay",
+    "controls": "controls",
+}
+
+
+def export_key(request: WebExportRequest, settings: WebEncoding) -> str:
+    """The cache key of an export: the render's key (scene code, library, assets, versions,
+    the request) plus everything the export adds (snippet options, encoder settings)."""
+    web = {name: getattr(request, name) for name in DESCRIBED_FIELDS}
+    return cache.cache_key(request.render_request, {"web": web, "encoders": settings.describe()})
+
+
+def replaced(previous: dict[str, Any], request: WebExportRequest) -> str:
+    """``quality high → low, base URL '' → '/clips'``: what a new export changes."""
+    changes = []
+    for name, label in DESCRIBED_FIELDS.items():
+        old, new = previous.get("request", {}).get(name), getattr(request, name)
+        if old is not None and old != new:
+            changes.append(f"{label} {old!r} → {new!r}" if isinstance(new, str) else
+                           f"{label} {old} → {new}")  # fmt: skip
+    return ", ".join(changes) or "its inputs changed (code, assets or encoder settings)"
 
 
 def export_web(
@@ -208,13 +240,31 @@ def export_web(
     output_dir: Path = DEFAULT_WEB_DIR,
     settings: WebEncoding | None = None,
     progress: Callable[[str], None] | None = None,
+    *,
+    force: bool = False,
 ) -> WebExport:
-    """Render, encode and publish one scene's web files into ``output_dir``."""
+    """Render, encode and publish one scene's web files into ``output_dir`` — or nothing, when
+    the manifest says an export of the same inputs is there intact (``force`` re-exports).
+
+    The clip's files are replaced together: files of the previous export that the new one
+    does not have (a GIF, captions) are removed, and the message says what changed.
+    """
     settings = settings or WebEncoding()
-    ffmpeg = require_ffmpeg()
     say = progress or (lambda _message: None)
     stem = request.stem
     output_dir.mkdir(parents=True, exist_ok=True)
+    entry_name = f"{stem}{MANIFEST_SUFFIX}"
+    key = export_key(request, settings)
+    previous = cache.read_manifest(output_dir).get(entry_name)
+    if isinstance(previous, dict):
+        files = previous.get("files", {})
+        if previous.get("key") == key and not force and cache.files_intact(output_dir, files):
+            say(f"{request.scene.name}: unchanged since its last export; nothing re-encoded")
+            clip = Clip.load(output_dir / entry_name)
+            return WebExport(clip, [output_dir / name for name in files], skipped=True)
+        if previous.get("key") != key:
+            say(f"replacing the export of {request.scene.name}: {replaced(previous, request)}")
+    ffmpeg = require_ffmpeg()
     with scratch_dir(output_dir / stem) as work:
         say(f"rendering {request.scene.name} ({request.quality}, lossless)")
         source = render_mezzanine(request, work / "render", output_dir)
@@ -267,7 +317,23 @@ def export_web(
         for name, text in snippets.items():
             (out / name).write_text(text, encoding="utf-8")
 
-        # Media first and the manifest last: the gallery lists a clip only once it is complete.
+        # Media first and the clip's manifest last, all in one step; files of the previous
+        # export that this one has not (an old GIF) go in the same step.
         order = [*made.values(), *(out / name for name in snippets)]
-        published = [publish(path, output_dir / path.name) for path in order]
+        stale = {}
+        if isinstance(previous, dict):
+            names = {path.name for path in order}
+            stale = {output_dir / n: None for n in previous.get("files", {}) if n not in names}
+        published = publish_together({**stale, **{output_dir / p.name: p for p in order}})
+        entry = {
+            "kind": "export",
+            "scene": request.scene.name,
+            "theme": request.theme,
+            "parameters": request.params.as_json(),
+            "request": {name: getattr(request, name) for name in DESCRIBED_FIELDS},
+            "key": key,
+            "clip": entry_name,
+            "files": cache.files_record(published),
+        }
+        cache.update_manifest(output_dir, {entry_name: entry})
     return WebExport(clip, published)
