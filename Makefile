@@ -49,8 +49,8 @@ typecheck: venv  ## mypy (strict for the library and the CLI)
 test: system-deps-test venv lint typecheck  ## Everything needed to test, then lint, types and the whole suite
 	$(PY) -m pytest $(PYTEST_ARGS)
 
-test-fast: venv  ## The suite without renders, Docker or the browser
-	$(PY) -m pytest -m "not render and not docker and not browser" $(PYTEST_ARGS)
+test-fast: venv  ## The suite without renders, LaTeX, Docker or the browser (LaTeX would fail it)
+	LOWRANK_TEST_FAST=1 $(PY) -m pytest -m "not render and not latex and not docker and not browser and not arm64" $(PYTEST_ARGS)
 
 update-controls: venv  ## Re-render the last-frame control PNGs in tests/control_data/ (check them, then commit)
 	UPDATE_CONTROLS=1 $(PY) -m pytest tests/test_visual.py -q

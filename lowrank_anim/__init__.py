@@ -1,7 +1,14 @@
 """lowrank-anim: animations of low-rank (LoRA-style) updates, and the tools to render them.
 
-``model`` holds the numbers, ``palette`` the colours, ``registry`` the scene names and
-``rendering`` the render pipeline; ``render.py`` is the command line on top of them.
+Subpackages by job: ``maths`` (the model, parameters, palette, layout), ``pipeline`` (request,
+configuration, rendering, cache, encoding, the LaTeX store), ``authoring`` (preview, watch),
+``web`` (export, embed, gallery), ``health`` (doctor, diagnosis) and ``cli`` (the commands
+``render.py`` runs).  ``registry`` names the scenes; ``paths`` knows where things are.
 """
 
-__version__ = "0.1.0"
+import importlib.metadata
+
+try:
+    __version__ = importlib.metadata.version("lowrank-anim")
+except importlib.metadata.PackageNotFoundError:  # a checkout that was never installed
+    __version__ = "0+unknown"

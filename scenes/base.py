@@ -126,7 +126,7 @@ class SpaceArrow(VGroup):
             parts.append(cone.shift(finish))
         self.start_point = VectorizedPoint(begin)
         self.end_point = VectorizedPoint(finish)
-        super().__init__(*parts, self.start_point, self.end_point)
+        super().__init__(*parts, self.start_point, self.end_point)  # type: ignore[arg-type]
 
     def get_start(self) -> np.ndarray:
         return self.start_point.get_center()
@@ -170,7 +170,7 @@ class LowRankScene(Scene):
 
     def setup(self) -> None:
         self.theme: Theme = get_theme(self.theme_name)
-        self.camera.background_color = self.theme.background
+        self.camera.background_color = self.theme.background  # type: ignore[union-attr]
         self.records: list[BeatRecord] = []
         self.open_chapter(type(self))
 
@@ -292,7 +292,7 @@ class LowRankScene(Scene):
             if not any(overlaps(label, other) for other in others):
                 break
         self.label_spots[key] = label
-        return keep_on_screen(label)
+        return keep_on_screen(label)  # type: ignore[return-value]
 
     @staticmethod
     def normal_away_from(direction: Any, avoid: Any) -> np.ndarray:
@@ -347,7 +347,7 @@ class LowRankScene(Scene):
     def get_panel(self, *rows: Mobject, corner: np.ndarray = UL) -> VGroup:
         """Rows stacked in a corner on a background that keeps them legible over the grid,
         shrunk if needed to stay inside the panel column."""
-        content = VGroup(*rows).arrange(DOWN, aligned_edge=LEFT, buff=0.3)
+        content = VGroup(*rows).arrange(DOWN, aligned_edge=LEFT, buff=0.3)  # type: ignore[arg-type]
         if content.width > PANEL_MAX_WIDTH:
             content.scale_to_fit_width(PANEL_MAX_WIDTH)
         box = SurroundingRectangle(
@@ -447,7 +447,7 @@ class LowRankScene(Scene):
             y_length=length,
             z_length=length,
             axis_config={"stroke_color": self.theme.muted, "stroke_width": 1.5},
-            tips=False,
+            tips=False,  # type: ignore[arg-type]
         )
         axes.shift(self.c2p((0, 0, 0)) - axes.c2p(0, 0, 0))
         return axes
@@ -536,7 +536,7 @@ class LowRankScene(Scene):
                 slim_digit_glyphs()
                 mob.set_value(new)
 
-        return number.add_updater(update)
+        return number.add_updater(update)  # type: ignore[arg-type]
 
 
 def slim_digit_glyphs() -> None:

@@ -41,4 +41,4 @@ class FullStory(LowRankScene3D):
                 self.clear_stage()
             self.reset_camera()
             self.open_chapter(chapter, prefix=chapter.__name__)
-            chapter.construct(self)
+            chapter.construct(self)  # type: ignore[arg-type]

@@ -99,7 +99,7 @@ class InputSweep(LowRankScene):
             trace = always_redraw(
                 lambda: ParametricFunction(
                     lambda t: self.c2p(upd.apply(on_circle(radius, t)).z),
-                    t_range=[start, max(angle.get_value(), start + 1e-6)],
+                    t_range=[start, max(angle.get_value(), start + 1e-6)],  # type: ignore[arg-type]
                     color=self.theme.z,
                     stroke_width=2,
                     stroke_opacity=0.6,

@@ -110,7 +110,7 @@ class RankTwoUpdate(LowRankScene3D):
                 else "Another input gives other α₁ and α₂, but z − y again lies in span(u₁, u₂)."
             )
             with self.beat(name, caption):
-                self.probes["input"] = lambda index=index: index
+                self.probes["input"] = lambda index=index: index  # type: ignore[misc]
                 self.set_number("alpha1", res.alpha[0])
                 self.set_number("alpha2", res.alpha[1])
                 if shown:

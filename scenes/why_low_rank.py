@@ -43,7 +43,7 @@ class WhyLowRank(LowRankScene):
             rows.append(row)
             stack_rows(rows)
             self.play(Write(title), FadeIn(row[0]))
-            self.play(GrowFromEdge(row[1], LEFT), ChangeDecimalToValue(row[2], full), run_time=2)
+            self.play(GrowFromEdge(row[1], LEFT), ChangeDecimalToValue(row[2], full), run_time=2)  # type: ignore[arg-type]
             millions = self.get_text(f"≈ {full / 1e6:.1f} M", 0.4, self.theme.muted)
             self.play(FadeIn(millions.next_to(row[2], RIGHT, buff=0.3)))
             self.wait(0.5)
@@ -63,7 +63,7 @@ class WhyLowRank(LowRankScene):
                 rows.append(row)
                 stack_rows(rows)
                 self.play(FadeIn(row[0]), FadeIn(row[1]), run_time=0.5)
-                self.play(ChangeDecimalToValue(row[2], count), run_time=1.2)
+                self.play(ChangeDecimalToValue(row[2], count), run_time=1.2)  # type: ignore[arg-type]
                 share = self.get_text(percent(low_rank_share(N, r)), 0.4, self.theme.muted)
                 share.next_to(row[2], RIGHT, buff=0.3)
                 self.play(FadeIn(share))
@@ -74,6 +74,6 @@ def stack_rows(rows: list[VGroup]) -> None:
     """Stack bar rows under one another, their bars starting at the same x."""
     for i, (label, bar, number) in enumerate(rows):
         y = 1.6 - 1.1 * i
-        label.move_to([-5.4, y, 0], aligned_edge=RIGHT)
-        bar.move_to([-5.1, y, 0], aligned_edge=LEFT)
+        label.move_to([-5.4, y, 0], aligned_edge=RIGHT)  # type: ignore[arg-type]
+        bar.move_to([-5.1, y, 0], aligned_edge=LEFT)  # type: ignore[arg-type]
         number.next_to(bar, RIGHT, buff=0.25)

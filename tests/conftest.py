@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -50,6 +51,39 @@ def dry_run(tmp_path: Path, tex_store: Path) -> Any:
         return scene
 
     return run
+
+
+#: Fixtures that compile LaTeX: a test using one is marked ``latex`` (``make test-fast`` skips it).
+LATEX_FIXTURES = frozenset({"dry_run", "tex_cache", "tex_store"})
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    for item in items:
+        if LATEX_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.latex)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def no_latex_in_fast_runs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """Under ``make test-fast`` (``LOWRANK_TEST_FAST=1``), ``latex`` and ``dvisvgm`` fail
+    loudly, in this process and in every subprocess: a test that compiles LaTeX without the
+    ``latex`` or ``render`` marker fails instead of quietly making the fast run slow."""
+    if os.environ.get("LOWRANK_TEST_FAST") != "1":
+        yield
+        return
+    shims = tmp_path_factory.mktemp("no-latex")
+    for tool in ("latex", "dvisvgm"):
+        shim = shims / tool
+        shim.write_text(
+            "#!/bin/sh\necho 'make test-fast runs no LaTeX: mark this test latex' >&2\nexit 97\n"
+        )
+        shim.chmod(0o755)
+    saved = os.environ["PATH"]
+    os.environ["PATH"] = f"{shims}{os.pathsep}{saved}"
+    try:
+        yield
+    finally:
+        os.environ["PATH"] = saved
 
 
 def in_ci() -> bool:

@@ -242,8 +242,13 @@ def append(path: Path, text: str = "\n# edited\n") -> None:
     path.write_text(path.read_text(encoding="utf-8") + text, encoding="utf-8")
 
 
-Change = Callable[[Path, pytest.MonkeyPatch], RenderRequest | None]
+Change = Callable[[Path, pytest.MonkeyPatch], object]
 BASE = RenderRequest(DEMO)
+
+
+def _new_imported_module(root: Path) -> None:
+    (root / "lowrank_anim/maths/params.py").write_text("P = 1")
+    append(root / "scenes/base.py", "from lowrank_anim.maths.params import P\n")
 
 
 def _manim_upgrade(root: Path, mp: pytest.MonkeyPatch) -> None:
@@ -257,10 +262,7 @@ CHANGES: dict[str, Change] = {
     "model module": lambda root, mp: append(root / "lowrank_anim/maths/model.py"),
     "palette module": lambda root, mp: append(root / "lowrank_anim/maths/palette.py"),
     "render pipeline": lambda root, mp: append(root / "lowrank_anim/pipeline/rendering.py"),
-    "new module a scene imports": lambda root, mp: (
-        (root / "lowrank_anim/maths/params.py").write_text("P = 1"),
-        append(root / "scenes/base.py", "from lowrank_anim.maths.params import P\n"),
-    )[-1],
+    "new module a scene imports": lambda root, mp: _new_imported_module(root),
     "asset file": lambda root, mp: append(root / "assets/params.json", " "),
     "new asset file": lambda root, mp: (root / "assets/font.ttf").write_bytes(b"\0"),
     "manim version": _manim_upgrade,

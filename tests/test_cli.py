@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import re
+import sys
 from pathlib import Path
 
-import click
 import pytest
 from click.testing import CliRunner
 
 import render
 from lowrank_anim.cli import commands
 from lowrank_anim.registry import SCENES
+from tests.conftest import ROOT
 
 
 def run(*args: str) -> tuple[int, str]:
@@ -114,14 +116,27 @@ def test_unexpected_errors_are_one_line_unless_debug(
     assert isinstance(result.exception, RuntimeError)
 
 
-def test_version() -> None:
+def test_version_is_the_one_in_pyproject() -> None:
+    """One version: pyproject.toml's, as installed; --version and __version__ both say it."""
+    import lowrank_anim
+
+    if sys.version_info >= (3, 11):
+        import tomllib
+    else:  # pragma: no cover - the oldest supported Python reads TOML with tomli
+        import tomli as tomllib
+
+    declared = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["version"]
     code, out = run("--version")
     assert code == 0
-    assert "0.1.0" in out
+    assert out.strip() == f"render.py, version {declared}"
+    assert lowrank_anim.__version__ == declared
 
 
-def test_cli_is_a_click_group() -> None:
-    assert isinstance(render.cli, click.Group)
+def test_the_commands_are_the_documented_ones() -> None:
+    """Every command is in README's command table, and the table names no other."""
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    documented = set(re.findall(r"^\| `render\.py (\w+)", readme, flags=re.M))
+    assert documented == set(render.cli.commands)
 
 
 # One request through every command ----------------------------------------------------------

@@ -104,8 +104,10 @@ def test_disk_space(
     free: int, ok: bool, warning: bool, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(
-        doctor.shutil, "disk_usage", lambda _p: shutil._ntuple_diskusage(free * 2, free, free)
-    )  # type: ignore[attr-defined]
+        shutil,
+        "disk_usage",
+        lambda _p: shutil._ntuple_diskusage(free * 2, free, free),
+    )
     result = doctor.check_disk_space(tmp_path)
     assert (result.ok, result.warning) == (ok, warning)
     assert result.fix == (doctor.FIX_DISK_SPACE if (warning or not ok) else "")

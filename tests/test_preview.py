@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import shutil
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -48,7 +50,7 @@ def test_viewer_is_xdg_open_on_linux_and_open_only_on_macos(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     found = {"xdg-open": "/usr/bin/xdg-open", "open": "/usr/bin/open"}
-    monkeypatch.setattr(preview.shutil, "which", found.get)
+    monkeypatch.setattr(shutil, "which", found.get)
     assert viewer_command("linux") == ["/usr/bin/xdg-open"]
     assert viewer_command("darwin") == ["/usr/bin/open"]
     # Debian's /usr/bin/open is openvt: never use it on Linux.
@@ -74,7 +76,7 @@ def test_open_uses_the_viewer(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -
     opened: list[list[str]] = []
     monkeypatch.setattr(commands, "render_preview", lambda *_a, **_k: preview.PreviewResult(png))
     monkeypatch.setattr(preview, "viewer_command", lambda *_: ["/usr/bin/xdg-open"])
-    monkeypatch.setattr(preview.subprocess, "Popen", lambda cmd, **_: opened.append(cmd))
+    monkeypatch.setattr(subprocess, "Popen", lambda cmd, **_: opened.append(cmd))
     result = CliRunner().invoke(
         render.cli, ["preview", "RankOneUpdate", "--open", "-o", str(tmp_path)]
     )

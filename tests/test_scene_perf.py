@@ -67,7 +67,7 @@ def test_follow_value_rebuilds_only_when_the_value_moves(tex_cache: Path) -> Non
             rebuilds.append(value)
             return original(value)
 
-        number.set_value = counting  # type: ignore[method-assign]
+        number.set_value = counting  # type: ignore[method-assign,assignment]
         LowRankScene.follow_value(number, tracker.get_value)
         number.update(0)
         number.update(0)

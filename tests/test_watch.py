@@ -15,8 +15,8 @@ from types import ModuleType
 
 import pytest
 
+from lowrank_anim.authoring.preview_server import BuildStatus
 from lowrank_anim.authoring.watch import (
-    BuildStatus,
     collect_changes,
     describe_error,
     drop_stale_bytecode,

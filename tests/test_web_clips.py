@@ -67,7 +67,13 @@ def exported(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
 @pytest.mark.render
 def test_export_prints_every_file_with_its_size(exported: tuple[Path, str]) -> None:
     web, stdout = exported
-    assert {p.name for p in web.iterdir()} == EXPECTED_FILES, "no scratch files left behind"
+    # The clip's files, the manifest that records them, and the LaTeX store and manifest lock
+    # (hidden); nothing else, and no scratch folder anywhere.
+    visible = {p.name for p in web.iterdir() if not p.name.startswith(".")}
+    assert visible == EXPECTED_FILES | {"manifest.json"}
+    assert {p.name for p in web.iterdir() if p.name.startswith(".")} <= {".cache", ".manifest.lock"}
+    assert not [p for p in web.rglob(".render-*")], "no scratch files left behind"
+    assert all(p.suffix == ".svg" for p in (web / ".cache" / "tex").iterdir())
     printed = {}
     for line in stdout.strip().splitlines():
         path, size = line.rsplit("  ", 1)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 import struct
 import time
 from pathlib import Path
@@ -12,7 +13,6 @@ from click.testing import CliRunner
 import render
 from lowrank_anim.pipeline import cache
 from lowrank_anim.pipeline.outputs import human_size
-from lowrank_anim.web import webexport
 from lowrank_anim.web.webexport import is_faststart, top_level_boxes
 
 
@@ -66,7 +66,7 @@ def run(*args: str) -> tuple[int, str]:
 def test_missing_ffmpeg_is_one_line_naming_the_fix(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(webexport.shutil, "which", lambda _name: None)
+    monkeypatch.setattr(shutil, "which", lambda _name: None)
     code, out = run("export", "RankOneUpdate", "--web", "-o", str(tmp_path))
     assert code == 1
     assert out.strip() == (

@@ -142,7 +142,8 @@ class LowRankUpdate:
 
     def alpha(self, x: ArrayLike) -> Array:
         """``α = Vᵀ x``: how much the input points along each ``vᵢ``."""
-        return self.V.T @ self._input(x)
+        alpha: Array = self.V.T @ self._input(x)
+        return alpha
 
     def apply(self, x: ArrayLike) -> UpdateResult:
         """One forward pass: ``y = W x``, ``α = Vᵀ x``, ``Δ = U α``, ``z = y + Δ``."""

@@ -386,7 +386,8 @@ def build_example(scene: str, kind_name: str, params: SceneParams) -> Example | 
     def column_matrix(key: str, fallback: np.ndarray) -> np.ndarray:
         # u, v (a vector) or U, V (columns) → n×r
         if key.upper() in given:
-            return np.array(given[key.upper()], dtype=float).T
+            columns: np.ndarray = np.array(given[key.upper()], dtype=float).T
+            return columns
         if key.lower() in given and kind.rank == 1:
             return np.array(given[key.lower()], dtype=float).reshape(-1, 1)
         return fallback
