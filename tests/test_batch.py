@@ -13,7 +13,7 @@ from click.testing import CliRunner
 
 import render
 from lowrank_anim.cli import commands
-from lowrank_anim.pipeline import batch, cache
+from lowrank_anim.pipeline import batch, cache, progress, workers
 from lowrank_anim.pipeline.request import RenderRequest
 from lowrank_anim.registry import get_scene
 from tests.batch_scenes import spec
@@ -63,7 +63,7 @@ def test_in_process_failure_is_one_line_and_the_others_still_render(tmp_path: Pa
     results = batch.render_batch(requests, tmp_path, jobs=1, render_fn=flaky)
     assert [r.status for r in results] == ["rendered", "failed", "rendered"]
     assert results[1].error == "ValueError: no good"
-    assert batch.failure_message(results) == (
+    assert progress.failure_message(results) == (
         "1 of 3 renders failed: BrokenScene (the others were written; see the FAILED lines above)"
     )
     with pytest.raises(ValueError, match="no good"):
@@ -110,8 +110,8 @@ def test_two_parallel_jobs_both_produce_valid_files(tmp_path: Path) -> None:
     assert all(entry["duration"] > 0 for entry in manifest.values())
     leftovers = [p for p in tmp_path.rglob(".render-*")] + list(tmp_path.rglob("*.tmp"))
     assert not leftovers
-    assert not (tmp_path / batch.LOGS_DIRNAME).exists() or not any(
-        (tmp_path / batch.LOGS_DIRNAME).iterdir()
+    assert not (tmp_path / workers.LOGS_DIRNAME).exists() or not any(
+        (tmp_path / workers.LOGS_DIRNAME).iterdir()
     )
 
 
@@ -157,7 +157,7 @@ def test_a_job_that_cannot_start_fails_alone(tmp_path: Path) -> None:
     results = batch.render_batch(requests, tmp_path, jobs=2, render_fn=local_function)
     assert [r.status for r in results] == ["failed", "failed"]
     assert all("pickle" in (r.error or "").lower() for r in results), results[0].error
-    assert not list((tmp_path / batch.LOGS_DIRNAME).glob(".*.tmp"))
+    assert not list((tmp_path / workers.LOGS_DIRNAME).glob(".*.tmp"))
 
 
 @pytest.mark.render

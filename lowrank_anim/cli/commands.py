@@ -33,9 +33,10 @@ from lowrank_anim.health.diagnosis import explain
 from lowrank_anim.health.doctor import format_table, run_checks
 from lowrank_anim.maths.palette import DEFAULT_THEME, THEMES
 from lowrank_anim.maths.params import ParamError, SceneParams, build_example, collect
-from lowrank_anim.pipeline.batch import default_jobs, failure_message, render_and_report
+from lowrank_anim.pipeline.batch import default_jobs, render_and_report
 from lowrank_anim.pipeline.ffmpeg import EncodeError, ToolMissingError
 from lowrank_anim.pipeline.outputs import OutputDirError, ensure_writable, human_size, shorten
+from lowrank_anim.pipeline.progress import failure_message
 from lowrank_anim.pipeline.rendering import render
 from lowrank_anim.pipeline.request import (
     DEFAULT_OUTPUT_DIR,
