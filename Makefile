@@ -55,7 +55,7 @@ test-fast: venv  ## The suite without renders, LaTeX, Docker or the browser (LaT
 update-controls: venv  ## Re-render the last-frame control PNGs in tests/control_data/ (check them, then commit)
 	UPDATE_CONTROLS=1 $(PY) -m pytest tests/test_visual.py -q
 
-readme: venv  ## Rewrite README's scene table from the registry
+readme: venv  ## Rewrite README's scene table and docs/architecture.md's module map from the code
 	$(PY) -m lowrank_anim.cli.readme README.md
 
 lock:  ## Re-pin requirements*.lock from pyproject.toml

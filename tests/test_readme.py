@@ -1,13 +1,18 @@
-"""README's scene table matches the registry (regenerate it with `make readme`)."""
+"""The generated docs match the code: README's scene table, docs/architecture.md's module map
+(regenerate both with `make readme`)."""
 
 from __future__ import annotations
+
+from pathlib import Path
 
 from click.testing import CliRunner
 
 import render
-from lowrank_anim.cli.readme import scene_table, with_table
+from lowrank_anim.cli.readme import module_map, scene_table, with_module_map, with_table
 from lowrank_anim.registry import SCENES
 from tests.conftest import ROOT
+
+LIBRARY = ROOT / "lowrank_anim"
 
 
 def test_readme_scene_table_is_up_to_date() -> None:
@@ -23,3 +28,27 @@ def test_table_lists_what_render_py_list_lists() -> None:
         name = line.split()[0]
         assert row.startswith(f"| `{name}` |")
         assert line.endswith(row.split(" | ")[1])
+
+
+def test_module_map_in_docs_is_up_to_date() -> None:
+    text = (ROOT / "docs" / "architecture.md").read_text(encoding="utf-8")
+    assert with_module_map(text) == text, "docs/architecture.md's module map is stale: make readme"
+
+
+def test_module_map_lists_every_module_with_its_docstring() -> None:
+    rows = module_map().splitlines()[2:]
+    modules = ["render.py", *(p.relative_to(ROOT).as_posix() for p in LIBRARY.rglob("*.py"))]
+    assert sorted(row.split("`")[1] for row in rows) == sorted(modules)
+    empty = [row for row in rows if row.endswith("|  |")]
+    assert not empty, f"modules without a docstring: {empty}"
+
+
+def test_module_map_says_what_a_docstring_says(tmp_path: Path) -> None:
+    """A changed docstring changes the map (the test above can fail)."""
+    (tmp_path / "lowrank_anim").mkdir()
+    (tmp_path / "render.py").write_text('"""The entry point.\n\nMore."""\n')
+    (tmp_path / "lowrank_anim" / "a.py").write_text('"""Does | one\n  thing."""\n')
+    assert module_map(tmp_path).splitlines()[2:] == [
+        "| `render.py` | The entry point. |",
+        "| `lowrank_anim/a.py` | Does \\| one thing. |",
+    ]
