@@ -108,6 +108,9 @@ RUN --mount=type=bind,from=builder,source=/opt/build-tools,target=/opt/build-too
     --mount=type=bind,from=project,source=/dist,target=/dist \
     /opt/build-tools/bin/pip --python /opt/venv/bin/python install --quiet --no-deps \
         --no-index --no-cache-dir --disable-pip-version-check /dist/*.whl
+# assets/ (parameter files) is not part of the wheel; lowrank_anim.paths finds it here.
+COPY assets /app/assets
+ENV LOWRANK_ANIM_ASSETS=/app/assets
 
 # Fail the build if any native binary (every ELF in the venv, and the interpreter) is not of the
 # platform being built: an arm64 Python can then never meet an x86_64 pycairo, or the reverse.
