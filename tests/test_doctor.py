@@ -26,6 +26,7 @@ def invoke(*args: str) -> tuple[int, str]:
 # On this machine ------------------------------------------------------------------------------
 
 
+@pytest.mark.latex
 def test_every_check_passes_here(tmp_path: Path) -> None:
     """`make test` installs everything rendering needs, so the doctor must agree."""
     results = run_checks(tmp_path / "media")
@@ -69,6 +70,7 @@ def test_missing_latex(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     assert doctor.check_tool("latex").detail == "`latex` is not on PATH"
 
 
+@pytest.mark.latex
 def test_latex_that_cannot_compile_says_why(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(
         doctor, "MATHTEX_SOURCE", doctor.MATHTEX_SOURCE.replace("amssymb", "nosuchpkg")

@@ -389,6 +389,7 @@ with tempconfig({"tex_dir": sys.argv[1], "media_dir": sys.argv[2], "verbosity": 
 """
 
 
+@pytest.mark.latex
 def test_two_processes_can_share_a_tex_dir(tmp_path: Path) -> None:
     """Racing compiles of the same formulas into one tex_dir: both succeed, and only complete
     SVGs are left (manim alone writes in place and deletes the other's files)."""

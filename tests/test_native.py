@@ -7,6 +7,8 @@ import sys
 import textwrap
 from pathlib import Path
 
+import pytest
+
 from lowrank_anim.health import archcheck, native
 from tests.conftest import ROOT
 
@@ -27,6 +29,7 @@ for module in list(sys.modules.values()):
 """
 
 
+@pytest.mark.latex
 def test_render_stack_lists_every_native_package_a_render_loads() -> None:
     """If manim (or a scene) starts loading another compiled package, the doctor and the
     import-error diagnosis must learn about it: this fails until RENDER_STACK names it.
