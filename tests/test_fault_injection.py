@@ -258,6 +258,7 @@ def test_two_renders_of_the_same_file_at_once(tmp_path: Path) -> None:
     assert leftovers(out) == []
     assert sorted(p.name for p in final.parent.iterdir()) == [
         "RankOneUpdate.mp4",
+        "RankOneUpdate.poster.png",
         "RankOneUpdate.srt",
     ]
 

@@ -40,7 +40,7 @@ def test_render_stack_lists_every_native_package_a_render_loads() -> None:
         capture_output=True,
         text=True,
         check=True,
-        timeout=300,
+        timeout=900,  # eight scenes, their LaTeX compiled cold, on a loaded machine
     )
     loaded = {Path(line) for line in done.stdout.splitlines()}
     installed = [p for p in loaded if {"site-packages", "dist-packages"} & set(p.parts)]

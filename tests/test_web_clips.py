@@ -22,6 +22,7 @@ from click.testing import CliRunner
 from PIL import Image
 
 import render
+from lowrank_anim.pipeline import cache
 from lowrank_anim.web.embed import Clip, video_html
 from lowrank_anim.web.webexport import top_level_boxes
 from tests.conftest import in_ci
@@ -295,10 +296,23 @@ def test_gallery_lists_plays_and_copies(
 ) -> None:
     web = exported[0]
     media = web.parent
-    # A clip as `render` would have left it, beside the export.
+    # A clip as `render` would have left it, beside the export: the video, its poster and its
+    # manifest entry (the gallery lists what manifests record, not what file names suggest).
     rendered = media / SCENE / "480p15" / f"{SCENE}.mp4"
     rendered.parent.mkdir(parents=True, exist_ok=True)
     shutil.copyfile(web / f"{SCENE}.mp4", rendered)
+    poster = shutil.copyfile(web / f"{SCENE}.png", rendered.with_suffix(".poster.png"))
+    shutil.copyfile(web / f"{SCENE}.mp4", rendered.with_name("Unrecorded.mp4"))
+    entry = {
+        "scene": SCENE,
+        "format": "mp4",
+        "theme": "dark",
+        "resolution": "480p15",
+        "duration": 1.0,
+        "parameters": {},
+        "companions": {poster.name: poster.stat().st_size},
+    }
+    cache.update_manifest(media, {f"{SCENE}/480p15/{SCENE}.mp4": entry})
     result = CliRunner().invoke(render.cli, ["gallery", "-o", str(media)], prog_name="render.py")
     assert result.exit_code == 0, result.output
     assert result.output.strip() == f"{media / 'index.html'}  (2 clips)"
@@ -330,6 +344,8 @@ def test_gallery_lists_plays_and_copies(
             "Object.defineProperty(navigator, 'clipboard', {value: undefined, configurable: true});"
             "return window.realClipboard.writeText('something else');"
         )
+        rendered_poster = articles[1].find_element("css selector", ".poster img")
+        assert chromium.execute_script("return arguments[0].naturalWidth", rendered_poster) == 854
         second = articles[1].find_element("css selector", "button.copy")
         second.click()
         wait_for(lambda: second.get_attribute("data-state") == "copied", "the fallback copy")
