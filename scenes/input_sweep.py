@@ -16,19 +16,17 @@ from scenes.base import LowRankScene
 EVENT_TEXT = {
     "along": (
         "Along v",
-        "x points along v: α = |x||v| is the largest it gets for inputs this long, so the change "
-        "is largest (for x = v it would be |v|²).",
+        "x along v: α = |x||v|, the largest change for inputs this long (for x = v, α = |v|²).",
         "x ∥ v: |α| = |x||v|, the largest",
     ),
     "perpendicular": (
         "Perpendicular",
-        "x ⟂ v: α = vᵀx = 0, so z = y exactly: this input is not changed at all.",
+        "x ⟂ v: α = vᵀx = 0, so z = y: this input is not changed at all.",
         "x ⟂ v: α = 0, so z = y exactly",
     ),
     "against": (
         "Against v",
-        "x points against v: α = −|x||v|, as large in size but negative, so α u flips to point "
-        "against u.",
+        "x against v: α = −|x||v| is negative, so α u flips to point against u.",
         "α < 0: α u flips against u",
     ),
     "perpendicular again": (
@@ -111,8 +109,8 @@ class InputSweep(LowRankScene):
             if event is None:
                 name, caption, note = (
                     "Full turn",
-                    "Once around: α = |x||v| cos θ rose and fell with the angle θ between x and v, "
-                    "and z traced its path.",
+                    "Once around: α = |x||v| cos θ followed the angle θ between x and v, and z "
+                    "traced its path.",
                     "z traced its path: y + α u",
                 )
             else:

@@ -59,4 +59,4 @@ class LinearMap(LowRankScene):
             frozen = self.get_text("W stays frozen", 0.45, self.theme.muted)
             frozen.next_to(panel, DOWN, aligned_edge=LEFT)
             self.play(FadeIn(frozen), FadeIn(x_label))
-            self.wait(1.5)
+            self.wait(2.5)

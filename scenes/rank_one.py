@@ -46,8 +46,10 @@ class RankOneUpdate(LowRankScene):
             # x's shadow will run along v, so v's label sits beside it, away from x.
             v_label = self.get_label(v_arrow, "v", "v", side=self.normal_away_from(v, res.x))
             self.arrows.update(u=u_arrow, v=v_arrow)
-            self.play(GrowArrow(u_arrow), GrowArrow(v_arrow), Write(u_label), Write(v_label))
-            self.wait(0.5)
+            self.play(
+                GrowArrow(u_arrow), GrowArrow(v_arrow), Write(u_label), Write(v_label), run_time=1.5
+            )
+            self.wait(1.5)
 
         with self.beat(
             "Alpha is v dot x",

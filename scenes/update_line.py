@@ -61,7 +61,7 @@ class UpdateIsALine(LowRankScene):
 
         with self.beat(
             "Points and the line v-perp",
-            "Take points all over the plane, and the line of points at right angles to v.",
+            "Take points all over the plane, and the line v⊥ at right angles to v.",
         ):
             dots = self.get_dots(grid, self.theme.x)
             null_dots = self.get_dots(null, self.theme.v, radius=0.07)
