@@ -28,12 +28,8 @@ from dataclasses import dataclass, field
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from lowrank_anim.layout import FRAME, FRAME_HALF_HEIGHT, Box
+from lowrank_anim.layout import BOTTOM_BAND, EDGE_MARGIN, FRAME, FRAME_HALF_HEIGHT, Box
 
-#: Kept free at every edge of the frame (3 % of its height, in scene units).
-EDGE_MARGIN = 0.03 * 2 * FRAME_HALF_HEIGHT
-#: Height of the strip at the bottom that web players cover (15 % of the frame height).
-BOTTOM_BAND = 0.15 * 2 * FRAME_HALF_HEIGHT
 #: Where text and panels may go: the frame less its margins and the bottom band.
 SAFE = Box(
     FRAME.left + EDGE_MARGIN,

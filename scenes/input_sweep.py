@@ -74,12 +74,15 @@ class InputSweep(LowRankScene):
                 x=x_arrow, y=y_arrow, z=z_arrow, alpha_u=alpha_u, u=u_arrow, v=v_arrow
             )
             self.probes["angle"] = angle.get_value
-            readout = self.get_alpha_readout(lambda: float(now().alpha1))
             peak = radius * float(np.linalg.norm(v))
+            readout = self.get_alpha_readout(lambda: float(now().alpha1), values=[-peak, peak])
             plot, axes = self.get_alpha_plot(
-                lambda t: float(upd.alpha(on_circle(radius, t))[0]), (start, start + TAU), peak
+                lambda t: float(upd.alpha(on_circle(radius, t))[0]),
+                (start, start + TAU),
+                peak,
+                below=readout,
             )
-            plot.next_to(readout, DOWN, aligned_edge=LEFT, buff=0.25)
+
             marker = always_redraw(
                 lambda: Dot(
                     axes.c2p(angle.get_value() - start, float(now().alpha1)),

@@ -9,8 +9,9 @@ from __future__ import annotations
 import numpy as np
 from manim import *
 
+from lowrank_anim.formatting import MINUS, format_number
 from lowrank_anim.model import Example
-from scenes.base import DECIMALS, LowRankScene
+from scenes.base import LowRankScene
 
 
 class RankOneUpdate(LowRankScene):
@@ -53,7 +54,8 @@ class RankOneUpdate(LowRankScene):
 
         with self.beat(
             "Alpha is v dot x",
-            f"α = vᵀx = {alpha:.{DECIMALS}f}: the length of x's shadow on v, times |v|.",
+            f"α = vᵀx = {format_number(alpha, tex=False).replace('-', MINUS)}: the length of x's "
+            "shadow on v, times |v|.",
         ):
             # The shadow of x on the line through v; α = |v| × its signed length.
             foot = (alpha / float(v @ v)) * v
@@ -68,7 +70,9 @@ class RankOneUpdate(LowRankScene):
                     stroke_width=9,
                 )
             )
-            alpha_panel = self.get_alpha_readout(lambda: shadow.get_value() * alpha)
+            alpha_panel = self.get_alpha_readout(
+                lambda: shadow.get_value() * alpha, values=[0.0, alpha]
+            )
             self.play(Create(span_v), Create(drop))
             self.add(shadow_line)
             self.bring_to_front(v_arrow, v_label)
@@ -115,8 +119,7 @@ class RankOneUpdate(LowRankScene):
                 self.get_column(res.z, "z"),
                 self.get_tex_row(("=", None)),
                 self.get_column(res.y, "y"),
-                self.get_tex_row(("+", None)),
-                DecimalNumber(alpha, num_decimal_places=DECIMALS, color=self.theme.alpha),
+                self.get_term(alpha),
                 self.get_column(u, "u"),
             ).arrange(RIGHT, buff=0.15)
             panel = self.get_panel(equation, numbers.scale(0.8), corner=DL)

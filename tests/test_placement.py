@@ -7,10 +7,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from lowrank_anim.layout import FRAME, Box
+from lowrank_anim.layout import BOTTOM_BAND, EDGE_MARGIN, FRAME, Box
 from lowrank_anim.placement import (
-    BOTTOM_BAND,
-    EDGE_MARGIN,
     MIN_VISIBLE,
     SAFE,
     Board,
