@@ -62,12 +62,20 @@ def format_number(
     return text
 
 
+def trim(text: str) -> str:
+    """A fixed number without the trailing zeros a live readout keeps: ``0.800`` → ``0.8``,
+    ``2.00`` → ``2`` (a mantissa in scientific notation keeps its figures)."""
+    if "." not in text or "times" in text or "e" in text:
+        return text
+    return text.rstrip("0").rstrip(".")
+
+
 def format_many(values: Iterable[float]) -> list[str]:
-    """Numbers shown together (a column, a matrix's entries), round-off judged against the
-    largest of them."""
+    """Numbers shown together and fixed (a column, a matrix's entries): round-off judged
+    against the largest of them, and no trailing zeros (``0.8``, ``-1.5``, ``2``)."""
     numbers = [float(v) for v in values]
     reference = max((abs(v) for v in numbers), default=0.0)
-    return [format_number(v, reference) for v in numbers]
+    return [trim(format_number(v, reference)) for v in numbers]
 
 
 def signed_term(value: float, reference: float = 0.0) -> tuple[str, str]:

@@ -28,7 +28,14 @@ from dataclasses import dataclass, field
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from lowrank_anim.layout import BOTTOM_BAND, EDGE_MARGIN, FRAME, FRAME_HALF_HEIGHT, Box
+from lowrank_anim.layout import (
+    BOTTOM_BAND,
+    EDGE_MARGIN,
+    FRAME,
+    FRAME_HALF_HEIGHT,
+    PANEL_COLUMN,
+    Box,
+)
 
 #: Where text and panels may go: the frame less its margins and the bottom band.
 SAFE = Box(
@@ -113,6 +120,30 @@ def segment_hits_box(a: ArrayLike, b: ArrayLike, box: Box, half_width: float = 0
     return True
 
 
+def segments_hit_box(table: NDArray[np.float64], box: Box) -> NDArray[np.bool_]:
+    """:func:`segment_hits_box` for many segments at once: ``table`` has one row
+    (x0, y0, x1, y1, half width) per segment."""
+    p, q, hw = table[:, 0:2], table[:, 2:4], table[:, 4]
+    d = q - p
+    t0 = np.zeros(len(table))
+    t1 = np.ones(len(table))
+    missed = np.zeros(len(table), dtype=bool)
+    for move, room in (
+        (-d[:, 0], p[:, 0] - (box.left - hw)),
+        (d[:, 0], (box.right + hw) - p[:, 0]),
+        (-d[:, 1], p[:, 1] - (box.bottom - hw)),
+        (d[:, 1], (box.top + hw) - p[:, 1]),
+    ):
+        flat = np.abs(move) < 1e-15
+        missed |= flat & (room < 0)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            t = np.where(flat, 0.0, room / np.where(flat, 1.0, move))
+        t0 = np.where(~flat & (move < 0), np.maximum(t0, t), t0)
+        t1 = np.where(~flat & (move > 0), np.minimum(t1, t), t1)
+    hit: NDArray[np.bool_] = ~missed & (t0 <= t1)
+    return hit
+
+
 @dataclass(frozen=True)
 class Segment:
     """A piece of something drawn: an arrow's shaft or tip, a line, a stretch of a path."""
@@ -181,16 +212,12 @@ def _unit(v: NDArray[np.float64]) -> NDArray[np.float64]:
 
 
 def _beside(anchor: NDArray[np.float64], towards: NDArray[np.float64], w: float, h: float) -> Spot:
-    """The spot for a w × h box just beyond ``anchor`` in direction ``towards`` (as manim's
-    ``next_to`` with a diagonal: the box's nearest corner or edge keeps LABEL_BUFF away)."""
+    """The spot for a w × h box beyond ``anchor`` in direction ``towards``, far enough that
+    the whole box clears the line through ``anchor`` at right angles to it by LABEL_BUFF
+    (the box's support in that direction: it never reaches back over what it names)."""
     d = _unit(towards)
-    # Distance from the box centre to its edge along d, plus the buff.
-    reach = min(
-        (w / 2) / abs(d[0]) if abs(d[0]) > 1e-9 else math.inf,
-        (h / 2) / abs(d[1]) if abs(d[1]) > 1e-9 else math.inf,
-    )
-    c = anchor + d * (reach + LABEL_BUFF)
-    return Spot(_pt(c))
+    reach = (w / 2) * abs(d[0]) + (h / 2) * abs(d[1])
+    return Spot(_pt(anchor + d * (reach + LABEL_BUFF)))
 
 
 def label_spots(
@@ -199,12 +226,14 @@ def label_spots(
     width: float,
     height: float,
     side: ArrayLike | None = None,
+    leaders: bool = True,
 ) -> list[Spot]:
     """Where to try a ``width`` × ``height`` label for the arrow ``start``→``end``, best first.
 
     With ``side`` (a direction), first beside the middle on that side and then the other;
     then beyond the tip and around it; then beside the arrow further along its length on
-    both sides; finally further out from the tip, joined to it by a leader line.
+    both sides; finally (with ``leaders``) further out from the tip, joined to it by a
+    leader line.
     """
     a = np.asarray(start, dtype=float)[:2]
     b = np.asarray(end, dtype=float)[:2]
@@ -222,7 +251,7 @@ def label_spots(
     for t in (0.75, 0.5, 0.25):
         point = a + t * (b - a)
         spots += [_beside(point, n, width, height), _beside(point, -n, width, height)]
-    for distance in (0.45, 0.8, 1.2):
+    for distance in (0.45, 0.8, 1.2) if leaders else ():
         for k in (0, 1, -1, 2, -2, 3, -3, 4):
             d = math.cos(k * math.pi / 4) * u + math.sin(k * math.pi / 4) * n
             spot = _beside(b + d * distance, d, width, height)
@@ -241,9 +270,13 @@ class Board:
     area: Box = SAFE
     segments: dict[str, list[Segment]] = field(default_factory=dict)
     boxes: dict[str, Box] = field(default_factory=dict)
+    _table: tuple[NDArray[np.float64], list[str], NDArray[np.int64]] | None = field(
+        default=None, repr=False
+    )
 
     def add_segments(self, name: str, segments: Sequence[Segment]) -> None:
         self.segments[name] = list(segments)
+        self._table = None
 
     def add_box(self, name: str, box: Box) -> None:
         self.boxes[name] = box
@@ -252,10 +285,26 @@ class Board:
         for name in names:
             self.segments.pop(name, None)
             self.boxes.pop(name, None)
+        self._table = None
 
     def clear(self) -> None:
         self.segments.clear()
         self.boxes.clear()
+        self._table = None
+
+    def table(self) -> tuple[NDArray[np.float64], list[str], NDArray[np.int64]]:
+        """Every segment as a row (x0, y0, x1, y1, half width), the obstacle names, and the
+        index of each row's name: so a box is tested against all of them at once."""
+        if self._table is None:
+            names = list(self.segments)
+            rows = [(*s.start, *s.end, s.half_width) for n in names for s in self.segments[n]]
+            owner = [i for i, n in enumerate(names) for _ in self.segments[n]]
+            self._table = (
+                np.array(rows, dtype=float).reshape(-1, 5),
+                names,
+                np.array(owner, dtype=np.int64),
+            )
+        return self._table
 
     def crowding(self, box: Box, ignore: Iterable[str] = (), pad: float = 0.05) -> float:
         """How badly ``box`` is placed: 0 when it is free; otherwise a cost that grows with
@@ -264,9 +313,10 @@ class Board:
         skip = set(ignore)
         padded = grow(box, pad)
         cost = 0.0
-        for name, segments in self.segments.items():
-            if name not in skip and any(s.hits(padded) for s in segments):
-                cost += 1.0
+        rows, names, owner = self.table()
+        if len(rows):
+            hit = np.unique(owner[segments_hit_box(rows, padded)])
+            cost += sum(1.0 for i in hit if names[i] not in skip)
         for name, other in self.boxes.items():
             if name not in skip and boxes_overlap(padded, other):
                 cost += 1.0 + 10 * overlap_area(padded, other)
@@ -302,6 +352,31 @@ class Board:
                 break
         self.boxes[name] = box_around(best.center, width, height)
         return best
+
+
+#: Where full lines (spans) are drawn: the frame right of the panel column, so no panel
+#: ever covers one.
+LINE_AREA = Box(FRAME.left + PANEL_COLUMN, FRAME.right, FRAME.bottom, FRAME.top)
+
+
+def clip_line(
+    point: ArrayLike, direction: ArrayLike, area: Box = LINE_AREA
+) -> tuple[NDArray[np.float64], NDArray[np.float64]] | None:
+    """The piece of the infinite line through ``point`` along ``direction`` inside ``area``
+    (its two ends, 2-D), or ``None`` if it misses the area."""
+    p = np.asarray(point, dtype=float)[:2]
+    d = np.asarray(direction, dtype=float)[:2]
+    low, high = -math.inf, math.inf
+    for axis, (lo, hi) in enumerate(((area.left, area.right), (area.bottom, area.top))):
+        if abs(d[axis]) < 1e-12:
+            if not lo <= p[axis] <= hi:
+                return None
+            continue
+        t1, t2 = (lo - p[axis]) / d[axis], (hi - p[axis]) / d[axis]
+        low, high = max(low, min(t1, t2)), min(high, max(t1, t2))
+    if not low < high:
+        return None
+    return p + low * d, p + high * d
 
 
 def clamp_into(box: Box, area: Box = SAFE) -> tuple[float, float]:

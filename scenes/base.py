@@ -89,7 +89,7 @@ class LeaderLine(Line):
 class Panel(VGroup):
     """Rows of text on a background box: ``panel.box`` and ``panel.content``."""
 
-    def __init__(self, box: Mobject, content: Mobject) -> None:
+    def __init__(self, box: VMobject, content: VMobject) -> None:
         super().__init__(box, content)
         self.box = box
         self.content = content
@@ -181,7 +181,7 @@ class LowRankScene(Scene):
 
     def setup(self) -> None:
         self.theme: Theme = get_theme(self.theme_name)
-        self.camera.background_color = self.theme.background
+        self.camera.background_color = self.theme.background  # type: ignore[union-attr]
         self.records: list[BeatRecord] = []
         self.open_chapter(type(self))
 
@@ -201,6 +201,8 @@ class LowRankScene(Scene):
         """Anything else to record at the end of each beat."""
         self.units: dict[str, tuple[int, int]] = {}
         """(decimals, power of ten) of each readout: it shows value / 10^power."""
+        self.hidden_labels: set[str] = set()
+        """Labels hidden because what they name is too short to see."""
         self.board = placement.Board()
         """Every arrow, line, label and panel drawn (or about to be), in scene units, so a
         new label or panel goes where it covers none of them."""
@@ -313,21 +315,59 @@ class LowRankScene(Scene):
         with a short leader line; with ``side`` (a model-space direction), beside its
         midpoint on that side first.  A label of an arrow too short to see is not shown."""
         label = MathTex(tex, color=self.theme.role(role)).scale(scale)
-        key = f"label {role}:{tex}"
-        begin, finish = arrow.get_start(), arrow.get_end()
+        return self.place_label(
+            label, arrow.get_start(), arrow.get_end(), f"label {role}:{tex}", side
+        )
+
+    def get_tag(self, tex: str, role: str, start: Any, end: Any, scale: float = 0.8) -> VMobject:
+        """A MathTex naming what runs from ``start`` to ``end`` (model coordinates; a line, a
+        row of dots), placed like an arrow's label."""
+        label = MathTex(tex, color=self.theme.role(role)).scale(scale)
+        return self.place_label(label, self.c2p(start), self.c2p(end), f"tag {role}:{tex}")
+
+    def place_label(
+        self,
+        label: MathTex,
+        begin: np.ndarray,
+        finish: np.ndarray,
+        key: str,
+        side: Any = None,
+        leader: bool = True,
+    ) -> VMobject:
+        """Move ``label`` to the first free spot for what runs from ``begin`` to ``finish``
+        (scene points), with a leader line if it had to go further out (and ``leader``);
+        record it on the board as ``key``.  Nothing is shown for something too short to see."""
         if not placement.is_visible_arrow(begin, finish):
             self.board.remove(key)
+            self.hidden_labels.add(key)
             return label.move_to(finish).set_opacity(0)
+        if key in self.hidden_labels:
+            self.hidden_labels.discard(key)
+            label.set_opacity(1)
         towards = None if side is None else self.view.scale * to_point(side)[:2]
-        spots = placement.label_spots(begin, finish, label.width, label.height, side=towards)
+        spots = placement.label_spots(
+            begin, finish, label.width, label.height, side=towards, leaders=leader
+        )
         spot = self.board.place(key, spots, label.width, label.height)
         label.move_to(to_point(spot.center))
         if spot.leader_to is None:
             return label
         tip = to_point(spot.leader_to)
         edge = label.get_critical_point(to_point(np.sign(np.round(tip - label.get_center(), 3))))
-        leader = LeaderLine(edge, tip, color=self.theme.muted, stroke_width=1.5, buff=0.05)
-        return VGroup(label, leader)
+        leader_line = LeaderLine(edge, tip, color=self.theme.muted, stroke_width=1.5, buff=0.05)
+        return VGroup(label, leader_line)
+
+    def get_following_label(self, arrow: Mobject, tex: str, role: str) -> MathTex:
+        """A label that follows a moving ``arrow`` (one that is redrawn every frame), placed
+        afresh on every frame like :meth:`get_label` (without leader lines)."""
+        label = MathTex(tex, color=self.theme.role(role)).scale(0.9)
+        key = f"label {role}:{tex}"
+
+        def follow(mob: Any) -> None:
+            self.place_label(mob, arrow.get_start(), arrow.get_end(), key, leader=False)
+
+        follow(label)
+        return label.add_updater(follow)
 
     @staticmethod
     def normal_away_from(direction: Any, avoid: Any) -> np.ndarray:
@@ -338,20 +378,22 @@ class LowRankScene(Scene):
 
     def get_labelled_vector(
         self, end: Any, role: str, tex: str | None = None, start: Any = (0, 0)
-    ) -> tuple[Arrow, MathTex]:
+    ) -> tuple[Arrow, VMobject]:
         arrow = self.get_vector(end, role, start=start)
         return arrow, self.get_label(arrow, tex or ROLE_TEX[role], role)
 
     def get_span_line(
         self, direction: Any, role: str, opacity: float = 0.5, name: str | None = None
     ) -> Line:
-        """The line through the origin along ``direction`` (model coordinates), long enough
-        to cross the whole frame at any zoom; on the board as ``name`` (``span <role>``)."""
-        d = np.asarray(direction, dtype=float)
-        reach = 4 * layout.FRAME_HALF_WIDTH / self.view.scale / max(float(np.linalg.norm(d)), 1e-12)
-        ends = self.c2p(-reach * d), self.c2p(reach * d)
-        self.board.add_segments(name or f"span {role}", placement.path_segments(np.array(ends)))
-        line = Line(*ends, color=self.theme.role(role))
+        """The line through the origin along ``direction`` (model coordinates), across the
+        frame right of the panel column (so no panel covers it), at any zoom; on the board as
+        ``name`` (``span <role>``)."""
+        origin = self.c2p((0, 0))
+        piece = placement.clip_line(origin, to_point(direction))
+        # The fitted view puts the origin inside that area, so the line always crosses it.
+        a, b = (to_point(end) for end in piece) if piece is not None else (origin, origin)
+        self.board.add_segments(name or f"span {role}", placement.path_segments(np.array([a, b])))
+        line = Line(a, b, color=self.theme.role(role))
         return line.set_stroke(width=1.5, opacity=opacity)
 
     def get_dots(
@@ -406,7 +448,7 @@ class LowRankScene(Scene):
 
     def get_panel(
         self,
-        *rows: Mobject,
+        *rows: VMobject,
         corner: np.ndarray = UL,
         below: Mobject | None = None,
         name: str | None = None,
@@ -520,7 +562,7 @@ class LowRankScene(Scene):
         curve = axes.plot(lambda t: alpha_at(start + t), color=self.theme.alpha, stroke_width=3)
         names = VGroup(
             MathTex(r"\alpha", color=self.theme.alpha).scale(0.6).next_to(axes.y_axis, UP, 0.1),
-            self.get_text("angle of x →", 0.35, self.theme.muted).next_to(axes, DOWN, 0.1),
+            self.get_text("angle of x →", 0.4, self.theme.muted).next_to(axes, DOWN, 0.1),
         )
         return self.get_panel(VGroup(axes, curve, names), below=below, name="panel plot"), axes
 
@@ -604,8 +646,9 @@ class LowRankScene(Scene):
         start = self.time
         yield
         # A caption stays up long enough to be read (CAPTION_SPEED characters a second).
-        short = reading_time(caption) - (self.time - start)
-        if short > 0:
+        # (Two frames more than the bare minimum: frame times are rounded.)
+        short = reading_time(caption) - (self.time - start) + 2 / config.frame_rate
+        if short > 2 / config.frame_rate:
             self.wait(math.ceil(short * config.frame_rate + 1e-9) / config.frame_rate)
         elapsed = self.time - start
         if elapsed > 0:
@@ -657,7 +700,7 @@ class LowRankScene(Scene):
         same points and style, a tenth of the copying.
         """
 
-        def update(mob: DecimalNumber) -> None:
+        def update(mob: Any) -> None:
             new = value()
             if new != mob.get_value():
                 slim_digit_glyphs()

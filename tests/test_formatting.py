@@ -57,8 +57,13 @@ def test_about_three_significant_figures(value: float) -> None:
 
 
 def test_round_off_next_to_larger_numbers_reads_zero() -> None:
-    assert format_many([1.5, 3e-17]) == ["1.50", "0"]
-    assert format_many([0.001, 0.002]) == ["0.00100", "0.00200"]
+    assert format_many([1.5, 3e-17]) == ["1.5", "0"]
+    assert format_many([0.001, 0.0025]) == ["0.001", "0.0025"]
+
+
+def test_fixed_numbers_drop_trailing_zeros() -> None:
+    assert format_many([0.8, -0.6, 2.0, 1 / 3, 140.0]) == ["0.8", "-0.6", "2", "0.333", "140"]
+    assert format_many([1.5e-6, 1.0]) == [r"1.50 \times 10^{-6}", "1"]
 
 
 def test_negative_coefficient_in_a_sum_takes_a_minus() -> None:

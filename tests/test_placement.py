@@ -21,6 +21,7 @@ from lowrank_anim.placement import (
     label_spots,
     path_segments,
     segment_hits_box,
+    segments_hit_box,
 )
 
 
@@ -130,3 +131,17 @@ def test_clamp_moves_a_box_back_inside() -> None:
 
 def test_spot_is_hashable_value() -> None:
     assert Spot((1.0, 2.0)) == Spot((1.0, 2.0))
+
+
+@given(
+    st.lists(st.tuples(*[st.floats(-5, 5)] * 4, st.floats(0, 0.3)), min_size=1, max_size=20),
+    st.floats(-3, 3),
+    st.floats(-3, 3),
+)
+def test_many_segments_at_once_agree_with_one_at_a_time(
+    rows: list[tuple[float, ...]], x: float, y: float
+) -> None:
+    box = box_around((x, y), 0.8, 0.5)
+    table = np.array(rows, dtype=float)
+    one_by_one = [segment_hits_box(r[:2], r[2:4], box, r[4]) for r in rows]
+    assert list(segments_hit_box(table, box)) == one_by_one
