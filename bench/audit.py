@@ -289,7 +289,7 @@ def main(argv: list[str] | None = None) -> int:
 
     from rich.console import Console
 
-    console = Console()
+    console = Console(width=max(Console().width, 150))
     scenes = args.scenes or list(SCENES)
     unknown = [s for s in scenes if s not in SCENES]
     if unknown:

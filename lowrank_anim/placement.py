@@ -251,11 +251,13 @@ def label_spots(
     for t in (0.75, 0.5, 0.25):
         point = a + t * (b - a)
         spots += [_beside(point, n, width, height), _beside(point, -n, width, height)]
-    for distance in (0.45, 0.8, 1.2) if leaders else ():
+    # Further out, joined by a leader line; without leader lines (a label that moves every
+    # frame) only the nearest ring, close enough to read as the tip's.
+    for distance in (0.45, 0.8, 1.2) if leaders else (0.3,):
         for k in (0, 1, -1, 2, -2, 3, -3, 4):
             d = math.cos(k * math.pi / 4) * u + math.sin(k * math.pi / 4) * n
             spot = _beside(b + d * distance, d, width, height)
-            spots.append(Spot(spot.center, leader_to=_pt(b)))
+            spots.append(Spot(spot.center, leader_to=_pt(b) if leaders else None))
     return spots
 
 
@@ -356,7 +358,7 @@ class Board:
 
 #: Where full lines (spans) are drawn: the frame right of the panel column, so no panel
 #: ever covers one.
-LINE_AREA = Box(FRAME.left + PANEL_COLUMN, FRAME.right, FRAME.bottom, FRAME.top)
+LINE_AREA = Box(FRAME.left + PANEL_COLUMN + 0.45, FRAME.right, FRAME.bottom, FRAME.top)
 
 
 def clip_line(

@@ -7,7 +7,12 @@ snapshot each).  Concrete scenes only say what happens in which order, so each s
 
 Where things go on screen is decided once per scene by :func:`lowrank_anim.layout.fit_view`
 from the points the scene will draw (its :meth:`LowRankScene.layout_points`): any valid
-parameters give a picture whose arrows and labels are all on screen.
+parameters give a picture whose arrows and labels are all on screen.  Every arrow, line,
+label and panel a builder makes goes on the scene's :class:`~lowrank_anim.placement.Board`,
+and each new label or panel takes a free spot on it (margins kept, nothing in the bottom band
+that web players cover); scenes build their cast before the first beat, so labels know about
+geometry that appears later.  Numbers are written by :mod:`lowrank_anim.formatting`, and a
+beat holds its caption long enough to be read.
 
 Variants (another theme, other numbers) are made by subclassing with a few class attributes
 overridden, which :meth:`LowRankScene.variant` does for the CLI.

@@ -235,6 +235,13 @@ def _overlap(a: Box, b: Box) -> float:
     return max(0.0, min(w, h))
 
 
+def _sticking_out(box: Box, area: Box) -> float:
+    """How far ``box`` reaches out of ``area`` (negative when it is inside)."""
+    return max(
+        area.left - box.left, box.right - area.right, area.bottom - box.bottom, box.top - area.top
+    )
+
+
 def _shrunk(box: Box) -> Box:
     return placement.grow(box, -SLACK / 2)
 
@@ -269,12 +276,7 @@ def check_frame(found: Inventory, beat: str) -> list[Defect]:
             if _overlap(panel, other) > SLACK:
                 defects.append(Defect("panel/geometry", beat, f"{pname} / another panel"))
         for name, box, _ in content:
-            spill = max(
-                panel.left - box.left,
-                box.right - panel.right,
-                panel.bottom - box.bottom,
-                box.top - panel.top,
-            )
+            spill = _sticking_out(box, panel)
             if spill > SLACK:
                 defects.append(Defect("text spill", beat, f"{name} out of {pname}", spill))
     safe = placement.grow(FRAME, -EDGE_MARGIN)
@@ -284,12 +286,7 @@ def check_frame(found: Inventory, beat: str) -> list[Defect]:
         *((f"panel {i + 1}", b) for i, (_, b, _) in enumerate(found.panels)),
     ]
     for name, box in [*boxes, *((n, b) for n, _, b in found.arrows)]:
-        out = max(
-            safe.left - box.left,
-            box.right - safe.right,
-            safe.bottom - box.bottom,
-            box.top - safe.top,
-        )
+        out = _sticking_out(box, safe)
         if out > SLACK:
             defects.append(Defect("edge margin", beat, name, out))
     for name, box in boxes:

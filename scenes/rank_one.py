@@ -13,7 +13,7 @@ from manim import *
 
 from lowrank_anim.formatting import MINUS, format_number
 from lowrank_anim.model import Example
-from scenes.base import LowRankScene
+from scenes.base import PANEL_MAX_WIDTH, LowRankScene
 
 
 def shadow_foot(ex: Example) -> np.ndarray:
@@ -75,14 +75,18 @@ def get_equation_panel(scene: LowRankScene) -> VMobject:
     equation = scene.get_tex_row(
         ("z", "z"), ("=", None), ("y", "y"), ("+", None), (r"(v^\top x)", "alpha"), ("u", "u")
     )
-    numbers = VGroup(
-        scene.get_column(res.z, "z"),
-        scene.get_tex_row(("=", None)),
-        scene.get_column(res.y, "y"),
-        scene.get_term(res.alpha1),
-        scene.get_column(scene.ex.update.u, "u"),
+    left = VGroup(
+        scene.get_column(res.z, "z"), scene.get_tex_row(("=", None)), scene.get_column(res.y, "y")
     ).arrange(RIGHT, buff=0.15)
-    return scene.get_panel(equation, numbers.scale(0.8), corner=DL, name="panel equation")
+    right = VGroup(scene.get_term(res.alpha1), scene.get_column(scene.ex.update.u, "u"))
+    right.arrange(RIGHT, buff=0.15)
+    numbers = VGroup(left, right).arrange(RIGHT, buff=0.15).scale(0.8)
+    if numbers.width > PANEL_MAX_WIDTH * 1.15:
+        # Long numbers: "+ α u" goes on a second line rather than shrinking out of sight
+        # (the panel shrinks a row by up to 13 % to fit, which keeps text readable).
+        numbers.arrange(DOWN, aligned_edge=LEFT, buff=0.2)
+        right.shift(RIGHT * (left[1].get_left()[0] - left.get_left()[0]))
+    return scene.get_panel(equation, numbers, corner=DL, name="panel equation")
 
 
 def show_input(scene: LowRankScene, c: Cast) -> None:
