@@ -303,12 +303,11 @@ def main(argv: list[str] | None = None) -> int:
     with concurrent.futures.ProcessPoolExecutor(
         args.jobs, initializer=init_worker, initargs=(tex_dir, args.fps)
     ) as pool:
-        for index, outcome in enumerate(pool.map(run_case, cases, chunksize=4), start=1):
+        for index, outcome in enumerate(pool.map(run_case, cases), start=1):
             outcomes.append(outcome)
-            if index % 100 == 0:
-                console.print(
-                    f"[audit] {index}/{len(cases)} cases, {time.perf_counter() - started:.0f} s"
-                )
+            if index % 20 == 0 or index == len(cases):
+                elapsed = time.perf_counter() - started
+                console.print(f"[audit] {index}/{len(cases)} cases, {elapsed:.0f} s")
     wall = time.perf_counter() - started
 
     table, markdown = summarise(outcomes, scenes)

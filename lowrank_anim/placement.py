@@ -252,8 +252,8 @@ def label_spots(
         point = a + t * (b - a)
         spots += [_beside(point, n, width, height), _beside(point, -n, width, height)]
     # Further out, joined by a leader line; without leader lines (a label that moves every
-    # frame) only the nearest ring, close enough to read as the tip's.
-    for distance in (0.45, 0.8, 1.2) if leaders else (0.3,):
+    # frame) only the two nearest rings, close enough to read as the tip's.
+    for distance in (0.45, 0.8, 1.2) if leaders else (0.3, 0.6):
         for k in (0, 1, -1, 2, -2, 3, -3, 4):
             d = math.cos(k * math.pi / 4) * u + math.sin(k * math.pi / 4) * n
             spot = _beside(b + d * distance, d, width, height)
