@@ -67,6 +67,11 @@ lock:  ## Re-pin requirements*.lock from pyproject.toml
 bench: setup  ## Time render.py against plain manim; rewrites its section of BENCHMARKS.md (BENCH_ARGS=--runs 3)
 	$(PY) bench/run.py $(BENCH_ARGS)
 
+.PHONY: audit
+AUDIT_ARGS ?=
+audit: venv  ## Frame audit: every scene, 500 random + awkward numbers, defects per kind; rewrites its BENCHMARKS.md section
+	$(PY) bench/audit.py $(AUDIT_ARGS)
+
 clean:  ## Remove the virtual environment and rendered media
 	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache
 	find $(OUTPUT) -mindepth 1 ! -name .gitkeep -delete 2>/dev/null || true

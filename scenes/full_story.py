@@ -11,7 +11,7 @@ its own rank-2 example.
 
 from __future__ import annotations
 
-from scenes.base import LowRankScene3D
+from scenes.base import LowRankScene, LowRankScene3D
 from scenes.input_sweep import InputSweep
 from scenes.linear_map import LinearMap
 from scenes.rank_one import RankOneUpdate
@@ -25,7 +25,7 @@ class FullStory(LowRankScene3D):
     """TitleCard, LinearMap, RankOneUpdate, InputSweep, UpdateIsALine, RankTwoUpdate and
     WhyLowRank, one after another."""
 
-    chapters = (
+    chapters: tuple[type[LowRankScene], ...] = (
         TitleCard,
         LinearMap,
         RankOneUpdate,

@@ -6,35 +6,31 @@ points against v (α u then points against u), while z traces its path.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from typing import Any
+
 import numpy as np
 from manim import *
 
-from lowrank_anim.maths.model import (
-    Example,
-    circle_inputs,
-    direction_angle,
-    on_circle,
-    sweep_events,
-)
+from lowrank_anim.maths import placement
+from lowrank_anim.maths.model import Example, circle_inputs, direction_angle, on_circle, sweep_events
 from scenes.base import LowRankScene
 
 #: What each moment of the turn shows: (beat name, caption, callout).
 EVENT_TEXT = {
     "along": (
         "Along v",
-        "x points along v: α = |x||v| is the largest it gets for inputs this long, so the change "
-        "is largest (for x = v it would be |v|²).",
+        "x along v: α = |x||v|, the largest change for inputs this long (for x = v, α = |v|²).",
         "x ∥ v: |α| = |x||v|, the largest",
     ),
     "perpendicular": (
         "Perpendicular",
-        "x ⟂ v: α = vᵀx = 0, so z = y exactly: this input is not changed at all.",
+        "x ⟂ v: α = vᵀx = 0, so z = y: this input is not changed at all.",
         "x ⟂ v: α = 0, so z = y exactly",
     ),
     "against": (
         "Against v",
-        "x points against v: α = −|x||v|, as large in size but negative, so α u flips to point "
-        "against u.",
+        "x against v: α = −|x||v| is negative, so α u flips to point against u.",
         "α < 0: α u flips against u",
     ),
     "perpendicular again": (
@@ -43,6 +39,143 @@ EVENT_TEXT = {
         "x ⟂ v: α = 0, so z = y exactly",
     ),
 }
+
+
+#: The last beat: (beat name, caption, callout).
+FULL_TURN = (
+    "Full turn",
+    "Once around: α = |x||v| cos θ followed the angle θ between x and v, and z traced its path.",
+    "z traced its path: y + α u",
+)
+
+
+@dataclass
+class Sweep:
+    """The turning input: its circle, where it starts, and the angle it has reached."""
+
+    radius: float
+    start: float
+    angle: ValueTracker
+
+    def now(self, scene: LowRankScene) -> Any:
+        """The forward pass for x where it is now."""
+        return scene.ex.update.apply(on_circle(self.radius, self.angle.get_value()))
+
+    def path(self, scene: LowRankScene, count: int = 72) -> np.ndarray:
+        """Scene points of z all the way round (what the trace will draw)."""
+        turns = self.start + np.linspace(0, TAU, count)
+        upd = scene.ex.update
+        return np.array([scene.c2p(upd.apply(on_circle(self.radius, t)).z) for t in turns])
+
+
+def reserve_paths(scene: LowRankScene, sweep: Sweep) -> list[str]:
+    """Put on the board, before any label: the circle of inputs, z's whole path, and the
+    arrows where x stops (each beat ends there), so u's and v's labels keep clear of them;
+    returns the names of those arrows (taken off again once u and v are labelled)."""
+    turns = np.linspace(0, TAU, 145)
+    circle = np.array([scene.c2p(sweep.radius * np.array([np.cos(t), np.sin(t)])) for t in turns])
+    scene.board.add_segments("circle", placement.path_segments(circle))
+    scene.board.add_segments("z path", placement.path_segments(sweep.path(scene, 145)))
+    upd = scene.ex.update
+    stops = [sweep.start, *(e.angle for e in sweep_events(scene.ex.x, upd.v))]
+    names = []
+    for index, angle in enumerate(stops):
+        res = upd.apply(on_circle(sweep.radius, angle))
+        for role, start, end in (
+            ("x", (0, 0), res.x),
+            ("y", (0, 0), res.y),
+            ("z", (0, 0), res.z),
+            ("u", res.y, res.z),
+        ):
+            scene.reserve_arrow(end, role, start=start, name=f"{role} at stop {index}")
+            names.append(f"{role} at stop {index}")
+    return names
+
+
+def set_up(scene: LowRankScene, sweep: Sweep) -> tuple[Mobject, Axes]:
+    """The circle, the arrows that follow x, u and v, the α readout and plot; returns the
+    plot and its axes (to hang the callouts under and put the moving dot on)."""
+    upd = scene.ex.update
+
+    def now() -> Any:  # the forward pass where x is now, read at every frame
+        return sweep.now(scene)
+
+    with scene.beat("Circle of inputs", "Turn x once around a circle: its length stays fixed."):
+        stops = reserve_paths(scene, sweep)
+        circle = Circle(radius=sweep.radius * scene.view.scale, color=scene.theme.x)
+        circle.move_to(scene.c2p((0, 0))).set_stroke(width=1.5, opacity=0.5)
+        u_arrow, u_label = scene.get_labelled_vector(upd.u, "u")
+        v_arrow, v_label = scene.get_labelled_vector(upd.v, "v")
+        scene.board.remove(*stops)  # the moving labels see the arrows where they are
+        arrows = {
+            "x": always_redraw(lambda: scene.get_vector(now().x, "x")),
+            "y": always_redraw(lambda: scene.get_vector(now().y, "y")),
+            "z": always_redraw(lambda: scene.get_vector(now().z, "z")),
+            "alpha_u": always_redraw(lambda: scene.get_vector(now().z, "u", start=now().y)),
+        }
+        labels = [scene.get_following_label(arrows[k], k, k) for k in ("x", "y", "z")]
+        scene.arrows.update(arrows, u=u_arrow, v=v_arrow)
+        scene.probes["angle"] = sweep.angle.get_value
+        peak = sweep.radius * float(np.linalg.norm(upd.v))
+        readout = scene.get_alpha_readout(lambda: float(now().alpha1), values=[-peak, peak])
+        plot, axes = scene.get_alpha_plot(
+            lambda t: float(upd.alpha(on_circle(sweep.radius, t))[0]),
+            (sweep.start, sweep.start + TAU),
+            peak,
+            below=readout,
+        )
+        marker = always_redraw(
+            lambda: Dot(
+                axes.c2p(sweep.angle.get_value() - sweep.start, float(now().alpha1)),
+                radius=0.06,
+                color=scene.theme.alpha,
+            )
+        )
+        # z's path so far, drawn from the model (exact in every frame, and in a png).
+        trace = always_redraw(
+            lambda: ParametricFunction(
+                lambda t: scene.c2p(upd.apply(on_circle(sweep.radius, t)).z),
+                t_range=(sweep.start, max(sweep.angle.get_value(), sweep.start + 1e-6)),
+                color=scene.theme.z,
+                stroke_width=2,
+                stroke_opacity=0.6,
+            )
+        )
+        scene.play(FadeIn(scene.plane), Create(circle), run_time=1)
+        scene.play(GrowArrow(u_arrow), GrowArrow(v_arrow), Write(u_label), Write(v_label))
+        scene.add(arrows["x"], arrows["y"], arrows["alpha_u"], arrows["z"], *labels, trace)
+        scene.play(FadeIn(readout), FadeIn(plot), FadeIn(marker))
+        scene.wait(0.5)
+    return plot, axes
+
+
+def turn_to(
+    scene: LowRankScene,
+    sweep: Sweep,
+    target: float,
+    text: tuple[str, str, str],
+    under: Mobject,
+    old: Mobject | None,
+) -> Mobject:
+    """Turn x on to the angle ``target`` and say what that moment shows, in a callout under
+    ``under`` that replaces the ``old`` one; returns the new callout."""
+    name, caption, note = text
+    with scene.beat(name, caption):
+        turn = max(target - sweep.angle.get_value(), 0.0)
+        fade = [FadeOut(old, run_time=0.3)] if old is not None else []
+        if turn > 1e-9:
+            scene.play(
+                sweep.angle.animate.set_value(target),
+                *fade,
+                run_time=1 + 2.5 * turn / TAU,
+                rate_func=linear,
+            )
+        elif fade:
+            scene.play(*fade)
+        callout = scene.get_panel(scene.get_text(note, 0.4), below=under, name="panel callout")
+        scene.play(FadeIn(callout), run_time=0.5)
+        scene.wait(1)
+    return callout
 
 
 class InputSweep(LowRankScene):
@@ -56,82 +189,10 @@ class InputSweep(LowRankScene):
         return np.array([*xs, *(r.y for r in outs), *(r.z for r in outs), upd.u, upd.v])
 
     def construct(self) -> None:
-        upd = self.ex.update
-        u, v = upd.u, upd.v
-        radius = float(np.linalg.norm(self.ex.x))
-        events = sweep_events(self.ex.x, v)
         start = direction_angle(self.ex.x)
-        angle = ValueTracker(start)
-
-        def now():  # the forward pass for x where it is now
-            return upd.apply(on_circle(radius, angle.get_value()))
-
-        with self.beat("Circle of inputs", "Turn x once around a circle: its length stays fixed."):
-            circle = Circle(radius=radius * self.view.scale, color=self.theme.x)
-            circle.move_to(self.c2p((0, 0))).set_stroke(width=1.5, opacity=0.5)
-            x_arrow = always_redraw(lambda: self.get_vector(now().x, "x"))
-            y_arrow = always_redraw(lambda: self.get_vector(now().y, "y"))
-            z_arrow = always_redraw(lambda: self.get_vector(now().z, "z"))
-            alpha_u = always_redraw(lambda: self.get_vector(now().z, "u", start=now().y))
-            u_arrow, u_label = self.get_labelled_vector(u, "u")
-            v_arrow, v_label = self.get_labelled_vector(v, "v")
-            x_label = always_redraw(lambda: self.get_label(x_arrow, "x", "x"))
-            y_label = always_redraw(lambda: self.get_label(y_arrow, "y", "y"))
-            z_label = always_redraw(lambda: self.get_label(z_arrow, "z", "z"))
-            self.arrows.update(
-                x=x_arrow, y=y_arrow, z=z_arrow, alpha_u=alpha_u, u=u_arrow, v=v_arrow
-            )
-            self.probes["angle"] = angle.get_value
-            readout = self.get_alpha_readout(lambda: float(now().alpha1))
-            peak = radius * float(np.linalg.norm(v))
-            plot, axes = self.get_alpha_plot(
-                lambda t: float(upd.alpha(on_circle(radius, t))[0]), (start, start + TAU), peak
-            )
-            plot.next_to(readout, DOWN, aligned_edge=LEFT, buff=0.25)
-            marker = always_redraw(
-                lambda: Dot(
-                    axes.c2p(angle.get_value() - start, float(now().alpha1)),
-                    radius=0.06,
-                    color=self.theme.alpha,
-                )
-            )
-            # z's path so far, drawn from the model (exact in every frame, and in a png).
-            trace = always_redraw(
-                lambda: ParametricFunction(
-                    lambda t: self.c2p(upd.apply(on_circle(radius, t)).z),
-                    t_range=[start, max(angle.get_value(), start + 1e-6)],  # type: ignore[arg-type]
-                    color=self.theme.z,
-                    stroke_width=2,
-                    stroke_opacity=0.6,
-                )
-            )
-            self.play(FadeIn(self.plane), Create(circle), run_time=1)
-            self.play(*(GrowArrow(a) for a in (u_arrow, v_arrow)), Write(u_label), Write(v_label))
-            self.add(x_arrow, y_arrow, alpha_u, z_arrow, x_label, y_label, z_label, trace)
-            self.play(FadeIn(readout), FadeIn(plot), FadeIn(marker))
-            self.wait(0.5)
-
-        callout = VGroup()
-        for event in [*events, None]:
-            target = start + TAU if event is None else event.angle
-            if event is None:
-                name, caption, note = (
-                    "Full turn",
-                    "Once around: α = |x||v| cos θ rose and fell with the angle θ between x and v, "
-                    "and z traced its path.",
-                    "z traced its path: y + α u",
-                )
-            else:
-                name, caption, note = EVENT_TEXT[event.name]
-            with self.beat(name, caption):
-                turn = max(target - angle.get_value(), 0.0)
-                if turn > 1e-9:
-                    self.play(
-                        angle.animate.set_value(target),
-                        run_time=1 + 2.5 * turn / TAU,
-                        rate_func=linear,
-                    )
-                new = self.get_text(note, 0.4).next_to(plot, DOWN, aligned_edge=LEFT, buff=0.3)
-                self.play(FadeOut(callout), FadeIn(new), run_time=0.5)
-                callout = new
-                self.wait(1)
+        sweep = Sweep(float(np.linalg.norm(self.ex.x)), start, ValueTracker(start))
+        plot, _ = set_up(self, sweep)
+        callout: Mobject | None = None
+        for event in sweep_events(self.ex.x, self.ex.update.v):
+            callout = turn_to(self, sweep, event.angle, EVENT_TEXT[event.name], plot, callout)
+        turn_to(self, sweep, start + TAU, FULL_TURN, plot, callout)

@@ -10,6 +10,61 @@ from lowrank_anim.maths.model import Example
 from scenes.base import LowRankScene
 
 
+def get_w_panel(scene: LowRankScene) -> Mobject:
+    """W's numbers and y = Wx, in the top-left corner."""
+    W = scene.ex.update.W
+    return scene.get_panel(
+        VGroup(scene.get_tex_row(("W", None), ("=", None)), scene.get_matrix(W)).arrange(RIGHT),
+        scene.get_tex_row(("y", "y"), ("=", None), ("W", None), ("x", "x")),
+        name="panel W",
+    )
+
+
+def show_input(scene: LowRankScene, moving: Mobject, panel: Mobject) -> tuple[Mobject, Mobject]:
+    res = scene.result
+    with scene.beat("Input", "W is a matrix; x is an input vector."):
+        # y's arrow goes on the board first, so x's label keeps clear of where it will be.
+        scene.reserve_arrow(res.y, "y")
+        x_arrow, x_label = scene.get_labelled_vector(res.x, "x")
+        scene.arrows["x"] = x_arrow
+        scene.add(scene.get_plane(faint=True))
+        scene.play(FadeIn(moving), FadeIn(panel), run_time=1)
+        scene.play(GrowArrow(x_arrow), Write(x_label))
+        scene.wait(0.5)
+    return x_arrow, x_label
+
+
+def apply_w(scene: LowRankScene, moving: Mobject, x_arrow: Mobject, x_label: Mobject) -> None:
+    res, W = scene.result, scene.ex.update.W
+    with scene.beat(
+        "Apply W", "W is a linear map: it moves the whole grid, and carries x to y = Wx."
+    ):
+        # The moving grid's own coordinates follow W, so W e₁ can be read off it.
+        scene.probes["grid e1"] = lambda: scene.p2c(moving.c2p(1, 0))
+        scene.probes["grid e2"] = lambda: scene.p2c(moving.c2p(0, 1))
+        y_arrow, y_label = scene.get_labelled_vector(res.y, "y", tex="y = Wx")
+        matrix = np.eye(3)
+        matrix[:2, :2] = W
+        scene.play(
+            ApplyMatrix(matrix, moving, about_point=scene.c2p((0, 0))),
+            ReplacementTransform(x_arrow.copy(), y_arrow),
+            FadeOut(x_label),
+            run_time=2.5,
+        )
+        scene.arrows["y"] = y_arrow
+        scene.play(Write(y_label))
+        scene.wait(0.5)
+
+
+def keep_w_frozen(scene: LowRankScene, panel: Mobject, x_label: Mobject) -> None:
+    with scene.beat("Frozen", "In a big network W is huge, and fine-tuning keeps it frozen."):
+        frozen = scene.get_panel(
+            scene.get_text("W stays frozen", 0.45, scene.theme.muted), below=panel
+        )
+        scene.play(FadeIn(frozen), FadeIn(x_label))
+        scene.wait(2.5)
+
+
 class LinearMap(LowRankScene):
     """The plane's grid transforms by W (as in LinearTransformationScene); x lands on y."""
 
@@ -18,45 +73,8 @@ class LinearMap(LowRankScene):
         return np.array([ex.result.x, ex.result.y])
 
     def construct(self) -> None:
-        res, W = self.result, self.ex.update.W
-
-        with self.beat("Input", "W is a matrix; x is an input vector."):
-            still = self.get_plane(faint=True)
-            moving = self.get_plane(cover=grid_cover(W))
-            x_arrow, x_label = self.get_labelled_vector(res.x, "x")
-            self.arrows["x"] = x_arrow
-            panel = self.get_panel(
-                VGroup(self.get_tex_row(("W", None), ("=", None)), self.get_matrix(W)).arrange(
-                    RIGHT
-                ),
-                self.get_tex_row(("y", "y"), ("=", None), ("W", None), ("x", "x")),
-            )
-            self.add(still)
-            self.play(FadeIn(moving), FadeIn(panel), run_time=1)
-            self.play(GrowArrow(x_arrow), Write(x_label))
-            self.wait(0.5)
-
-        with self.beat(
-            "Apply W", "W is a linear map: it moves the whole grid, and carries x to y = Wx."
-        ):
-            # The moving grid's own coordinates follow W, so W e₁ can be read off it.
-            self.probes["grid e1"] = lambda: self.p2c(moving.c2p(1, 0))
-            self.probes["grid e2"] = lambda: self.p2c(moving.c2p(0, 1))
-            y_arrow, y_label = self.get_labelled_vector(res.y, "y", tex="y = Wx")
-            matrix = np.eye(3)
-            matrix[:2, :2] = W
-            self.play(
-                ApplyMatrix(matrix, moving, about_point=self.c2p((0, 0))),
-                ReplacementTransform(x_arrow.copy(), y_arrow),
-                FadeOut(x_label),
-                run_time=2.5,
-            )
-            self.arrows["y"] = y_arrow
-            self.play(Write(y_label))
-            self.wait(0.5)
-
-        with self.beat("Frozen", "In a big network W is huge, and fine-tuning keeps it frozen."):
-            frozen = self.get_text("W stays frozen", 0.45, self.theme.muted)
-            frozen.next_to(panel, DOWN, aligned_edge=LEFT)
-            self.play(FadeIn(frozen), FadeIn(x_label))
-            self.wait(1.5)
+        moving = self.get_plane(cover=grid_cover(self.ex.update.W))
+        panel = get_w_panel(self)
+        x_arrow, x_label = show_input(self, moving, panel)
+        apply_w(self, moving, x_arrow, x_label)
+        keep_w_frozen(self, panel, x_label)

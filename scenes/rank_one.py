@@ -6,11 +6,174 @@ with ``render.py render RankOneUpdate``.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 from manim import *
 
+from lowrank_anim.maths.formatting import MINUS, format_number
 from lowrank_anim.maths.model import Example
-from scenes.base import DECIMALS, LowRankScene
+from scenes.base import PANEL_MAX_WIDTH, LowRankScene
+
+
+def shadow_foot(ex: Example) -> np.ndarray:
+    """The shadow of x on the line through v: α / |v|² · v."""
+    v = ex.update.v
+    return (ex.result.alpha1 / float(v @ v)) * v
+
+
+@dataclass
+class Cast:
+    """Everything RankOneUpdate draws, built from the model before the first beat: all the
+    geometry goes on the board first, so every label and panel is placed knowing it."""
+
+    arrows: dict[str, Arrow]
+    labels: dict[str, VMobject]
+    shadow: ValueTracker
+    alpha_panel: VMobject
+    equation_panel: VMobject
+
+
+def cast(scene: LowRankScene) -> Cast:
+    res, upd = scene.result, scene.ex.update
+    u, v = upd.u, upd.v
+    # Geometry the later beats draw, reserved on the board before any label is placed.
+    scene.get_span_line(v, "v")
+    scene.reserve_arrow(shadow_foot(scene.ex), "alpha", start=res.x, name="drop")
+    scene.reserve_arrow(shadow_foot(scene.ex), "alpha", name="shadow")
+    arrows = {
+        "x": scene.get_vector(res.x, "x"),
+        "y": scene.get_vector(res.y, "y"),
+        "u": scene.get_vector(u, "u"),
+        "v": scene.get_vector(v, "v"),
+        "alpha_u": scene.get_vector(res.z, "u", start=res.y, name="alpha_u"),
+        "z": scene.get_vector(res.z, "z"),
+    }
+    shadow = ValueTracker(0.0)
+    alpha_panel = scene.get_alpha_readout(
+        lambda: shadow.get_value() * res.alpha1, values=[0.0, res.alpha1]
+    )
+    equation_panel = get_equation_panel(scene)
+    labels = {
+        "x": scene.get_label(arrows["x"], "x", "x"),
+        "y": scene.get_label(arrows["y"], "y = Wx", "y"),
+        "z": scene.get_label(arrows["z"], "z", "z"),
+        "u": scene.get_label(arrows["u"], "u", "u"),
+        # x's shadow will run along v, so v's label sits beside it, away from x.
+        "v": scene.get_label(arrows["v"], "v", "v", side=scene.normal_away_from(v, res.x)),
+        # z's label sits at this tip, so α u is named beside its middle, outside the sum.
+        "alpha_u": scene.get_label(
+            arrows["alpha_u"], r"\alpha u", "u", scale=0.8, side=scene.normal_away_from(u, -res.y)
+        ),
+    }
+    return Cast(arrows, labels, shadow, alpha_panel, equation_panel)
+
+
+def get_equation_panel(scene: LowRankScene) -> VMobject:
+    """z = y + (vᵀx) u, in symbols and in the model's numbers, above the bottom band."""
+    res = scene.result
+    equation = scene.get_tex_row(
+        ("z", "z"), ("=", None), ("y", "y"), ("+", None), (r"(v^\top x)", "alpha"), ("u", "u")
+    )
+    left = VGroup(
+        scene.get_column(res.z, "z"), scene.get_tex_row(("=", None)), scene.get_column(res.y, "y")
+    ).arrange(RIGHT, buff=0.15)
+    right = VGroup(scene.get_term(res.alpha1), scene.get_column(scene.ex.update.u, "u"))
+    right.arrange(RIGHT, buff=0.15)
+    numbers = VGroup(left, right).arrange(RIGHT, buff=0.15).scale(0.8)
+    if numbers.width > PANEL_MAX_WIDTH * 1.15:
+        # Long numbers: "+ α u" goes on a second line rather than shrinking out of sight
+        # (the panel shrinks a row by up to 13 % to fit, which keeps text readable).
+        numbers.arrange(DOWN, aligned_edge=LEFT, buff=0.2)
+        right.shift(RIGHT * (left[1].get_left()[0] - left.get_left()[0]))
+    return scene.get_panel(equation, numbers, corner=DL, name="panel equation")
+
+
+def show_input(scene: LowRankScene, c: Cast) -> None:
+    with scene.beat("Input", "We start from an input vector x."):
+        scene.arrows["x"] = c.arrows["x"]
+        scene.play(FadeIn(scene.plane), run_time=1)
+        scene.play(GrowArrow(c.arrows["x"]), Write(c.labels["x"]))
+        scene.wait(0.5)
+
+
+def apply_frozen_w(scene: LowRankScene, c: Cast) -> None:
+    with scene.beat("Frozen W", "The frozen weights W map it to the old output y = Wx."):
+        scene.arrows["y"] = c.arrows["y"]
+        scene.play(TransformFromCopy(c.arrows["x"], c.arrows["y"]), run_time=1.5)
+        scene.play(Write(c.labels["y"]))
+        scene.wait(0.5)
+
+
+def learn_u_and_v(scene: LowRankScene, c: Cast) -> None:
+    with scene.beat("Learned u and v", "Fine-tuning learns two vectors, u and v: W' = W + uvᵀ."):
+        scene.arrows.update(u=c.arrows["u"], v=c.arrows["v"])
+        scene.play(
+            GrowArrow(c.arrows["u"]),
+            GrowArrow(c.arrows["v"]),
+            Write(c.labels["u"]),
+            Write(c.labels["v"]),
+            run_time=1.5,
+        )
+        scene.wait(1.5)
+
+
+def measure_alpha(scene: LowRankScene, c: Cast) -> None:
+    res, v = scene.result, scene.ex.update.v
+    shown = format_number(res.alpha1, tex=False).replace("-", MINUS)
+    with scene.beat(
+        "Alpha is v dot x",
+        f"α = vᵀx = {shown}: the length of x's shadow on v, times |v|.",
+    ):
+        # The shadow of x on the line through v; α = |v| × its signed length.
+        foot = shadow_foot(scene.ex)
+        span_v = scene.get_span_line(v, "v")
+        drop = DashedLine(scene.c2p(res.x), scene.c2p(foot), color=scene.theme.muted)
+        shadow_line = always_redraw(
+            lambda: Line(
+                scene.c2p((0, 0)),
+                scene.c2p(c.shadow.get_value() * foot),
+                color=scene.theme.alpha,
+                stroke_width=9,
+            )
+        )
+        scene.play(Create(span_v), Create(drop))
+        scene.add(shadow_line)
+        scene.bring_to_front(c.arrows["v"], c.labels["v"])
+        scene.play(FadeIn(c.alpha_panel))
+        scene.play(c.shadow.animate.set_value(1.0), run_time=2)
+        # Both stay put from here on: without updaters they join the static background
+        # instead of being rebuilt and redrawn on every later frame.
+        scene.numbers["alpha"].clear_updaters()
+        shadow_line.clear_updaters()
+        scene.wait(1)
+
+
+def scale_u(scene: LowRankScene, c: Cast) -> None:
+    res, u = scene.result, scene.ex.update.u
+    with scene.beat("Scale u by alpha", "Scale u by α and place it tip-to-tail at the end of y."):
+        scale = ValueTracker(1.0)
+        moved = scene.get_vector(res.y + u, "u", start=res.y, name="alpha_u")
+        scene.play(TransformFromCopy(c.arrows["u"], moved), run_time=1.5)
+        scene.remove(moved)
+        alpha_u = always_redraw(
+            lambda: scene.get_vector(
+                res.y + scale.get_value() * u, "u", start=res.y, name="alpha_u"
+            )
+        )
+        scene.arrows["alpha_u"] = alpha_u
+        scene.add(alpha_u)
+        scene.play(scale.animate.set_value(res.alpha1), run_time=2)
+        alpha_u.clear_updaters()
+        scene.play(Write(c.labels["alpha_u"]))
+
+
+def add_to_get_z(scene: LowRankScene, c: Cast) -> None:
+    with scene.beat("New output z", "The new output is the sum: z = y + (vᵀx) u."):
+        scene.arrows["z"] = c.arrows["z"]
+        scene.play(GrowArrow(c.arrows["z"]), Write(c.labels["z"]), run_time=1.5)
+        scene.play(FadeIn(c.equation_panel), run_time=1.5)
+        scene.wait(2)
 
 
 class RankOneUpdate(LowRankScene):
@@ -19,105 +182,13 @@ class RankOneUpdate(LowRankScene):
     @classmethod
     def layout_points(cls, ex: Example) -> np.ndarray:
         res, upd = ex.result, ex.update
-        foot = (res.alpha1 / float(upd.v @ upd.v)) * upd.v  # the shadow of x on v
-        return np.array([res.x, res.y, res.z, upd.u, upd.v, foot])
+        return np.array([res.x, res.y, res.z, upd.u, upd.v, shadow_foot(ex)])
 
     def construct(self) -> None:
-        res, upd = self.result, self.ex.update
-        u, v, alpha = upd.u, upd.v, res.alpha1
-
-        with self.beat("Input", "We start from an input vector x."):
-            x_arrow, x_label = self.get_labelled_vector(res.x, "x")
-            self.arrows["x"] = x_arrow
-            self.play(FadeIn(self.plane), run_time=1)
-            self.play(GrowArrow(x_arrow), Write(x_label))
-            self.wait(0.5)
-
-        with self.beat("Frozen W", "The frozen weights W map it to the old output y = Wx."):
-            y_arrow, y_label = self.get_labelled_vector(res.y, "y", tex="y = Wx")
-            self.arrows["y"] = y_arrow
-            self.play(TransformFromCopy(x_arrow, y_arrow), run_time=1.5)
-            self.play(Write(y_label))
-            self.wait(0.5)
-
-        with self.beat("Learned u and v", "Fine-tuning learns two vectors, u and v: W' = W + uvᵀ."):
-            u_arrow, u_label = self.get_labelled_vector(u, "u")
-            v_arrow = self.get_vector(v, "v")
-            # x's shadow will run along v, so v's label sits beside it, away from x.
-            v_label = self.get_label(v_arrow, "v", "v", side=self.normal_away_from(v, res.x))
-            self.arrows.update(u=u_arrow, v=v_arrow)
-            self.play(GrowArrow(u_arrow), GrowArrow(v_arrow), Write(u_label), Write(v_label))
-            self.wait(0.5)
-
-        with self.beat(
-            "Alpha is v dot x",
-            f"α = vᵀx = {alpha:.{DECIMALS}f}: the length of x's shadow on v, times |v|.",
-        ):
-            # The shadow of x on the line through v; α = |v| × its signed length.
-            foot = (alpha / float(v @ v)) * v
-            span_v = self.get_span_line(v, "v")
-            drop = DashedLine(self.c2p(res.x), self.c2p(foot), color=self.theme.muted)
-            shadow = ValueTracker(0.0)
-            shadow_line = always_redraw(
-                lambda: Line(
-                    self.c2p((0, 0)),
-                    self.c2p(shadow.get_value() * foot),
-                    color=self.theme.alpha,
-                    stroke_width=9,
-                )
-            )
-            alpha_panel = self.get_alpha_readout(lambda: shadow.get_value() * alpha)
-            self.play(Create(span_v), Create(drop))
-            self.add(shadow_line)
-            self.bring_to_front(v_arrow, v_label)
-            self.play(FadeIn(alpha_panel))
-            self.play(shadow.animate.set_value(1.0), run_time=2)
-            # Both stay put from here on: without updaters they join the static background
-            # instead of being rebuilt and redrawn on every later frame.
-            self.numbers["alpha"].clear_updaters()
-            shadow_line.clear_updaters()
-            self.wait(1)
-
-        with self.beat(
-            "Scale u by alpha", "Scale u by α and place it tip-to-tail at the end of y."
-        ):
-            scale = ValueTracker(1.0)
-            moved = self.get_vector(res.y + u, "u", start=res.y)
-            self.play(TransformFromCopy(u_arrow, moved), run_time=1.5)
-            self.remove(moved)
-            alpha_u = always_redraw(
-                lambda: self.get_vector(res.y + scale.get_value() * u, "u", start=res.y)
-            )
-            self.arrows["alpha_u"] = alpha_u
-            self.add(alpha_u)
-            self.play(scale.animate.set_value(alpha), run_time=2)
-            alpha_u.clear_updaters()
-            # z's label will sit at this tip, so α u is named beside its middle, outside the sum.
-            alpha_u_label = self.get_label(
-                alpha_u, r"\alpha u", "u", scale=0.8, side=self.normal_away_from(u, -res.y)
-            )
-            self.play(Write(alpha_u_label))
-
-        with self.beat("New output z", "The new output is the sum: z = y + (vᵀx) u."):
-            z_arrow, z_label = self.get_labelled_vector(res.z, "z")
-            self.arrows["z"] = z_arrow
-            equation = self.get_tex_row(
-                ("z", "z"),
-                ("=", None),
-                ("y", "y"),
-                ("+", None),
-                (r"(v^\top x)", "alpha"),
-                ("u", "u"),
-            )
-            numbers = VGroup(
-                self.get_column(res.z, "z"),
-                self.get_tex_row(("=", None)),
-                self.get_column(res.y, "y"),
-                self.get_tex_row(("+", None)),
-                DecimalNumber(alpha, num_decimal_places=DECIMALS, color=self.theme.alpha),
-                self.get_column(u, "u"),
-            ).arrange(RIGHT, buff=0.15)
-            panel = self.get_panel(equation, numbers.scale(0.8), corner=DL)
-            self.play(GrowArrow(z_arrow), Write(z_label), run_time=1.5)
-            self.play(FadeIn(panel), run_time=1.5)
-            self.wait(2)
+        c = cast(self)
+        show_input(self, c)
+        apply_frozen_w(self, c)
+        learn_u_and_v(self, c)
+        measure_alpha(self, c)
+        scale_u(self, c)
+        add_to_get_z(self, c)

@@ -25,4 +25,4 @@ class TitleCard(LowRankScene):
             VGroup(title, update, tagline).arrange(DOWN, buff=0.6)
             self.play(Write(title), run_time=1.5)
             self.play(FadeIn(update, shift=UP * 0.3), FadeIn(tagline), run_time=1)
-            self.wait(1.5)
+            self.wait(2.5)

@@ -28,7 +28,7 @@ from lowrank_anim.maths.model import (
 )
 
 TOL = 1e-6
-#: A readout shows 2 decimals, so it may differ from the exact value by half the last digit.
+#: A readout of 2 decimals may differ from the exact value by half the last digit.
 DISPLAYED = 0.5e-2 + 1e-9
 
 Records = list[Any]
@@ -52,9 +52,11 @@ def check_arrow(record: Any, name: str, start: Any, end: Any, size: float) -> No
 
 
 def check_readout(record: Any, name: str, value: float) -> None:
-    """The readout shows the model's value to its displayed precision (2 decimals)."""
+    """The readout shows the model's value to its displayed precision (half its last digit,
+    2 decimals unless the readout says otherwise)."""
     shown = record.numbers[name]
-    assert abs(shown - value) <= DISPLAYED + 1e-12 * abs(value), (
+    allowed = record.precision.get(name, DISPLAYED) + 1e-9
+    assert abs(shown - value) <= allowed + 1e-12 * abs(value), (
         f"{record.name}: {name} shows {shown}, the model says {value}"
     )
 

@@ -10,6 +10,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from lowrank_anim.maths.formatting import CAPTION_SPEED
 from lowrank_anim.maths.params import ParamError, build_example, parse_assignments
 from lowrank_anim.registry import SCENES
 from tests.scene_checks import CHECKS
@@ -30,11 +31,17 @@ def test_default_geometry_at_every_beat(name: str, dry_run: Any) -> None:
 
 
 @pytest.mark.parametrize("name", list(SCENES))
-def test_one_caption_per_beat(name: str, dry_run: Any) -> None:
+def test_one_caption_per_beat_slow_enough_to_read(name: str, dry_run: Any) -> None:
     scene = dry_run(SCENES[name].load())
     captions = scene.renderer.file_writer.subcaptions
     assert [c.content for c in captions] == [r.caption for r in scene.records]
-    assert all(c.end > c.start for c in captions)
+    for caption in captions:
+        seconds = (caption.end - caption.start).total_seconds()
+        assert seconds > 0
+        # At most CAPTION_SPEED (20) characters a second, so a reader can finish it.
+        assert len(caption.content) <= CAPTION_SPEED * seconds, (
+            f"{caption.content!r}: {len(caption.content) / seconds:.1f} characters a second"
+        )
 
 
 # Random valid parameters ------------------------------------------------------------------

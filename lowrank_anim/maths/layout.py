@@ -63,12 +63,23 @@ class Box:
 #: The whole frame.
 FRAME = Box(-FRAME_HALF_WIDTH, FRAME_HALF_WIDTH, -FRAME_HALF_HEIGHT, FRAME_HALF_HEIGHT)
 
+#: Kept free at every edge of the frame: 3 % of its height (a player's frame is cropped by eye).
+EDGE_MARGIN = 0.03 * FRAME.height
+#: The strip at the bottom that web players cover with controls and captions: 15 % of the
+#: height, kept free of panels, labels and key numbers.
+BOTTOM_BAND = 0.15 * FRAME.height
+
 #: Width of the left column kept for panels (equations, readouts, the α plot).
 PANEL_COLUMN = 5.6
 
 #: The frame right of the panel column, less room on the right for wide labels such as
-#: "y = Wx" beyond a tip: where 2-D geometry goes.
-GEOMETRY_BOX = Box(-FRAME_HALF_WIDTH + PANEL_COLUMN, FRAME_HALF_WIDTH - 0.5, -3.9, 3.9)
+#: "y = Wx" beyond a tip, and above the bottom band: where 2-D geometry goes.
+GEOMETRY_BOX = Box(
+    -FRAME_HALF_WIDTH + PANEL_COLUMN,
+    FRAME_HALF_WIDTH - 0.5,
+    FRAME.bottom + BOTTOM_BAND,
+    FRAME.top - EDGE_MARGIN,
+)
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,95 @@
+"""Numbers on screen written by magnitude, and captions timed for reading."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from lowrank_anim.maths.formatting import (
+    decimals_for,
+    format_many,
+    format_number,
+    reading_time,
+    readout_format,
+    signed_term,
+    widest_text,
+)
+
+
+@pytest.mark.parametrize(
+    ("value", "text"),
+    [
+        (2.0, "2.00"),
+        (-1.5, "-1.50"),
+        (140.0, "140"),
+        (-3.4, "-3.40"),
+        (12.345, "12.3"),
+        (0.05, "0.0500"),
+        (0.002, "0.00200"),
+        (0.001, "0.00100"),
+        (0.0, "0"),
+        (-0.0, "0"),
+        (1.234e-6, r"1.23 \times 10^{-6}"),
+        (-4.5e-5, r"-4.50 \times 10^{-5}"),
+        (123456.0, "123456"),
+    ],
+)
+def test_numbers_are_written_by_magnitude(value: float, text: str) -> None:
+    assert format_number(value) == text
+
+
+def test_plain_text_scientific_has_no_latex() -> None:
+    assert format_number(1.5e-7, tex=False) == "1.50e-7"
+
+
+@given(st.floats(min_value=1e-12, max_value=1e7, allow_nan=False))
+def test_a_non_zero_value_never_reads_as_zero(value: float) -> None:
+    for signed in (value, -value):
+        text = format_number(signed)
+        assert any(ch in "123456789" for ch in text.split(r"\times")[0]), text
+
+
+@given(st.floats(min_value=1e-3, max_value=1e6, allow_nan=False))
+def test_about_three_significant_figures(value: float) -> None:
+    shown = float(format_number(value))
+    assert abs(shown - value) <= 5e-3 * value + 0.5  # 3 figures, or a whole number when ≥ 100
+
+
+def test_round_off_next_to_larger_numbers_reads_zero() -> None:
+    assert format_many([1.5, 3e-17]) == ["1.5", "0"]
+    assert format_many([0.001, 0.0025]) == ["0.001", "0.0025"]
+
+
+def test_fixed_numbers_drop_trailing_zeros() -> None:
+    assert format_many([0.8, -0.6, 2.0, 1 / 3, 140.0]) == ["0.8", "-0.6", "2", "0.333", "140"]
+    assert format_many([1.5e-6, 1.0]) == [r"1.50 \times 10^{-6}", "1"]
+
+
+def test_negative_coefficient_in_a_sum_takes_a_minus() -> None:
+    assert signed_term(-1.5) == ("-", "1.50")
+    assert signed_term(2.0) == ("+", "2.00")
+    assert signed_term(0.0) == ("+", "0")
+
+
+def test_decimals_keep_three_figures_within_limits() -> None:
+    assert decimals_for(2.0) == 2
+    assert decimals_for(0.05) == 4
+    assert decimals_for(999.0) == 0
+    assert decimals_for(0.0) == 2
+
+
+def test_readout_format_from_its_range() -> None:
+    assert readout_format([-3.4, 0.0, 3.4]) == (2, 0)
+    assert readout_format([0.0, 140.0]) == (0, 0)
+    assert readout_format([0.002, -0.001]) == (5, 0)
+    assert readout_format([2e-6, -1e-6]) == (2, -6)
+
+
+def test_widest_text_has_the_sign_and_the_most_digits() -> None:
+    assert widest_text([-3.4, 0.5, 2.0], 2) == "-3.40"
+    assert widest_text([0.0, 140.0], 0) == "140"
+
+
+def test_reading_time_is_twenty_characters_a_second() -> None:
+    assert reading_time("x" * 50) == pytest.approx(2.5)

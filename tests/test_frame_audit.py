@@ -1,0 +1,225 @@
+"""The frame audit (``scenes/frame_audit.py``, run by ``make audit``): it finds nothing wrong
+in the scenes' frames for their defaults and random valid numbers, and it does find each kind
+of defect when a label, panel or readout is deliberately misplaced."""
+
+from __future__ import annotations
+
+import importlib.util
+import random
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from lowrank_anim.maths.layout import FRAME
+from lowrank_anim.registry import SCENES
+from scenes.frame_audit import KINDS, caption_defects, measure
+from tests.conftest import ROOT
+
+
+def load_audit_script() -> Any:
+    spec = importlib.util.spec_from_file_location("bench_audit", ROOT / "bench" / "audit.py")
+    assert spec is not None
+    assert spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # dataclasses look their module up while being made
+    spec.loader.exec_module(module)
+    return module
+
+
+audit = load_audit_script()
+
+#: Fixed on the frames3d branch (issue 10, items 3 and 6); the lead removes this at merge.
+OTHER_BRANCH = pytest.mark.xfail(strict=True, reason="fixed on the frames3d branch")
+
+
+@pytest.fixture(scope="module")
+def run_case(tmp_path_factory: pytest.TempPathFactory, tex_store: Path) -> Any:
+    """Construct one audit case without rendering, configured as ``make audit`` does it;
+    returns (scene, defects)."""
+    from manim import tempconfig
+
+    from lowrank_anim.pipeline import manim_patches, texstore
+
+    manim_patches.install()
+
+    def run(case: Any) -> tuple[Any, list[Any]]:
+        plays: dict[str, int] = {}
+        defects: list[Any] = []
+        media = str(tmp_path_factory.mktemp("media"))
+        with (
+            texstore.private_dirs(tex_store) as caches,
+            tempconfig(audit.audit_config(case, media, caches, dry_run=True, frame_rate=5)),
+        ):
+            scene = audit.audited(audit.scene_class(case), plays, defects)()
+            scene.renderer.update_frame = lambda *args, **kwargs: None
+            scene.render()
+        return scene, defects + caption_defects(scene)
+
+    return run
+
+
+def described(defects: list[Any]) -> str:
+    return "\n".join(f"{d.beat}: {d.kind}: {d.what}" for d in defects[:20])
+
+
+def default_params(name: str) -> Any:
+    # FullStory plays RankTwoUpdate as one of its chapters.
+    mark = [OTHER_BRANCH] if name in {"RankTwoUpdate", "FullStory"} else []
+    return pytest.param(name, marks=mark)
+
+
+@pytest.mark.parametrize("name", [default_params(n) for n in SCENES])
+def test_default_frames_have_no_defects(name: str, run_case: Any) -> None:
+    _, defects = run_case(audit.Case(name, "defaults"))
+    assert not defects, described(defects)
+
+
+def random_cases(count: int = 30, seed: int = 2026) -> list[Any]:
+    """``count`` random valid sets, spread over the scenes that take numbers."""
+    rng = random.Random(seed)
+    scenes = [*audit.RANK_ONE_SCENES, *audit.RANK_TWO_SCENES]
+    cases = []
+    for index in range(count):
+        scene = scenes[index % len(scenes)]
+        kind = "rank2" if scene in audit.RANK_TWO_SCENES else "rank1"
+        case = audit.Case(scene, f"random {index}", audit.random_sets(kind, rng))
+        marks = [OTHER_BRANCH] if scene in audit.RANK_TWO_SCENES else []
+        cases.append(pytest.param(case, marks=marks, id=f"{scene}-{index}"))
+    return cases
+
+
+@pytest.mark.parametrize("case", random_cases())
+def test_random_frames_have_no_defects(case: Any, run_case: Any) -> None:
+    _, defects = run_case(case)
+    assert not defects, f"{' '.join(case.sets)}\n{described(defects)}"
+
+
+# The audit catches each kind of defect ------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def rank_one(run_case: Any) -> Any:
+    scene, defects = run_case(audit.Case("RankOneUpdate", "defaults"))
+    assert not defects, described(defects)
+    return scene
+
+
+@contextmanager
+def moved(mob: Any, to: Any) -> Iterator[None]:
+    """``mob`` moved to ``to`` for the body, then put back."""
+    back = mob.get_center().copy()
+    mob.move_to(to)
+    try:
+        yield
+    finally:
+        mob.move_to(back)
+
+
+def kinds(scene: Any) -> set[str]:
+    return {d.kind for d in measure(scene, "test")}
+
+
+def label(scene: Any, text: str) -> Any:
+    from manim import MathTex
+
+    found = [
+        m
+        for top in scene.mobjects
+        for m in top.get_family()
+        if isinstance(m, MathTex) and m.get_tex_string() == text
+    ]
+    assert found, f"no label {text!r} on screen"
+    return found[0]
+
+
+def equation_panel(scene: Any) -> Any:
+    """The panel lowest on screen (RankOneUpdate's equation)."""
+    from scenes.base import Panel
+
+    panels = [m for m in scene.mobjects if isinstance(m, Panel)]
+    assert len(panels) == 2, "RankOneUpdate shows the α readout and the equation"
+    return min(panels, key=lambda p: p.get_y())
+
+
+def test_catches_label_on_label(rank_one: Any) -> None:
+    with moved(label(rank_one, "z"), label(rank_one, "x").get_center()):
+        assert "label/label" in kinds(rank_one)
+
+
+def test_catches_label_on_arrow(rank_one: Any) -> None:
+    with moved(label(rank_one, "z"), rank_one.arrows["x"].get_center()):
+        assert "label/arrow" in kinds(rank_one)
+
+
+def test_catches_label_on_line(rank_one: Any) -> None:
+    from manim import Line
+
+    span = next(m for m in rank_one.mobjects if type(m) is Line and m.get_length() > 5)
+    with moved(label(rank_one, "z"), span.point_from_proportion(0.9)):
+        assert "label/line" in kinds(rank_one)
+
+
+def test_catches_panel_on_geometry(rank_one: Any) -> None:
+    panel = equation_panel(rank_one)
+    with moved(panel, rank_one.arrows["z"].get_end()):
+        assert "panel/geometry" in kinds(rank_one)
+
+
+def test_catches_text_at_the_edge(rank_one: Any) -> None:
+    z = label(rank_one, "z")
+    with moved(z, [FRAME.right - z.width / 2, 0, 0]):
+        assert "edge margin" in kinds(rank_one)
+
+
+def test_catches_a_panel_in_the_bottom_band(rank_one: Any) -> None:
+    panel = equation_panel(rank_one)
+    with moved(panel, [panel.get_x(), FRAME.bottom + panel.height / 2 + 0.3, 0]):
+        assert "bottom band" in kinds(rank_one)
+
+
+def test_catches_a_readout_spilling_out_of_its_box(rank_one: Any) -> None:
+    number = rank_one.numbers["alpha"]
+    before = number.get_value()
+    number.set_value(-123456.78)
+    try:
+        assert "text spill" in kinds(rank_one)
+    finally:
+        number.set_value(before)
+
+
+def test_catches_small_text(rank_one: Any) -> None:
+    tiny = label(rank_one, "z")
+    tiny.scale(0.3)
+    try:
+        assert "small text" in kinds(rank_one)
+    finally:
+        tiny.scale(1 / 0.3)
+
+
+def test_catches_a_fast_caption(rank_one: Any) -> None:
+    writer = rank_one.renderer.file_writer
+    count = len(writer.subcaptions)
+    rank_one.add_subcaption("a caption far too long to read in half a second", duration=0.5)
+    try:
+        assert [d.kind for d in caption_defects(rank_one)] == ["caption speed"]
+    finally:
+        del writer.subcaptions[count:]
+
+
+def test_every_kind_has_a_test() -> None:
+    tested = {
+        "label/label",
+        "label/arrow",
+        "label/line",
+        "panel/geometry",
+        "edge margin",
+        "bottom band",
+        "text spill",
+        "small text",
+        "caption speed",
+    }
+    assert tested == set(KINDS)
