@@ -183,7 +183,12 @@ def audit_config(case: Case, media: str, caches: dict[str, str], **overrides: An
 
     request = RenderRequest(SCENES[case.scene])
     return manim_config(
-        request, Path(media), caches, pixel_width=854, pixel_height=480, verbosity="ERROR",
+        request,
+        Path(media),
+        caches,
+        pixel_width=854,
+        pixel_height=480,
+        verbosity="ERROR",
         **overrides,
     )
 

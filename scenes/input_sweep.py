@@ -13,7 +13,13 @@ import numpy as np
 from manim import *
 
 from lowrank_anim.maths import placement
-from lowrank_anim.maths.model import Example, circle_inputs, direction_angle, on_circle, sweep_events
+from lowrank_anim.maths.model import (
+    Example,
+    circle_inputs,
+    direction_angle,
+    on_circle,
+    sweep_events,
+)
 from scenes.base import LowRankScene
 
 #: What each moment of the turn shows: (beat name, caption, callout).
