@@ -306,19 +306,56 @@ def lattice(radius: float, per_side: int) -> Array:
     return out
 
 
-def turned_inputs(x: ArrayLike, count: int) -> Array:
-    """``count`` 3-D inputs: ``x`` and its turns by whole multiples of 2π/count about the
-    third axis (rows), so a rank-2 scene can show several inputs without typing any."""
+def turned_inputs(x: ArrayLike, count: int, axis: ArrayLike = (0.0, 0.0, 1.0)) -> Array:
+    """``count`` 3-D inputs: ``x`` and its turns by whole multiples of 2π/count about ``axis``
+    (rows), so a rank-2 scene can show several inputs without typing any."""
     xv = as_vector("x", x)
+    a = as_vector("axis", axis)
+    a = a / float(np.linalg.norm(a))
     out = []
     for k in range(count):
-        a = 2 * np.pi * k / count
-        c, s = np.cos(a), np.sin(a)
-        turn = np.array([[c, -s, 0.0], [s, c, 0.0], [0.0, 0.0, 1.0]])
-        out.append(turn @ xv)
+        angle = 2 * np.pi * k / count
+        # Rodrigues: the part along the axis stays, the rest turns by ``angle``.
+        along = a * float(a @ xv)
+        out.append(along + np.cos(angle) * (xv - along) + np.sin(angle) * np.cross(a, xv))
     arr = np.array(out)
     arr.setflags(write=False)
     return arr
+
+
+def turning_axis(update: LowRankUpdate, x: ArrayLike, count: int = 3) -> Array:
+    """The axis to turn ``x`` about so that its ``count`` turns (:func:`turned_inputs`) give
+    changes ``Δ = U Vᵀ x`` as far apart from one another as they can be.
+
+    The axis is at right angles to ``x`` (each turn moves x as far as a turn can); which of
+    those directions is chosen from the data, so the inputs are never all alike (a fixed axis
+    leaves an x lying along it where it is) and neither are their changes, whatever W, U, V.
+    """
+    xv = update._input(x)
+    if update.dim != 3:
+        raise ValueError("turning_axis needs a 3-D update")
+    length = float(np.linalg.norm(xv))
+    if length == 0:
+        raise ValueError("x is zero: every turn of it is the same point")
+    unit = xv / length
+    # Two directions at right angles to x; the axis turns between them.
+    helper = np.eye(3)[int(np.argmin(np.abs(unit)))]
+    e1 = np.cross(unit, helper)
+    e1 /= np.linalg.norm(e1)
+    e2 = np.cross(unit, e1)
+    best_axis, best_gap = e1, -1.0
+    for psi in np.linspace(0.0, np.pi, 180, endpoint=False):
+        axis = np.cos(psi) * e1 + np.sin(psi) * e2
+        changes = change(update, turned_inputs(xv, count, axis))
+        gap = min(
+            float(np.linalg.norm(changes[i] - changes[j]))
+            for i in range(count)
+            for j in range(i + 1, count)
+        )
+        if gap > best_gap * (1 + 1e-9):
+            best_axis, best_gap = axis, gap
+    best_axis.setflags(write=False)
+    return best_axis
 
 
 def span_normal(update: LowRankUpdate) -> Array:

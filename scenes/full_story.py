@@ -11,11 +11,11 @@ its own rank-2 example.
 
 from __future__ import annotations
 
-from scenes.base import LowRankScene3D
 from scenes.input_sweep import InputSweep
 from scenes.linear_map import LinearMap
 from scenes.rank_one import RankOneUpdate
 from scenes.rank_two import RankTwoUpdate
+from scenes.space import LowRankScene3D
 from scenes.title import TitleCard
 from scenes.update_line import UpdateIsALine
 from scenes.why_low_rank import WhyLowRank
