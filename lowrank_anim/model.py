@@ -371,6 +371,19 @@ def span_normal(update: LowRankUpdate) -> Array:
     return out
 
 
+def span_basis(update: LowRankUpdate) -> Array:
+    """Two orthogonal vectors (rows) spanning span(u₁, u₂), the first along u₁, each as long
+    as u₁ and u₂ on average: a piece of the plane drawn on them looks like a plane even
+    when u₁ and u₂ point almost the same way."""
+    normal = span_normal(update)
+    u1, u2 = update.U.T
+    length = (float(np.linalg.norm(u1)) + float(np.linalg.norm(u2))) / 2
+    first = u1 / float(np.linalg.norm(u1))
+    out = length * np.array([first, np.cross(normal, first)])
+    out.setflags(write=False)
+    return out
+
+
 def low_rank_share(n: int, r: int) -> float:
     """Rank-r factors' parameters as a fraction of a full n×n update's: 2r/n."""
     return low_rank_params(n, r) / full_update_params(n)

@@ -268,18 +268,21 @@ def place_label(
     """Where a label of ``size`` (width, height, screen units) goes beside a projected tip:
     beyond the tip first, then turning around it, the first spot that covers none of
     ``segments`` (arrows and lines, screen points), none of the ``taken`` boxes (labels,
-    panels) and stays inside ``bounds``.  If every spot is blocked, the one covering least.
+    panels) and stays inside ``bounds``; then the same a little farther out.  If every spot is
+    blocked, the one covering least (another label counting ten times an arrow).
     """
     t = np.asarray(tip, dtype=float)[:2]
     d = np.asarray(along, dtype=float)[:2]
     angle0 = math.atan2(d[1], d[0]) if np.linalg.norm(d) > 1e-9 else math.pi / 2
     w, h = size
     best: tuple[int, Box] | None = None
-    for k in (0, 1, -1, 2, -2, 3, -3, 4, -4, 5, -5, 6):
+    turns = (0, 1, -1, 2, -2, 3, -3, 4, -4, 5, -5, 6)
+    for ring, k in [(ring, k) for ring in (0.0, 0.35) for k in turns]:
         a = angle0 + k * math.pi / 6
         u = np.array([math.cos(a), math.sin(a)])
-        # Far enough along u that the box clears the tip by ``buff``.
-        reach = buff + min(w / 2 / max(abs(u[0]), 1e-9), h / 2 / max(abs(u[1]), 1e-9))
+        # Far enough along u that the box clears the tip by ``buff`` (and ``ring`` more on
+        # the second try round, for crowded tips).
+        reach = ring + buff + min(w / 2 / max(abs(u[0]), 1e-9), h / 2 / max(abs(u[1]), 1e-9))
         cx, cy = t + reach * u
         spot = Box(cx - w / 2, cx + w / 2, cy - h / 2, cy + h / 2)
         inside = (
@@ -290,7 +293,8 @@ def place_label(
         )
         padded = grow(spot, 0.04)
         hits = sum(segment_meets_box(p, q, padded) for p, q in segments)
-        hits += sum(boxes_meet(padded, other) for other in taken)
+        # Covering a label is worse than crossing an arrow.
+        hits += 10 * sum(boxes_meet(padded, other) for other in taken)
         cost = hits + (0 if inside else 100)
         if cost == 0:
             return spot

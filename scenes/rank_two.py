@@ -12,6 +12,7 @@ player covers, and every label sits where no arrow crosses it (:mod:`lowrank_ani
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 import numpy as np
@@ -22,11 +23,13 @@ from lowrank_anim.model import (
     Example,
     UpdateResult,
     default_rank_two,
+    span_basis,
     span_normal,
     turned_inputs,
     turning_axis,
 )
 from lowrank_anim.view3d import CameraAngle, choose_camera, fit_picture, place_label
+from scenes.base import PANEL_MAX_WIDTH
 from scenes.space import LowRankScene3D
 
 #: How many inputs the scene shows: x and two turns of it.
@@ -37,14 +40,15 @@ INPUT_NAMES = ("x", "x_2", "x_3")
 #: cover with their controls and captions.
 EDGE, BAND = 0.03 * FRAME.height, 0.15 * FRAME.height
 PICTURE_BOX = Box(FRAME.left + EDGE, FRAME.right - EDGE, FRAME.bottom + BAND, FRAME.top - EDGE)
-#: Where the equation panel sits (top left; ``tests/test_rank_two.py`` checks it fits): the
+#: Where the equation panel sits (top left, as wide as a panel may be; ``tests/test_rank_two.py``
+#: checks it fits): the
 #: picture keeps clear of it.
-PANEL_BOX = Box(FRAME.left + 0.3, FRAME.left + 5.5, 1.0, FRAME.top - 0.3)
+PANEL_BOX = Box(FRAME.left + 0.3, FRAME.left + 0.3 + PANEL_MAX_WIDTH + 0.5, 1.35, FRAME.top - 0.3)
 #: Room between the picture's outermost points and the free box's sides, for labels.
 LABEL_ROOM = 0.4
-#: Least half-size of the span patches, in units of u₁ and u₂, and how far they reach past
-#: the changes they hold.
-SPAN_REACH, PAD = 1.3, 0.3
+#: Least half-size of the patch through the origin, and how far the patches reach past what
+#: they hold, in units of their sides (:func:`~lowrank_anim.model.span_basis`).
+SPAN_REACH, PAD = 1.0, 0.3
 #: Opacity of the inputs already shown while the next one is drawn.
 FADED = 0.25
 
@@ -60,19 +64,22 @@ class Plan:
     u1: np.ndarray
     u2: np.ndarray
     results: tuple[UpdateResult, ...]
+    sides: np.ndarray
+    """Two orthogonal vectors spanning span(u₁, u₂) (:func:`span_basis`): the patches' sides."""
     span_reach: Reach
-    """The patch of span(u₁, u₂) through the origin: it holds every change."""
+    """The patch of span(u₁, u₂) through the origin: it holds u₁, u₂ and every change."""
     local_reach: tuple[Reach, ...]
-    """The patch through each y: it holds that input's change."""
+    """The patch through each y: it holds that input's change, term by term."""
     axes_low: np.ndarray
     axes_high: np.ndarray
     camera: CameraAngle
     view: View
 
 
-def reach_of(coefficients: np.ndarray, least: float = 0.0) -> Reach:
-    """Coefficient ranges (along u₁, along u₂) that hold 0 and every row of ``coefficients``
-    with :data:`PAD` to spare, and at least ±``least``."""
+def reach_of(sides: np.ndarray, points: list[np.ndarray], least: float = 0.0) -> Reach:
+    """Coefficient ranges along the two ``sides`` that hold 0 and every point of the plane in
+    ``points`` with :data:`PAD` to spare, and at least ±``least``."""
+    coefficients = np.linalg.lstsq(sides.T, np.array(points).T, rcond=None)[0].T
     lows = np.minimum(coefficients.min(axis=0), 0) - PAD
     highs = np.maximum(coefficients.max(axis=0), 0) + PAD
     lows, highs = np.minimum(lows, -least), np.maximum(highs, least)
@@ -90,17 +97,18 @@ def plan(ex: Example) -> Plan:
     inputs = turned_inputs(ex.x, INPUT_COUNT, turning_axis(upd, ex.x, INPUT_COUNT))
     results = tuple(upd.apply(x) for x in inputs)
     alphas = np.array([r.alpha for r in results])
-    span_reach = reach_of(alphas, SPAN_REACH)
-    local = tuple(reach_of(a[None, :]) for a in alphas)
-    points = [np.zeros(3), u1, u2, *corners(u1, u2, np.zeros(3), span_reach)]
+    sides = span_basis(upd)
+    span_reach = reach_of(sides, [u1, u2, *(r.delta for r in results)], SPAN_REACH)
+    local = tuple(reach_of(sides, [a[0] * u1, a[0] * u1 + a[1] * u2]) for a in alphas)
+    points = [np.zeros(3), u1, u2, *corners(sides[0], sides[1], np.zeros(3), span_reach)]
     for res, reach in zip(results, local, strict=True):
-        points += [res.x, res.y, res.z, res.delta, *corners(u1, u2, res.y, reach)]
+        points += [res.x, res.y, res.z, res.delta, *corners(sides[0], sides[1], res.y, reach)]
     low, high = np.min(points, axis=0), np.max(points, axis=0)
     points += [np.diag(low), np.diag(high)]
     cloud = np.vstack(points)
     camera = choose_camera(cloud, span_normal(upd), PICTURE_BOX, LABEL_ROOM)
     view = fit_picture(cloud, camera, PICTURE_BOX, LABEL_ROOM, avoid=PANEL_BOX)
-    return Plan(u1, u2, results, span_reach, local, low, high, camera, view)
+    return Plan(u1, u2, results, sides, span_reach, local, low, high, camera, view)
 
 
 class RankTwoUpdate(LowRankScene3D):
@@ -117,7 +125,7 @@ class RankTwoUpdate(LowRankScene3D):
     def construct(self) -> None:
         steps = plan(self.ex)
         self.look_from(steps.camera)
-        panel = make_panel(self)
+        panel = make_panel(self, steps)
         names = place_names(self, steps)
         # Two pairs
         with self.beat("Two pairs", "A rank-2 update learns two pairs: W' = W + u₁v₁ᵀ + u₂v₂ᵀ."):
@@ -148,7 +156,7 @@ INPUT_BEATS = (
 )
 
 
-def make_panel(scene: LowRankScene3D) -> Panel:
+def make_panel(scene: LowRankScene3D, steps: Plan) -> Panel:
     """The equations and the α readouts of the input on show, pinned top left; and the
     names of the inputs ("for x:", "for x₂:", …) to put at the start of the readouts' row."""
     equation = scene.get_tex_row(
@@ -178,7 +186,8 @@ def make_panel(scene: LowRankScene3D) -> Panel:
         *(
             VGroup(
                 MathTex(rf"\alpha_{i} =", color=scene.theme.alpha),
-                scene.get_number(f"alpha{i}", 0.0),
+                # Sized for the widest value it will show, so the panel holds every one.
+                scene.get_number(f"alpha{i}", widest(r.alpha[i - 1] for r in steps.results)),
             ).arrange(RIGHT, buff=0.15)
             for i in (1, 2)
         ),
@@ -194,6 +203,13 @@ def make_panel(scene: LowRankScene3D) -> Panel:
     scene.pin(panel)
     scene.remove(panel)
     return panel, names
+
+
+def widest(values: Iterable[float]) -> float:
+    """The value whose readout is widest: the largest magnitude, negative if any is."""
+    values = list(values)
+    size = max(abs(v) for v in values)
+    return -size if min(values) < 0 else size
 
 
 def show_readouts(scene: LowRankScene3D, panel: Panel, steps: Plan, index: int) -> None:
@@ -254,7 +270,7 @@ def place_names(scene: LowRankScene3D, steps: Plan) -> dict[str, MathTex]:
 def show_pairs(scene: LowRankScene3D, steps: Plan, panel: Panel, names: dict[str, MathTex]) -> None:
     """Axes, the plane span(u₁, u₂) through the origin, u₁ and u₂, and the equations."""
     axes = scene.get_axes_3d(steps.axes_low, steps.axes_high)
-    plane = scene.get_span_patch(steps.u1, steps.u2, (0, 0, 0), steps.span_reach)
+    plane = scene.get_span_patch(steps.sides[0], steps.sides[1], (0, 0, 0), steps.span_reach)
     arrows = {"u1": scene.get_vector_3d(steps.u1, "u"), "u2": scene.get_vector_3d(steps.u2, "u")}
     scene.arrows.update(arrows)
     box, rows = panel[0]
@@ -282,7 +298,7 @@ def show_input(
     if index == 0:
         scene.play(FadeIn(panel[0][1][2]), run_time=0.5)
     step = res.y + res.alpha[0] * steps.u1
-    local = scene.get_span_patch(steps.u1, steps.u2, res.y, steps.local_reach[index])
+    local = scene.get_span_patch(steps.sides[0], steps.sides[1], res.y, steps.local_reach[index])
     x_arrow, y_arrow, z_arrow = (
         scene.get_vector_3d(p, r) for p, r in ((res.x, "x"), (res.y, "y"), (res.z, "z"))
     )

@@ -156,5 +156,7 @@ def show_grid(scene: LowRankScene, square: Rectangle) -> None:
     scene.probes["grid cells"] = lambda: math.prod(
         1 + sum(abs(line.get_vector()[axis]) < 1e-9 for line in lines) for axis in (0, 1)
     )
-    scene.play(Create(lines, lag_ratio=0.02), run_time=1.5)
+    note = scene.get_text("one cell = 2n numbers = one rank-1 update", 0.4, scene.theme.muted)
+    note.move_to((TABLE_LEFT, TABLE_TOP - 3.7 * ROW_STEP, 0.0), aligned_edge=LEFT)
+    scene.play(Create(lines, lag_ratio=0.02), FadeIn(note), run_time=1.5)
     scene.wait(0.8)
