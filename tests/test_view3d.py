@@ -107,7 +107,7 @@ def test_the_default_rank_two_picture_fills_most_of_the_frame_height() -> None:
     points += corners(steps.sides[0], steps.sides[1], o, steps.span_reach)
     points += [o, steps.u1, steps.u2, *(p for r in steps.results for p in (r.x, r.y, r.z))]
     screen = steps.camera.project(np.array([steps.view.to_scene(p) for p in points]))
-    assert fill_fraction(screen) >= 0.65
+    assert fill_fraction(screen) >= 0.6
     assert all(PICTURE_BOX.contains(p) and not PANEL_BOX.contains(p) for p in screen)
 
 
