@@ -181,8 +181,14 @@ def make_panel(scene: LowRankScene3D, steps: Plan) -> Panel:
         (r"\alpha_2", "alpha"),
         ("u_2", "u"),
     )
+
+    def name_row(name: str) -> VMobject:
+        return scene.get_tex_row((rf"\text{{for }} {name}", "x"), (":", None))
+
+    # Room for the widest name; the names themselves are laid over it.
+    slot = name_row(INPUT_NAMES[-1]).set_opacity(0)
     readouts = VGroup(
-        scene.get_tex_row((r"\text{for } x", "x"), (":", None)),
+        slot,
         *(
             VGroup(
                 MathTex(rf"\alpha_{i} =", color=scene.theme.alpha),
@@ -193,15 +199,11 @@ def make_panel(scene: LowRankScene3D, steps: Plan) -> Panel:
         ),
     ).arrange(RIGHT, buff=0.35)
     panel = scene.get_panel(*(row.scale(0.8) for row in (equation, change, readouts)))
-    # The other inputs' names, the size the panel gave the first one, ready to swap in.
-    first = readouts[0]
-    ratio = first.height / scene.get_tex_row((r"\text{for } x", "x"), (":", None)).height
-    names = [first.copy()]
-    for name in INPUT_NAMES[1:]:
-        row = scene.get_tex_row((rf"\text{{for }} {name}", "x"), (":", None)).scale(ratio)
-        names.append(row.move_to(first, aligned_edge=LEFT + UP))
-    scene.pin(panel)
-    scene.remove(panel)
+    # Each input's name, at the size the panel gave the slot; shown one at a time.
+    ratio = slot.height / name_row(INPUT_NAMES[-1]).height
+    names = [name_row(n).scale(ratio).align_to(slot, LEFT).align_to(slot, UP) for n in INPUT_NAMES]
+    scene.pin(panel, *names)
+    scene.remove(panel, *names)
     return panel, names
 
 
@@ -215,8 +217,11 @@ def widest(values: Iterable[float]) -> float:
 def show_readouts(scene: LowRankScene3D, panel: Panel, steps: Plan, index: int) -> None:
     """The panel's last row shows which input it is about and that input's α₁, α₂."""
     res = steps.results[index]
-    group, names = panel
-    group[1][2][0].become(names[index].copy())
+    for i, name in enumerate(panel[1]):
+        if i == index:
+            scene.add(name.set_opacity(1))
+        else:
+            scene.remove(name)
     scene.set_number("alpha1", res.alpha[0])
     scene.set_number("alpha2", res.alpha[1])
     scene.probes["input"] = lambda: index + 1
@@ -296,7 +301,7 @@ def show_input(
         scene.play(*(m.animate.set_opacity(FADED) for m in earlier), run_time=0.4)
     show_readouts(scene, panel, steps, index)
     if index == 0:
-        scene.play(FadeIn(panel[0][1][2]), run_time=0.5)
+        scene.play(FadeIn(panel[0][1][2]), FadeIn(panel[1][0]), run_time=0.5)
     step = res.y + res.alpha[0] * steps.u1
     local = scene.get_span_patch(steps.sides[0], steps.sides[1], res.y, steps.local_reach[index])
     x_arrow, y_arrow, z_arrow = (
