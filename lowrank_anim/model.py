@@ -332,8 +332,8 @@ def turning_axis(update: LowRankUpdate, x: ArrayLike, count: int = 3) -> Array:
     leaves an x lying along it where it is) and neither are their changes, whatever W, U, V.
     """
     xv = update._input(x)
-    if update.dim != 3:
-        raise ValueError("turning_axis needs a 3-D update")
+    if update.dim != 3 or count < 2:
+        raise ValueError("turning_axis needs a 3-D update and at least two inputs")
     length = float(np.linalg.norm(xv))
     if length == 0:
         raise ValueError("x is zero: every turn of it is the same point")
@@ -343,19 +343,23 @@ def turning_axis(update: LowRankUpdate, x: ArrayLike, count: int = 3) -> Array:
     e1 = np.cross(unit, helper)
     e1 /= np.linalg.norm(e1)
     e2 = np.cross(unit, e1)
-    best_axis, best_gap = e1, -1.0
-    for psi in np.linspace(0.0, np.pi, 180, endpoint=False):
-        axis = np.cos(psi) * e1 + np.sin(psi) * e2
-        changes = change(update, turned_inputs(xv, count, axis))
-        gap = min(
-            float(np.linalg.norm(changes[i] - changes[j]))
-            for i in range(count)
-            for j in range(i + 1, count)
-        )
-        if gap > best_gap * (1 + 1e-9):
-            best_axis, best_gap = axis, gap
-    best_axis.setflags(write=False)
-    return best_axis
+    psi = np.linspace(0.0, np.pi, 180, endpoint=False)[:, None]
+    axes = np.cos(psi) * e1 + np.sin(psi) * e2
+    # About an axis ⟂ x, the k-th turn is cos·x + sin·(axis × x), so its change is
+    # cos·Δ(x) + sin·Δ(axis × x): every candidate axis at once.
+    angles = 2 * np.pi * np.arange(count) / count
+    moved, sideways = change(update, xv), change(update, np.cross(axes, xv))
+    changes = (
+        np.cos(angles)[None, :, None] * moved[None, None, :]
+        + np.sin(angles)[None, :, None] * sideways[:, None, :]
+    )
+    pairs = [(i, j) for i in range(count) for j in range(i + 1, count)]
+    gaps = np.min([np.linalg.norm(changes[:, i] - changes[:, j], axis=1) for i, j in pairs], axis=0)
+    # The first of the (near) best, so that nearby numbers choose the same axis.
+    best = int(np.argmax(gaps >= gaps.max() * (1 - 1e-9)))
+    out: Array = axes[best]
+    out.setflags(write=False)
+    return out
 
 
 def span_normal(update: LowRankUpdate) -> Array:

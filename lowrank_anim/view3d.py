@@ -117,10 +117,17 @@ def choose_camera(points: ArrayLike, normal: ArrayLike, box: Box, margin: float)
     pts = np.asarray(points, dtype=float).reshape(-1, 3)
     if not np.all(np.isfinite(pts)):
         raise ValueError("cannot fit non-finite points on screen")
-    grid = [CameraAngle(float(p), float(t)) for p in PHIS for t in THETAS]
-    opens = np.array([openness(c, normal) for c in grid])
-    rotations = np.stack([c.rotation[:2] for c in grid])
-    screens = np.einsum("cij,pj->cpi", rotations, pts)
+    phis, thetas = (g.ravel() for g in np.meshgrid(PHIS, THETAS, indexing="ij"))
+    n = np.asarray(normal, dtype=float) / float(np.linalg.norm(normal))
+    directions = np.stack(
+        [np.sin(phis) * np.cos(thetas), np.sin(phis) * np.sin(thetas), np.cos(phis)], axis=1
+    )
+    opens = np.abs(directions @ n)
+    # The screen rows of :func:`rotation` for every angle at once.
+    a = -thetas - math.pi / 2
+    right = np.stack([np.cos(a), -np.sin(a), np.zeros_like(a)], axis=1)
+    up = np.stack([np.cos(phis) * np.sin(a), np.cos(phis) * np.cos(a), np.sin(phis)], axis=1)
+    screens = np.stack([pts @ right.T, pts @ up.T], axis=2).transpose(1, 0, 2)
     room = np.array([box.width, box.height]) - 2 * margin
     scales = _fit_scales(screens, room)
     allowed = opens >= MIN_OPENNESS
@@ -129,7 +136,7 @@ def choose_camera(points: ArrayLike, normal: ArrayLike, box: Box, margin: float)
     best = float(scales[allowed].max())
     near = allowed & (scales >= 0.97 * best)
     index = int(np.argmax(np.where(near, opens, -1.0)))
-    return grid[index]
+    return CameraAngle(float(phis[index]), float(thetas[index]))
 
 
 def _hull(points: Array) -> Array:

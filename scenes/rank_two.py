@@ -90,8 +90,22 @@ def corners(u1: np.ndarray, u2: np.ndarray, through: np.ndarray, reach: Reach) -
     return [through + a * u1 + b * u2 for a in reach[0] for b in reach[1]]
 
 
+#: Plans already made, by the example's numbers: a scene asks twice (its fit, its construct).
+_PLANS: dict[bytes, Plan] = {}
+
+
 def plan(ex: Example) -> Plan:
     """Every point the scene draws, the camera that shows them best and the fitted view."""
+    key = b"".join(a.tobytes() for a in (ex.update.W, ex.update.U, ex.update.V, ex.x))
+    if key not in _PLANS:
+        if len(_PLANS) > 64:
+            _PLANS.clear()
+        _PLANS[key] = make_plan(ex)
+    return _PLANS[key]
+
+
+def make_plan(ex: Example) -> Plan:
+    """:func:`plan`, worked out."""
     upd = ex.update
     u1, u2 = upd.U.T
     inputs = turned_inputs(ex.x, INPUT_COUNT, turning_axis(upd, ex.x, INPUT_COUNT))

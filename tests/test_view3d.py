@@ -178,8 +178,8 @@ def test_the_turning_axis_gives_distinct_inputs_and_changes(x: list[float]) -> N
 def test_turned_inputs_never_all_alike(U: np.ndarray, V: np.ndarray, x: np.ndarray) -> None:
     if min(np.linalg.norm(x), *np.linalg.norm(V, axis=0)) < 1e-2:
         return
-    if np.linalg.norm(np.cross(U[:, 0], U[:, 1])) < 1e-2 * np.prod(np.linalg.norm(U, axis=0)):
-        return
+    if np.linalg.norm(np.cross(U[:, 0], U[:, 1])) <= 1e-2 * np.prod(np.linalg.norm(U, axis=0)):
+        return  # the params refuse u₁ ∥ u₂ (or zero): there is no plane
     update = LowRankUpdate(np.eye(3), U, V)
     span_normal(update)  # a plane, as the params require
     changes = change(update, turned_inputs(x, 3, turning_axis(update, x)))
