@@ -324,12 +324,27 @@ def turned_inputs(x: ArrayLike, count: int, axis: ArrayLike = (0.0, 0.0, 1.0)) -
 
 
 def turning_axis(update: LowRankUpdate, x: ArrayLike, count: int = 3) -> Array:
+    """The axis to turn ``x`` about (:func:`turned_inputs`) so that its turns' changes are as
+    far apart as they can be: see :func:`turning`."""
+    return turning(update, x, count)[0]
+
+
+def turn_spread(update: LowRankUpdate, x: ArrayLike, count: int = 3) -> float:
+    """How far apart the closest two changes of ``x``'s turns about :func:`turning_axis` are.
+
+    Zero only when v₁ ∥ v₂ and x lies along them: then α depends on x only through its
+    angle with v₁, which the second and third turns share."""
+    return turning(update, x, count)[1]
+
+
+def turning(update: LowRankUpdate, x: ArrayLike, count: int = 3) -> tuple[Array, float]:
     """The axis to turn ``x`` about so that its ``count`` turns (:func:`turned_inputs`) give
-    changes ``Δ = U Vᵀ x`` as far apart from one another as they can be.
+    changes ``Δ = U Vᵀ x`` as far apart from one another as they can be, and that distance.
 
     The axis is at right angles to ``x`` (each turn moves x as far as a turn can); which of
     those directions is chosen from the data, so the inputs are never all alike (a fixed axis
-    leaves an x lying along it where it is) and neither are their changes, whatever W, U, V.
+    leaves an x lying along it where it is) and neither are their changes, except in the one
+    case :func:`turn_spread` names.
     """
     xv = update._input(x)
     if update.dim != 3 or count < 2:
@@ -359,7 +374,7 @@ def turning_axis(update: LowRankUpdate, x: ArrayLike, count: int = 3) -> Array:
     best = int(np.argmax(gaps >= gaps.max() * (1 - 1e-9)))
     out: Array = axes[best]
     out.setflags(write=False)
-    return out
+    return out, float(gaps[best])
 
 
 def span_normal(update: LowRankUpdate) -> Array:
