@@ -115,42 +115,6 @@ class BeatRecord:
     """Anything else a scene registered a probe for (dots, the sweep angle, bar widths)."""
 
 
-class SpaceArrow(VGroup):
-    """A light 3-D arrow: a stroke and a low-poly cone whose tip is exactly at ``end``.
-
-    manim's Arrow3D draws a 32×32-face cone and a cylinder, which makes a turning camera
-    render slowly; this looks the same at video sizes for a fraction of the work.
-    """
-
-    def __init__(self, start: np.ndarray, end: np.ndarray, colour: str) -> None:
-        begin, finish = np.asarray(start, dtype=float), np.asarray(end, dtype=float)
-        length = float(np.linalg.norm(finish - begin))
-        parts: list[Mobject] = []
-        if length >= MIN_ARROW:
-            unit = (finish - begin) / length
-            tip = min(0.25, 0.35 * length)
-            parts.append(Line(begin, finish - unit * tip * 0.9, color=colour, stroke_width=6))
-            cone = Cone(
-                base_radius=tip * 0.32,
-                height=tip,
-                direction=unit,
-                resolution=(1, 8),
-                fill_color=colour,
-                fill_opacity=1,
-                stroke_width=0,
-            )
-            parts.append(cone.shift(finish))
-        self.start_point = VectorizedPoint(begin)
-        self.end_point = VectorizedPoint(finish)
-        super().__init__(*parts, self.start_point, self.end_point)
-
-    def get_start(self) -> np.ndarray:
-        return self.start_point.get_center()
-
-    def get_end(self) -> np.ndarray:
-        return self.end_point.get_center()
-
-
 class LowRankScene(Scene):
     """A scene that draws one :class:`~lowrank_anim.maths.model.Example` on a fitted plane."""
 
@@ -591,55 +555,6 @@ class LowRankScene(Scene):
         self.probes[f"bar {name}"] = lambda: bar.width
         return VGroup(label, bar, number)
 
-    # Builders: 3-D ----------------------------------------------------------------------
-
-    def get_axes_3d(self) -> ThreeDAxes:
-        """Themed 3-D axes at the fitted view's scale."""
-        step = layout.nice_step(self.view.scale)
-        reach = layout.FRAME_HALF_HEIGHT * 0.85 / self.view.scale
-        ticks = layout.grid_range(-reach, reach, step)
-        length = (ticks[1] - ticks[0]) * self.view.scale
-        axes = ThreeDAxes(
-            x_range=ticks,
-            y_range=ticks,
-            z_range=ticks,
-            x_length=length,
-            y_length=length,
-            z_length=length,
-            axis_config={"stroke_color": self.theme.muted, "stroke_width": 1.5},
-            tips=False,
-        )
-        axes.shift(self.c2p((0, 0, 0)) - axes.c2p(0, 0, 0))
-        return axes
-
-    def get_vector_3d(self, end: Any, role: str, start: Any = (0, 0, 0)) -> SpaceArrow:
-        """A 3-D arrow from ``start`` to ``end`` (model coordinates) in ``role``'s colour."""
-        return SpaceArrow(self.c2p(start), self.c2p(end), self.theme.role(role))
-
-    def get_label_3d(self, arrow: Mobject, tex: str, role: str, scale: float = 0.75) -> MathTex:
-        """A label just beyond a 3-D arrow's tip that keeps facing the camera."""
-        label = MathTex(tex, color=self.theme.role(role)).scale(scale)
-        direction = arrow.get_end() - arrow.get_start()
-        unit = direction / max(float(np.linalg.norm(direction)), 1e-9)
-        label.move_to(arrow.get_end() + unit * 0.35)
-        return label
-
-    def get_span_patch(
-        self, u1: Any, u2: Any, through: Any, reach: float = 1.3, role: str = "u"
-    ) -> Polygon:
-        """The parallelogram ``through ± reach·u₁ ± reach·u₂``: a piece of the plane
-        span(u₁, u₂) moved to pass through ``through`` (model coordinates)."""
-        a, b = np.asarray(u1, dtype=float), np.asarray(u2, dtype=float)
-        p = np.asarray(through, dtype=float)
-        corners = [p + reach * (sa * a + sb * b) for sa, sb in ((1, 1), (-1, 1), (-1, -1), (1, -1))]
-        return Polygon(
-            *(self.c2p(c) for c in corners),
-            color=self.theme.role(role),
-            fill_opacity=0.18,
-            stroke_width=1,
-            stroke_opacity=0.5,
-        )
-
     # Story beats ------------------------------------------------------------------------
 
     @contextmanager
@@ -727,33 +642,3 @@ def slim_digit_glyphs() -> None:
         for part in glyph.get_family():
             if isinstance(part, VMobjectFromSVGPath):
                 part.path_obj = None
-
-
-class LowRankScene3D(LowRankScene, ThreeDScene):
-    """The base for 3-D scenes (and for FullStory, which contains one): a turning camera,
-    labels that keep facing it, panels pinned to the frame."""
-
-    @classmethod
-    def fit(cls, ex: Example) -> layout.View:
-        return layout.fit_view_3d(cls.layout_points(ex))
-
-    def pin(self, *mobjects: Mobject) -> None:
-        """Keep ``mobjects`` (panels, titles) fixed in the frame while the camera moves."""
-        self.add_fixed_in_frame_mobjects(*mobjects)
-
-    def set_number(self, name: str, value: float) -> None:
-        # set_value rebuilds the digits; pin the new ones to the frame like the old ones.
-        super().set_number(name, value)
-        if self.numbers[name] in self.camera.fixed_in_frame_mobjects:
-            self.camera.add_fixed_in_frame_mobjects(self.numbers[name])
-
-    def face_camera(self, *mobjects: Mobject) -> None:
-        """Keep ``mobjects`` (labels in space) turned towards the camera."""
-        self.add_fixed_orientation_mobjects(*mobjects)
-
-    def reset_camera(self) -> None:
-        """Back to the flat view of the 2-D scenes, nothing pinned, no rotation."""
-        self.stop_ambient_camera_rotation()
-        self.set_camera_orientation(phi=0, theta=-PI / 2, gamma=0, zoom=1, focal_distance=20)
-        self.camera.fixed_in_frame_mobjects = set()
-        self.camera.fixed_orientation_mobjects = {}

@@ -11,11 +11,12 @@ its own rank-2 example.
 
 from __future__ import annotations
 
-from scenes.base import LowRankScene, LowRankScene3D
+from scenes.base import LowRankScene
 from scenes.input_sweep import InputSweep
 from scenes.linear_map import LinearMap
 from scenes.rank_one import RankOneUpdate
 from scenes.rank_two import RankTwoUpdate
+from scenes.space import LowRankScene3D
 from scenes.title import TitleCard
 from scenes.update_line import UpdateIsALine
 from scenes.why_low_rank import WhyLowRank
@@ -41,4 +42,4 @@ class FullStory(LowRankScene3D):
                 self.clear_stage()
             self.reset_camera()
             self.open_chapter(chapter, prefix=chapter.__name__)
-            chapter.construct(self)  # type: ignore[arg-type]
+            chapter.construct(self)

@@ -1,25 +1,128 @@
 """RankTwoUpdate: in 3-D, a rank-2 update moves every output only within span(u₁, u₂).
 
 W' = W + u₁v₁ᵀ + u₂v₂ᵀ gives z = y + α₁u₁ + α₂u₂ with αᵢ = vᵢᵀx: whatever the input, the
-change z − y lies in the plane spanned by u₁ and u₂.  Several inputs show it, and the camera
-turns until that plane is seen edge-on and every change lines up in it.
+change z − y lies in the plane spanned by u₁ and u₂.  The given x and two turns of it show it
+(the turning axis is chosen from the data, so the three inputs and their changes always
+differ); then the three changes move to the origin and lie in one plane.
+
+The picture is planned before anything is drawn (:func:`plan`): the camera sees the plane
+span(u₁, u₂) open, the picture fills the frame right of the panel and above the band a web
+player covers, and every label sits where no arrow crosses it (:mod:`lowrank_anim.maths.view3d`).
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from dataclasses import dataclass
+
 import numpy as np
 from manim import *
 
-from lowrank_anim.maths import layout
-from lowrank_anim.maths.model import Example, default_rank_two, span_normal, turned_inputs
-from scenes.base import LowRankScene3D
+from lowrank_anim.maths.layout import FRAME, Box, View
+from lowrank_anim.maths.model import (
+    Example,
+    UpdateResult,
+    default_rank_two,
+    span_basis,
+    span_normal,
+    turned_inputs,
+    turning_axis,
+)
+from lowrank_anim.maths.view3d import CameraAngle, choose_camera, fit_picture, place_label
+from scenes.base import PANEL_MAX_WIDTH
+from scenes.space import LowRankScene3D
 
-#: How many inputs the scene shows: x and its turns about the vertical axis.
+#: How many inputs the scene shows: x and two turns of it.
 INPUT_COUNT = 3
-#: Half-sizes of the drawn pieces of span(u₁, u₂): through the origin, and through each y.
-SPAN_REACH, LOCAL_REACH = 1.3, 0.6
-#: Camera distance, scene units: far enough that perspective no longer enlarges near points.
-FAR_CAMERA = 1000.0
+#: The names of the inputs, in the labels and the panel.
+INPUT_NAMES = ("x", "x_2", "x_3")
+#: Room kept free: 3% of the frame height at every edge, and the bottom 15% that web players
+#: cover with their controls and captions.
+EDGE, BAND = 0.03 * FRAME.height, 0.15 * FRAME.height
+PICTURE_BOX = Box(FRAME.left + EDGE, FRAME.right - EDGE, FRAME.bottom + BAND, FRAME.top - EDGE)
+#: Where the equation panel sits (top left, as wide as a panel may be; ``tests/test_rank_two.py``
+#: checks it fits): the
+#: picture keeps clear of it.
+PANEL_BOX = Box(FRAME.left + 0.3, FRAME.left + 0.3 + PANEL_MAX_WIDTH + 0.5, 1.35, FRAME.top - 0.3)
+#: Room between the picture's outermost points and the free box's sides, for labels.
+LABEL_ROOM = 0.4
+#: Least half-size of the patch through the origin, and how far the patches reach past what
+#: they hold, in units of their sides (:func:`~lowrank_anim.maths.model.span_basis`).
+SPAN_REACH, PAD = 1.0, 0.3
+#: Opacity of the inputs already shown while the next one is drawn.
+FADED = 0.25
+
+Reach = tuple[tuple[float, float], tuple[float, float]]
+#: The pinned panel, and the names of the inputs its readouts can be about.
+Panel = tuple[VGroup, list[VMobject]]
+
+
+@dataclass(frozen=True)
+class Plan:
+    """What RankTwoUpdate draws (model coordinates) and how it is seen."""
+
+    u1: np.ndarray
+    u2: np.ndarray
+    results: tuple[UpdateResult, ...]
+    sides: np.ndarray
+    """Two orthogonal vectors spanning span(u₁, u₂) (:func:`span_basis`): the patches' sides."""
+    span_reach: Reach
+    """The patch of span(u₁, u₂) through the origin: it holds u₁, u₂ and every change."""
+    local_reach: tuple[Reach, ...]
+    """The patch through each y: it holds that input's change, term by term."""
+    axes_low: np.ndarray
+    axes_high: np.ndarray
+    camera: CameraAngle
+    view: View
+
+
+def reach_of(sides: np.ndarray, points: list[np.ndarray], least: float = 0.0) -> Reach:
+    """Coefficient ranges along the two ``sides`` that hold 0 and every point of the plane in
+    ``points`` with :data:`PAD` to spare, and at least ±``least``."""
+    coefficients = np.linalg.lstsq(sides.T, np.array(points).T, rcond=None)[0].T
+    lows = np.minimum(coefficients.min(axis=0), 0) - PAD
+    highs = np.maximum(coefficients.max(axis=0), 0) + PAD
+    lows, highs = np.minimum(lows, -least), np.maximum(highs, least)
+    return ((float(lows[0]), float(highs[0])), (float(lows[1]), float(highs[1])))
+
+
+def corners(u1: np.ndarray, u2: np.ndarray, through: np.ndarray, reach: Reach) -> list[np.ndarray]:
+    return [through + a * u1 + b * u2 for a in reach[0] for b in reach[1]]
+
+
+#: Plans already made, by the example's numbers: a scene asks twice (its fit, its construct).
+_PLANS: dict[bytes, Plan] = {}
+
+
+def plan(ex: Example) -> Plan:
+    """Every point the scene draws, the camera that shows them best and the fitted view."""
+    key = b"".join(a.tobytes() for a in (ex.update.W, ex.update.U, ex.update.V, ex.x))
+    if key not in _PLANS:
+        if len(_PLANS) > 64:
+            _PLANS.clear()
+        _PLANS[key] = make_plan(ex)
+    return _PLANS[key]
+
+
+def make_plan(ex: Example) -> Plan:
+    """:func:`plan`, worked out."""
+    upd = ex.update
+    u1, u2 = upd.U.T
+    inputs = turned_inputs(ex.x, INPUT_COUNT, turning_axis(upd, ex.x, INPUT_COUNT))
+    results = tuple(upd.apply(x) for x in inputs)
+    alphas = np.array([r.alpha for r in results])
+    sides = span_basis(upd)
+    span_reach = reach_of(sides, [u1, u2, *(r.delta for r in results)], SPAN_REACH)
+    local = tuple(reach_of(sides, [a[0] * u1, a[0] * u1 + a[1] * u2]) for a in alphas)
+    points = [np.zeros(3), u1, u2, *corners(sides[0], sides[1], np.zeros(3), span_reach)]
+    for res, reach in zip(results, local, strict=True):
+        points += [res.x, res.y, res.z, res.delta, *corners(sides[0], sides[1], res.y, reach)]
+    low, high = np.min(points, axis=0), np.max(points, axis=0)
+    points += [np.diag(low), np.diag(high)]
+    cloud = np.vstack(points)
+    camera = choose_camera(cloud, span_normal(upd), PICTURE_BOX, LABEL_ROOM)
+    view = fit_picture(cloud, camera, PICTURE_BOX, LABEL_ROOM, avoid=PANEL_BOX)
+    return Plan(u1, u2, results, sides, span_reach, local, low, high, camera, view)
 
 
 class RankTwoUpdate(LowRankScene3D):
@@ -30,141 +133,234 @@ class RankTwoUpdate(LowRankScene3D):
         return default_rank_two()
 
     @classmethod
-    def layout_points(cls, ex: Example) -> np.ndarray:
-        upd = ex.update
-        u1, u2 = upd.U.T
-        corners = [a * u1 + b * u2 for a in (-1, 1) for b in (-1, 1)]
-        points = [u1, u2, *(SPAN_REACH * c for c in corners)]
-        for x in turned_inputs(ex.x, INPUT_COUNT):
-            res = upd.apply(x)
-            points += [x, res.y, res.z, res.delta, res.y + res.alpha[0] * u1]
-            points += [res.y + LOCAL_REACH * c for c in corners]
-        return np.array(points)
+    def fit(cls, ex: Example) -> View:
+        return plan(ex).view
 
     def construct(self) -> None:
-        upd = self.ex.update
-        u1, u2 = upd.U.T
-        results = [upd.apply(x) for x in turned_inputs(self.ex.x, INPUT_COUNT)]
-        # A far camera (no perspective) keeps the fitted ball inside the frame from every angle,
-        # and shows the plane edge-on as a true line.
-        self.set_camera_orientation(
-            phi=65 * DEGREES, theta=-50 * DEGREES, focal_distance=FAR_CAMERA
-        )
-
+        steps = plan(self.ex)
+        self.look_from(steps.camera)
+        panel = make_panel(self, steps)
+        names = place_names(self, steps)
+        # Two pairs
         with self.beat("Two pairs", "A rank-2 update learns two pairs: W' = W + u₁v₁ᵀ + u₂v₂ᵀ."):
-            axes = self.get_axes_3d()
-            arrows = {"u1": self.get_vector_3d(u1, "u"), "u2": self.get_vector_3d(u2, "u")}
-            labels = [self.get_label_3d(arrows[f"u{i}"], f"u_{i}", "u") for i in (1, 2)]
-            plane = self.get_span_patch(u1, u2, (0, 0, 0), SPAN_REACH)
-            self.arrows.update(arrows)
-            equation = self.get_tex_row(
-                ("W'", None),
-                ("=", None),
-                ("W", None),
-                ("+", None),
-                ("u_1", "u"),
-                (r"v_1^\top", "v"),
-                ("+", None),
-                ("u_2", "u"),
-                (r"v_2^\top", "v"),
-            )
-            change = self.get_tex_row(
-                ("z", "z"),
-                ("-", None),
-                ("y", "y"),
-                ("=", None),
-                (r"\alpha_1", "alpha"),
-                ("u_1", "u"),
-                ("+", None),
-                (r"\alpha_2", "alpha"),
-                ("u_2", "u"),
-            )
-            alphas = VGroup(
-                *(
-                    VGroup(
-                        MathTex(rf"\alpha_{i} =", color=self.theme.alpha).scale(0.8),
-                        self.get_number(f"alpha{i}", 0.0).scale(0.8),
-                    ).arrange(RIGHT)
-                    for i in (1, 2)
-                )
-            ).arrange(RIGHT, buff=0.5)
-            panel = self.get_panel(equation.scale(0.8), change.scale(0.8), alphas)
-            self.pin(panel)
-            self.remove(panel)
-            self.face_camera(*labels)
-            self.remove(*labels)
-            self.play(Create(axes), FadeIn(panel), run_time=1.5)
-            self.play(*(FadeIn(a) for a in arrows.values()), *(FadeIn(lb) for lb in labels))
-            self.play(FadeIn(plane))
-            self.begin_ambient_camera_rotation(rate=0.12)
-            self.wait(1)
-
-        shown: list[Mobject] = []
-        for index, res in enumerate(results, start=1):
-            first = index == 1
-            name = "One input" if first else f"Input {index}"
-            caption = (
-                "For an input x, z − y = α₁u₁ + α₂u₂ with αᵢ = vᵢᵀx: z sits in the plane "
-                "through y spanned by u₁ and u₂."
-                if first
-                else "Another input gives other α₁ and α₂, but z − y again lies in span(u₁, u₂)."
-            )
-            with self.beat(name, caption):
-                self.probes["input"] = lambda index=index: index  # type: ignore[misc]
-                self.set_number("alpha1", res.alpha[0])
-                self.set_number("alpha2", res.alpha[1])
-                if shown:
-                    self.play(*(m.animate.set_opacity(0.25) for m in shown), run_time=0.5)
-                step = res.y + res.alpha[0] * u1
-                local_plane = self.get_span_patch(u1, u2, res.y, LOCAL_REACH)
-                x_arrow = self.get_vector_3d(res.x, "x")
-                y_arrow = self.get_vector_3d(res.y, "y")
-                z_arrow = self.get_vector_3d(res.z, "z")
-                if first:
-                    # The change built up term by term: α₁u₁, then α₂u₂, tip to tail.
-                    change_parts = [
-                        self.get_vector_3d(step, "u", start=res.y),
-                        self.get_vector_3d(res.z, "u", start=step),
-                    ]
-                    self.arrows.update(alpha1_u1_1=change_parts[0], alpha2_u2_1=change_parts[1])
-                else:
-                    change_parts = [self.get_vector_3d(res.z, "u", start=res.y)]
-                    self.arrows[f"delta{index}"] = change_parts[0]
-                self.arrows.update(
-                    {f"x{index}": x_arrow, f"y{index}": y_arrow, f"z{index}": z_arrow}
-                )
-                parts = [x_arrow, y_arrow, *change_parts, z_arrow]
-                self.play(FadeIn(x_arrow), run_time=0.6)
-                self.play(TransformFromCopy(x_arrow, y_arrow), run_time=1)
-                self.play(FadeIn(local_plane), run_time=0.6)
-                for piece in change_parts:
-                    self.play(FadeIn(piece), run_time=0.7)
-                self.play(FadeIn(z_arrow), run_time=0.7)
-                if first:
-                    names = [
-                        self.get_label_3d(arrow, k, k)
-                        for arrow, k in ((x_arrow, "x"), (y_arrow, "y"), (z_arrow, "z"))
-                    ]
-                    self.face_camera(*names)
-                    self.remove(*names)
-                    self.play(*(FadeIn(n) for n in names))
-                    shown += names
-                shown += [*parts, local_plane]
-                self.wait(0.5)
-
+            show_pairs(self, steps, panel, names)
+        shown: list[list[Mobject]] = []
+        # Three inputs, each change in the plane through its y
+        for index in range(INPUT_COUNT):
+            with self.beat(*INPUT_BEATS[index]):
+                shown.append(show_input(self, steps, panel, names, index, shown))
+        # Every change, moved to the origin, in one plane
         with self.beat(
-            "Edge on",
-            "Moved to the origin, the changes z − y all lie in one plane: seen edge-on they "
-            "line up. A rank-2 update moves outputs in only two directions.",
+            "One plane",
+            "Moved to the origin, every change z − y lies in span(u₁, u₂): a rank-2 update "
+            "moves outputs in only two directions.",
         ):
-            self.play(*(m.animate.set_opacity(0.12) for m in shown), run_time=0.6)
-            changes = {
-                f"change{i}": self.get_vector_3d(res.delta, "alpha")
-                for i, res in enumerate(results, start=1)
-            }
-            self.arrows.update(changes)
-            self.play(*(FadeIn(a) for a in changes.values()), run_time=1)
-            self.stop_ambient_camera_rotation()
-            phi, theta = layout.camera_angles(layout.edge_on_direction(span_normal(upd)))
-            self.move_camera(phi=phi, theta=theta, run_time=3)
-            self.wait(1.5)
+            gather_changes(self, steps, panel, shown)
+
+
+#: (beat name, caption) of each input's beat; the captions need at most 20 characters/s.
+INPUT_BEATS = (
+    (
+        "One input",
+        "For x: z − y = α₁u₁ + α₂u₂ with αᵢ = vᵢᵀx, so z lies in the plane through y "
+        "spanned by u₁ and u₂.",
+    ),
+    ("Input 2", "Another input, x₂, gives another pair α₁, α₂; z − y again lies in span(u₁, u₂)."),
+    ("Input 3", "A third input, x₃: other α₁, α₂, and z − y still lies in span(u₁, u₂)."),
+)
+
+
+def make_panel(scene: LowRankScene3D, steps: Plan) -> Panel:
+    """The equations and the α readouts of the input on show, pinned top left; and the
+    names of the inputs ("for x:", "for x₂:", …) to put at the start of the readouts' row."""
+    equation = scene.get_tex_row(
+        ("W'", None),
+        ("=", None),
+        ("W", None),
+        ("+", None),
+        ("u_1", "u"),
+        (r"v_1^\top", "v"),
+        ("+", None),
+        ("u_2", "u"),
+        (r"v_2^\top", "v"),
+    )
+    change = scene.get_tex_row(
+        ("z", "z"),
+        ("-", None),
+        ("y", "y"),
+        ("=", None),
+        (r"\alpha_1", "alpha"),
+        ("u_1", "u"),
+        ("+", None),
+        (r"\alpha_2", "alpha"),
+        ("u_2", "u"),
+    )
+
+    def name_row(name: str) -> VMobject:
+        return scene.get_tex_row((rf"\text{{for }} {name}", "x"), (":", None))
+
+    # Room for the widest name; the names themselves are laid over it.
+    slot = name_row(INPUT_NAMES[-1]).set_opacity(0)
+    readouts = VGroup(
+        slot,
+        *(
+            VGroup(
+                MathTex(rf"\alpha_{i} =", color=scene.theme.alpha),
+                # Sized for the widest value it will show, so the panel holds every one.
+                scene.get_number(f"alpha{i}", widest(r.alpha[i - 1] for r in steps.results)),
+            ).arrange(RIGHT, buff=0.15)
+            for i in (1, 2)
+        ),
+    ).arrange(RIGHT, buff=0.35)
+    panel = scene.get_panel(*(row.scale(0.8) for row in (equation, change, readouts)))
+    # Each input's name, at the size the panel gave the slot; shown one at a time.
+    ratio = slot.height / name_row(INPUT_NAMES[-1]).height
+    names = [name_row(n).scale(ratio).align_to(slot, LEFT).align_to(slot, UP) for n in INPUT_NAMES]
+    scene.pin(panel, *names)
+    scene.remove(panel, *names)
+    return panel, names
+
+
+def widest(values: Iterable[float]) -> float:
+    """The value whose readout is widest: the largest magnitude, negative if any is."""
+    values = list(values)
+    size = max(abs(v) for v in values)
+    return -size if min(values) < 0 else size
+
+
+def show_readouts(scene: LowRankScene3D, panel: Panel, steps: Plan, index: int) -> None:
+    """The panel's last row shows which input it is about and that input's α₁, α₂."""
+    res = steps.results[index]
+    for i, name in enumerate(panel[1]):
+        if i == index:
+            scene.add(name.set_opacity(1))
+        else:
+            scene.remove(name)
+    scene.set_number("alpha1", res.alpha[0])
+    scene.set_number("alpha2", res.alpha[1])
+    scene.probes["input"] = lambda: index + 1
+
+
+def place_names(scene: LowRankScene3D, steps: Plan) -> dict[str, MathTex]:
+    """The labels u₁, u₂, x, y, z, x₂, x₃, each put where no arrow, axis, other label or the
+    panel covers it, as the camera will show the finished picture."""
+    view, camera = steps.view, steps.camera
+    res = steps.results
+
+    def screen(p: np.ndarray) -> np.ndarray:
+        out: np.ndarray = camera.project(view.to_scene(p))[0]
+        return out
+
+    o = np.zeros(3)
+    drawn = [(o, steps.u1), (o, steps.u2)]
+    for r in res:
+        drawn += [(o, r.x), (o, r.y), (o, r.z), (r.y, r.z), (o, r.delta)]
+    drawn += [(np.diag(steps.axes_low)[i], np.diag(steps.axes_high)[i]) for i in range(3)]
+    segments = [(screen(a), screen(b)) for a, b in drawn]
+    wanted = [
+        ("u_1", "u", steps.u1),
+        ("u_2", "u", steps.u2),
+        ("x", "x", res[0].x),
+        ("y", "y", res[0].y),
+        ("z", "z", res[0].z),
+        ("x_2", "x", res[1].x),
+        ("x_3", "x", res[2].x),
+    ]
+    taken = [PANEL_BOX]
+    names: dict[str, MathTex] = {}
+    for tex, role, tip in wanted:
+        label = scene.get_label_3d(tex, role)
+        spot = place_label(
+            screen(tip),
+            screen(tip) - screen(o),
+            (label.width, label.height),
+            segments,
+            taken,
+            PICTURE_BOX,
+        )
+        taken.append(spot)
+        names[tex] = label.move_to(view.to_scene(tip) + camera.lift(spot.center - screen(tip)))
+    scene.face_camera(*names.values())
+    scene.remove(*names.values())
+    return names
+
+
+def show_pairs(scene: LowRankScene3D, steps: Plan, panel: Panel, names: dict[str, MathTex]) -> None:
+    """Axes, the plane span(u₁, u₂) through the origin, u₁ and u₂, and the equations."""
+    axes = scene.get_axes_3d(steps.axes_low, steps.axes_high)
+    plane = scene.get_span_patch(steps.sides[0], steps.sides[1], (0, 0, 0), steps.span_reach)
+    arrows = {"u1": scene.get_vector_3d(steps.u1, "u"), "u2": scene.get_vector_3d(steps.u2, "u")}
+    scene.arrows.update(arrows)
+    box, rows = panel[0]
+    scene.play(Create(axes), FadeIn(box), FadeIn(rows[0]), FadeIn(rows[1]), run_time=1.5)
+    scene.play(*(FadeIn(a) for a in arrows.values()), FadeIn(names["u_1"]), FadeIn(names["u_2"]))
+    scene.play(FadeIn(plane))
+    scene.wait(0.5)
+
+
+def show_input(
+    scene: LowRankScene3D,
+    steps: Plan,
+    panel: Panel,
+    names: dict[str, MathTex],
+    index: int,
+    shown: list[list[Mobject]],
+) -> list[Mobject]:
+    """One input: x, y = Wx, the plane through y, the change α₁u₁ + α₂u₂ in it, and z.
+    Returns what it drew (the local patch last)."""
+    res, key = steps.results[index], index + 1
+    if shown:
+        earlier = [m for group in shown for m in group[:-1]]
+        scene.play(*(m.animate.set_opacity(FADED) for m in earlier), run_time=0.4)
+    show_readouts(scene, panel, steps, index)
+    if index == 0:
+        scene.play(FadeIn(panel[0][1][2]), FadeIn(panel[1][0]), run_time=0.5)
+    step = res.y + res.alpha[0] * steps.u1
+    local = scene.get_span_patch(steps.sides[0], steps.sides[1], res.y, steps.local_reach[index])
+    x_arrow, y_arrow, z_arrow = (
+        scene.get_vector_3d(p, r) for p, r in ((res.x, "x"), (res.y, "y"), (res.z, "z"))
+    )
+    if index == 0:
+        # The change built up term by term: α₁u₁, then α₂u₂, tip to tail.
+        parts = [
+            scene.get_vector_3d(step, "u", start=res.y),
+            scene.get_vector_3d(res.z, "u", start=step),
+        ]
+        scene.arrows.update(alpha1_u1_1=parts[0], alpha2_u2_1=parts[1])
+        labels = [names["x"], names["y"], names["z"]]
+    else:
+        parts = [scene.get_vector_3d(res.z, "u", start=res.y)]
+        scene.arrows[f"delta{key}"] = parts[0]
+        labels = [names[INPUT_NAMES[index]]]
+    scene.arrows.update({f"x{key}": x_arrow, f"y{key}": y_arrow, f"z{key}": z_arrow})
+    scene.play(FadeIn(x_arrow), FadeIn(labels[0]), run_time=0.6)
+    scene.play(TransformFromCopy(x_arrow, y_arrow), *(FadeIn(n) for n in labels[1:2]), run_time=1)
+    scene.play(FadeIn(local), run_time=0.6)
+    for piece in parts:
+        scene.play(FadeIn(piece), run_time=0.7)
+    scene.play(FadeIn(z_arrow), *(FadeIn(n) for n in labels[2:]), run_time=0.7)
+    scene.wait(1.5 if index == 0 else 1.2)
+    return [x_arrow, y_arrow, *parts, z_arrow, *labels, local]
+
+
+def gather_changes(
+    scene: LowRankScene3D, steps: Plan, panel: Panel, shown: list[list[Mobject]]
+) -> None:
+    """Each change z − y slides to the origin, into span(u₁, u₂); the given x comes back to
+    full strength (the other inputs stay faint, their planes go), and the panel says so."""
+    mine = shown[0]
+    scene.play(
+        *(FadeOut(group[-1]) for group in shown[1:]),
+        *(m.animate.set_opacity(FADED) for group in shown[1:] for m in group[:-1]),
+        *(m.animate.set_opacity(1) for m in mine[:-1]),
+        run_time=0.8,
+    )
+    show_readouts(scene, panel, steps, 0)
+    moves = []
+    for key, res in enumerate(steps.results, start=1):
+        at_y = scene.get_vector_3d(res.z, "alpha", start=res.y)
+        at_origin = scene.get_vector_3d(res.delta, "alpha")
+        scene.arrows[f"change{key}"] = at_origin
+        moves.append(ReplacementTransform(at_y, at_origin))
+    scene.play(*moves, run_time=2)
+    scene.wait(3.5)

@@ -25,6 +25,7 @@ from lowrank_anim.maths.model import (
     span_normal,
     sweep_events,
     turned_inputs,
+    turning_axis,
 )
 
 TOL = 1e-6
@@ -194,12 +195,26 @@ def check_update_line(records: Records, ex: Example) -> None:
         close(record.values["null dots"], np.zeros_like(null), s, "the line v⊥ goes to 0")
 
 
+def rank_two_results(ex: Example) -> list[Any]:
+    """The inputs RankTwoUpdate shows, from the model: x and two turns of it about the axis
+    the data choose."""
+    inputs = turned_inputs(ex.x, 3, turning_axis(ex.update, ex.x, 3))
+    return [ex.update.apply(x) for x in inputs]
+
+
 def check_rank_two(records: Records, ex: Example) -> None:
-    assert names(records) == ["Two pairs", "One input", "Input 2", "Input 3", "Edge on"]
+    assert names(records) == ["Two pairs", "One input", "Input 2", "Input 3", "One plane"]
     upd = ex.update
     u1, u2 = upd.U.T
-    results = [upd.apply(x) for x in turned_inputs(ex.x, 3)]
+    results = rank_two_results(ex)
     s = max(size_of(ex), *(float(np.abs(r.z).max()) for r in results))
+    np.testing.assert_allclose(results[0].x, ex.x, err_msg="the first input is the given x")
+    # The other inputs differ from x and from one another, and so do their changes.
+    for i in range(3):
+        for j in range(i + 1, 3):
+            gap = float(np.linalg.norm(results[i].x - results[j].x))
+            assert gap > 0.5 * float(np.linalg.norm(ex.x)), f"inputs {i + 1}, {j + 1} alike"
+            assert not np.allclose(results[i].delta, results[j].delta, atol=TOL * max(1, s))
     normal = span_normal(upd)
     o = np.zeros(3)
     for record in records:
@@ -221,6 +236,9 @@ def check_rank_two(records: Records, ex: Example) -> None:
             res = results[record.values["input"] - 1]
             check_readout(record, "alpha1", float(res.alpha[0]))
             check_readout(record, "alpha2", float(res.alpha[1]))
+    assert [r.values.get("input") for r in records] == [None, 1, 2, 3, 1], (
+        "each input's beat reads its own α, and the last frame (the poster) reads x's"
+    )
     final = records[-1]
     for index, res in enumerate(results, start=1):
         check_arrow(final, f"change{index}", o, res.delta, s)
@@ -239,9 +257,12 @@ def check_why_low_rank(records: Records, ex: Example) -> None:
     for r in RANKS:
         count = low_rank_params(N, r)
         assert final.numbers[f"rank {r}"] == count
-        ratio = final.values[f"bar rank {r}"] / final.values["bar full"]
-        assert abs(ratio - count / full) < 1e-9, f"rank {r} bar is not to scale"
+        # Areas to scale: the block of rank r is count / full of the square.
+        ratio = final.values[f"area rank {r}"] / final.values["area full"]
+        assert abs(ratio - count / full) < 1e-9, f"rank {r} block is not to scale"
     assert final.numbers["rank 1"] == 8192
+    # The grid that tiles the square has one cell per rank-1 update's worth of numbers.
+    assert final.values["grid cells"] == full // low_rank_params(N, 1) == 2048
 
 
 def check_full_story(records: Records, ex: Example) -> None:

@@ -18,7 +18,6 @@ from lowrank_anim.maths.layout import (
     Box,
     View,
     camera_angles,
-    edge_on_direction,
     fit_view,
     fit_view_3d,
     grid_cover,
@@ -104,13 +103,6 @@ def test_camera_angles_match_manims_convention() -> None:
     phi, theta = camera_angles([0, -1, 0])
     assert phi == pytest.approx(math.pi / 2)
     assert theta == pytest.approx(-math.pi / 2)
-
-
-def test_edge_on_direction_lies_almost_in_the_plane() -> None:
-    normal = np.array([1.0, 2.0, 2.0]) / 3
-    d = edge_on_direction(normal, tilt=0.0)
-    assert abs(float(d @ normal)) < 1e-12
-    assert np.linalg.norm(d) == pytest.approx(1.0)
 
 
 def test_grid_cover_grows_for_matrices_that_shrink_the_plane() -> None:

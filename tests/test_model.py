@@ -17,6 +17,9 @@ from lowrank_anim.maths.model import (
     default_rank_two,
     full_update_params,
     low_rank_params,
+    span_basis,
+    span_normal,
+    turned_inputs,
 )
 
 finite = st.floats(min_value=-10, max_value=10, allow_nan=False, allow_infinity=False)
@@ -167,6 +170,28 @@ def test_default_rank_two_is_three_dimensional() -> None:
     ex = default_rank_two()
     assert (ex.update.dim, ex.update.rank) == (3, 2)
     np.testing.assert_allclose(ex.result.z, ex.update.W_prime @ ex.x)
+
+
+@pytest.mark.parametrize("u2", [[0.0, 0.8, 0.5], [1.0, 0.05, 0.5], [-2.0, 0.0, -1.0001]])
+def test_span_basis_is_orthogonal_and_spans_the_plane(u2: list[float]) -> None:
+    update = LowRankUpdate(np.eye(3), np.array([[1.0, 0.0, 0.5], u2]).T, np.eye(3)[:, :2])
+    first, second = span_basis(update)
+    assert abs(float(first @ second)) < 1e-12
+    length = (np.linalg.norm(update.U[:, 0]) + np.linalg.norm(update.U[:, 1])) / 2
+    assert np.linalg.norm(first) == pytest.approx(length)
+    assert np.linalg.norm(second) == pytest.approx(length)
+    np.testing.assert_allclose(np.cross(first, update.U[:, 0]), 0, atol=1e-12)
+    # Both lie in span(u₁, u₂): nothing along its normal, even when u₁ ∥ u₂ nearly.
+    normal = span_normal(update)
+    assert abs(float(first @ normal)) < 1e-12
+    assert abs(float(second @ normal)) < 1e-12
+
+
+def test_turned_inputs_turn_about_the_axis_given() -> None:
+    turns = turned_inputs([1.0, 2.0, 3.0], 4, axis=[1.0, 0.0, 0.0])
+    np.testing.assert_allclose(turns[:, 0], 1.0)  # the part along the axis stays
+    np.testing.assert_allclose(turns[1], [1.0, -3.0, 2.0], atol=1e-12)  # a quarter turn
+    np.testing.assert_allclose(np.linalg.norm(turns, axis=1), np.sqrt(14))
 
 
 def test_example_validates_its_input() -> None:

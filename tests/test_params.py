@@ -356,3 +356,22 @@ def test_output_names_keep_variants_apart() -> None:
     assert variant.params_path(out).name == f"RankOneUpdate-{params.tag}.params.json"
     assert plain.sections_dir(out) == out / "RankOneUpdate" / "480p15" / "RankOneUpdate.sections"
     assert len({r.output_path(out) for r in (plain, variant, light)}) == 3
+
+
+def test_rank_two_refuses_an_x_whose_turns_get_the_same_alphas() -> None:
+    """v₁ ∥ v₂ with x along them: the scene's other inputs (turns of x) would read alike."""
+    result = CliRunner().invoke(
+        render.cli,
+        ["render", "RankTwoUpdate", "--set", "V=1,1,1;1,1,1", "--set", "x=1,1,1"],
+        prog_name="render.py",
+    )
+    assert result.exit_code == 2
+    assert result.output.strip().splitlines()[-1] == (
+        "Error: Invalid value for '--set': x (--set) lies along v₁ and v₂, which are parallel: "
+        "the other inputs RankTwoUpdate shows (turns of x) would get the same α₁, α₂ as each "
+        "other; make V's columns point different ways, or turn x away from them (see "
+        "`render.py render --help`)"
+    )
+    # Either change alone is fine.
+    assert build_example("RankTwoUpdate", "rank2", parse_assignments(["V=1,1,1;1,1,1"]))
+    assert build_example("RankTwoUpdate", "rank2", parse_assignments(["x=1,1,1"]))

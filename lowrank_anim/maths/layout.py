@@ -191,25 +191,3 @@ def camera_angles(direction: ArrayLike) -> tuple[float, float]:
     phi = math.acos(max(-1.0, min(1.0, float(d[2]))))
     theta = math.atan2(float(d[1]), float(d[0]))
     return phi, theta
-
-
-def edge_on_direction(normal: ArrayLike, tilt: float = 0.12) -> NDArray[np.float64]:
-    """A viewing direction almost in a plane with unit ``normal`` (tilted by ``tilt``
-    radians out of it), so that the plane is seen nearly edge-on: everything inside it lines
-    up along one stroke, which is how the eye checks that it is flat."""
-    n = np.asarray(normal, dtype=float)
-    n = n / np.linalg.norm(n)
-    # In-plane direction that is as horizontal as possible, so the view stays upright.
-    up = np.array([0.0, 0.0, 1.0])
-    in_plane = np.cross(n, up)
-    if np.linalg.norm(in_plane) < 1e-6:
-        in_plane = np.cross(n, np.array([1.0, 0.0, 0.0]))
-    in_plane = in_plane / np.linalg.norm(in_plane)
-    # Lift it a little towards the vertical for a sense of depth, staying in the plane.
-    lift = np.cross(in_plane, n)
-    if lift[2] < 0:
-        lift = -lift
-    direction = math.cos(0.35) * in_plane + math.sin(0.35) * lift
-    direction = math.cos(tilt) * direction + math.sin(tilt) * n
-    out: NDArray[np.float64] = direction / np.linalg.norm(direction)
-    return out

@@ -307,19 +307,75 @@ def lattice(radius: float, per_side: int) -> Array:
     return out
 
 
-def turned_inputs(x: ArrayLike, count: int) -> Array:
-    """``count`` 3-D inputs: ``x`` and its turns by whole multiples of 2π/count about the
-    third axis (rows), so a rank-2 scene can show several inputs without typing any."""
+def turned_inputs(x: ArrayLike, count: int, axis: ArrayLike = (0.0, 0.0, 1.0)) -> Array:
+    """``count`` 3-D inputs: ``x`` and its turns by whole multiples of 2π/count about ``axis``
+    (rows), so a rank-2 scene can show several inputs without typing any."""
     xv = as_vector("x", x)
+    a = as_vector("axis", axis)
+    a = a / float(np.linalg.norm(a))
     out = []
     for k in range(count):
-        a = 2 * np.pi * k / count
-        c, s = np.cos(a), np.sin(a)
-        turn = np.array([[c, -s, 0.0], [s, c, 0.0], [0.0, 0.0, 1.0]])
-        out.append(turn @ xv)
+        angle = 2 * np.pi * k / count
+        # Rodrigues: the part along the axis stays, the rest turns by ``angle``.
+        along = a * float(a @ xv)
+        out.append(along + np.cos(angle) * (xv - along) + np.sin(angle) * np.cross(a, xv))
     arr = np.array(out)
     arr.setflags(write=False)
     return arr
+
+
+def turning_axis(update: LowRankUpdate, x: ArrayLike, count: int = 3) -> Array:
+    """The axis to turn ``x`` about (:func:`turned_inputs`) so that its turns' changes are as
+    far apart as they can be: see :func:`turning`."""
+    return turning(update, x, count)[0]
+
+
+def turn_spread(update: LowRankUpdate, x: ArrayLike, count: int = 3) -> float:
+    """How far apart the closest two changes of ``x``'s turns about :func:`turning_axis` are.
+
+    Zero only when v₁ ∥ v₂ and x lies along them: then α depends on x only through its
+    angle with v₁, which the second and third turns share."""
+    return turning(update, x, count)[1]
+
+
+def turning(update: LowRankUpdate, x: ArrayLike, count: int = 3) -> tuple[Array, float]:
+    """The axis to turn ``x`` about so that its ``count`` turns (:func:`turned_inputs`) give
+    changes ``Δ = U Vᵀ x`` as far apart from one another as they can be, and that distance.
+
+    The axis is at right angles to ``x`` (each turn moves x as far as a turn can); which of
+    those directions is chosen from the data, so the inputs are never all alike (a fixed axis
+    leaves an x lying along it where it is) and neither are their changes, except in the one
+    case :func:`turn_spread` names.
+    """
+    xv = update._input(x)
+    if update.dim != 3 or count < 2:
+        raise ValueError("turning_axis needs a 3-D update and at least two inputs")
+    length = float(np.linalg.norm(xv))
+    if length == 0:
+        raise ValueError("x is zero: every turn of it is the same point")
+    unit = xv / length
+    # Two directions at right angles to x; the axis turns between them.
+    helper = np.eye(3)[int(np.argmin(np.abs(unit)))]
+    e1 = np.cross(unit, helper)
+    e1 /= np.linalg.norm(e1)
+    e2 = np.cross(unit, e1)
+    psi = np.linspace(0.0, np.pi, 180, endpoint=False)[:, None]
+    axes = np.cos(psi) * e1 + np.sin(psi) * e2
+    # About an axis ⟂ x, the k-th turn is cos·x + sin·(axis × x), so its change is
+    # cos·Δ(x) + sin·Δ(axis × x): every candidate axis at once.
+    angles = 2 * np.pi * np.arange(count) / count
+    moved, sideways = change(update, xv), change(update, np.cross(axes, xv))
+    changes = (
+        np.cos(angles)[None, :, None] * moved[None, None, :]
+        + np.sin(angles)[None, :, None] * sideways[:, None, :]
+    )
+    pairs = [(i, j) for i in range(count) for j in range(i + 1, count)]
+    gaps = np.min([np.linalg.norm(changes[:, i] - changes[:, j], axis=1) for i, j in pairs], axis=0)
+    # The first of the (near) best, so that nearby numbers choose the same axis.
+    best = int(np.argmax(gaps >= gaps.max() * (1 - 1e-9)))
+    out: Array = axes[best]
+    out.setflags(write=False)
+    return out, float(gaps[best])
 
 
 def span_normal(update: LowRankUpdate) -> Array:
@@ -331,6 +387,19 @@ def span_normal(update: LowRankUpdate) -> Array:
     if length == 0:
         raise ValueError("u₁ and u₂ are parallel, so they span a line, not a plane")
     out = normal / length
+    out.setflags(write=False)
+    return out
+
+
+def span_basis(update: LowRankUpdate) -> Array:
+    """Two orthogonal vectors (rows) spanning span(u₁, u₂), the first along u₁, each as long
+    as u₁ and u₂ on average: a piece of the plane drawn on them looks like a plane even
+    when u₁ and u₂ point almost the same way."""
+    normal = span_normal(update)
+    u1, u2 = update.U.T
+    length = (float(np.linalg.norm(u1)) + float(np.linalg.norm(u2))) / 2
+    first = u1 / float(np.linalg.norm(u1))
+    out = length * np.array([first, np.cross(normal, first)])
     out.setflags(write=False)
     return out
 

@@ -10,7 +10,8 @@ evaluated — and checked before any rendering starts:
 - the right dimension for the scene (2-D or 3-D, rank 1 or 2);
 - nothing degenerate: ``u``, ``v`` and ``x`` at least :data:`MIN_LENGTH` long (a zero vector
   draws nothing and makes the update do nothing), ``W`` not all zeros, ``u₁`` and ``u₂`` not
-  parallel (they must span the plane the rank-2 scene shows);
+  parallel (they must span the plane the rank-2 scene shows), and not ``v₁ ∥ v₂`` with ``x``
+  along them (the rank-2 scene's other inputs would then all get the same α);
 - no unknown keys (with a close-match suggestion).
 
 Every error is a :class:`ParamError` whose message is one line that names the fix; the CLI
@@ -33,7 +34,13 @@ from typing import Any, TypeAlias
 
 import numpy as np
 
-from lowrank_anim.maths.model import Example, LowRankUpdate, default_rank_one, default_rank_two
+from lowrank_anim.maths.model import (
+    Example,
+    LowRankUpdate,
+    default_rank_one,
+    default_rank_two,
+    turn_spread,
+)
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -436,4 +443,12 @@ def _check_not_degenerate(
             raise ParamError(
                 f"U ({params.source('U')}) has parallel columns: u₁ and u₂ span a line, not the "
                 "plane span(u₁, u₂) the scene shows; make them point different ways"
+            )
+        # The scene shows x and two turns of it; their changes must differ.
+        scale = float(np.linalg.norm(U @ V.T, 2)) * float(np.linalg.norm(x))
+        if turn_spread(LowRankUpdate(W=W, U=U, V=V), x) < 1e-3 * scale:
+            raise ParamError(
+                f"x ({params.source('x')}) lies along v₁ and v₂, which are parallel: the other "
+                "inputs RankTwoUpdate shows (turns of x) would get the same α₁, α₂ as each "
+                "other; make V's columns point different ways, or turn x away from them"
             )

@@ -1,0 +1,318 @@
+"""How a 3-D picture is seen: the camera angle chosen from the data, and the picture fitted to
+the frame for that angle.
+
+manim's ``ThreeDCamera`` looks at the origin from the direction given by ``phi`` (from the third
+axis) and ``theta`` (azimuth); with a far camera (no perspective) a scene point ``p`` lands on
+the screen at the first two coordinates of ``R p`` (:func:`rotation`).  Everything here works on
+those projected points, so where arrows, the span patch and labels will show is known before
+anything renders:
+
+- :func:`choose_camera` picks the angle: the plane span(u₁, u₂) is seen open (never edge-on),
+  from a little above, and the projected picture is as large as the free part of the frame
+  allows;
+- :func:`fit_picture` scales and shifts the picture (a
+  :class:`~lowrank_anim.maths.layout.View`) so its projection fills the free part of the frame
+  and stays clear of a reserved box (the panel);
+- :func:`place_label` puts a label beside a projected tip where it covers no arrow and no other
+  label.
+
+Pure numpy, no manim: tested on its own (``tests/test_view3d.py``).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+
+from lowrank_anim.maths.layout import FRAME, MAX_SCALE, Box, View
+
+Array = NDArray[np.float64]
+
+#: The plane span(u₁, u₂) must be seen at least this open: |cos| of the angle between the
+#: viewing direction and its normal (0 is edge-on, 1 face-on).
+MIN_OPENNESS = 0.55
+#: CameraAngle elevations tried, radians from the vertical (third) axis: from a little above.
+PHIS = np.radians(np.arange(50.0, 81.0, 5.0))
+#: Azimuths tried, radians.
+THETAS = np.radians(np.arange(-180.0, 180.0, 5.0))
+
+
+@dataclass(frozen=True)
+class CameraAngle:
+    """manim's ``phi`` and ``theta`` (radians) for a camera far away looking at the origin."""
+
+    phi: float
+    theta: float
+
+    @property
+    def rotation(self) -> Array:
+        return rotation(self.phi, self.theta)
+
+    @property
+    def direction(self) -> Array:
+        """The unit vector from the origin towards the camera."""
+        return viewing_direction(self.phi, self.theta)
+
+    def project(self, points: ArrayLike) -> Array:
+        """Scene points (rows of 3) → screen points (rows of 2), as the far camera draws them."""
+        pts = np.asarray(points, dtype=float).reshape(-1, 3)
+        out: Array = pts @ self.rotation[:2].T
+        return out
+
+    def lift(self, screen_offset: ArrayLike) -> Array:
+        """The scene vector, parallel to the screen, that the camera shows as ``screen_offset``."""
+        out: Array = np.asarray(screen_offset, dtype=float)[:2] @ self.rotation[:2]
+        return out
+
+
+def rotation(phi: float, theta: float) -> Array:
+    """The rotation manim's ThreeDCamera applies (gamma = 0): about the third axis by
+    −θ − 90°, then about the first by −φ.  Its first two rows are the screen's right and up
+    directions in the scene, its third the direction towards the camera."""
+    a = -theta - math.pi / 2
+    about_z = np.array(
+        [[math.cos(a), -math.sin(a), 0.0], [math.sin(a), math.cos(a), 0.0], [0, 0, 1]]
+    )
+    c, s = math.cos(-phi), math.sin(-phi)
+    about_x = np.array([[1.0, 0.0, 0.0], [0.0, c, -s], [0.0, s, c]])
+    out: Array = about_x @ about_z
+    return out
+
+
+def viewing_direction(phi: float, theta: float) -> Array:
+    """The unit vector from the origin towards a camera at (``phi``, ``theta``)."""
+    return np.array(
+        [math.sin(phi) * math.cos(theta), math.sin(phi) * math.sin(theta), math.cos(phi)]
+    )
+
+
+def openness(camera: CameraAngle, normal: ArrayLike) -> float:
+    """How open a plane with ``normal`` looks: |cos| of the angle between the viewing direction
+    and the normal (0 edge-on, 1 face-on)."""
+    n = np.asarray(normal, dtype=float)
+    return abs(float(camera.direction @ n)) / float(np.linalg.norm(n))
+
+
+def _fit_scales(screens: Array, room: Array) -> Array:
+    """For projected pictures ``screens`` (cameras × points × 2), the scale at which each one's
+    bounding box fits ``room`` (width, height)."""
+    extent = screens.max(axis=1) - screens.min(axis=1)
+    with np.errstate(divide="ignore"):
+        ratios = np.where(extent > 0, room / np.maximum(extent, 1e-300), np.inf)
+    out: Array = np.minimum(ratios.min(axis=1), MAX_SCALE)
+    return out
+
+
+def choose_camera(points: ArrayLike, normal: ArrayLike, box: Box, margin: float) -> CameraAngle:
+    """The camera that shows ``points`` (model coordinates, rows of 3) largest in ``box`` less
+    ``margin``, among those that see the plane with ``normal`` at least :data:`MIN_OPENNESS`
+    open, from a little above.
+
+    A near tie (within 3%) goes to the view that shows the plane more open, then to the
+    first angle tried, so the choice is stable for nearby numbers.
+    """
+    pts = np.asarray(points, dtype=float).reshape(-1, 3)
+    if not np.all(np.isfinite(pts)):
+        raise ValueError("cannot fit non-finite points on screen")
+    phis, thetas = (g.ravel() for g in np.meshgrid(PHIS, THETAS, indexing="ij"))
+    n = np.asarray(normal, dtype=float) / float(np.linalg.norm(normal))
+    directions = np.stack(
+        [np.sin(phis) * np.cos(thetas), np.sin(phis) * np.sin(thetas), np.cos(phis)], axis=1
+    )
+    opens = np.abs(directions @ n)
+    # The screen rows of :func:`rotation` for every angle at once.
+    a = -thetas - math.pi / 2
+    right = np.stack([np.cos(a), -np.sin(a), np.zeros_like(a)], axis=1)
+    up = np.stack([np.cos(phis) * np.sin(a), np.cos(phis) * np.cos(a), np.sin(phis)], axis=1)
+    screens = np.stack([pts @ right.T, pts @ up.T], axis=2).transpose(1, 0, 2)
+    room = np.array([box.width, box.height]) - 2 * margin
+    scales = _fit_scales(screens, room)
+    allowed = opens >= MIN_OPENNESS
+    if not allowed.any():  # pragma: no cover - from 50°–80° some view is ≥ 0.64 open
+        allowed = opens >= opens.max() - 1e-9
+    best = float(scales[allowed].max())
+    near = allowed & (scales >= 0.97 * best)
+    index = int(np.argmax(np.where(near, opens, -1.0)))
+    return CameraAngle(float(phis[index]), float(thetas[index]))
+
+
+def _hull(points: Array) -> Array:
+    """The convex hull of 2-D points, anticlockwise (monotone chain)."""
+    pts = sorted({(float(x), float(y)) for x, y in points})
+    if len(pts) <= 2:
+        return np.array(pts)
+
+    def cross(o: tuple[float, float], a: tuple[float, float], b: tuple[float, float]) -> float:
+        return (a[0] - o[0]) * (b[1] - o[1]) - (a[1] - o[1]) * (b[0] - o[0])
+
+    lower: list[tuple[float, float]] = []
+    upper: list[tuple[float, float]] = []
+    for p in pts:
+        while len(lower) >= 2 and cross(lower[-2], lower[-1], p) <= 0:
+            lower.pop()
+        lower.append(p)
+    for p in reversed(pts):
+        while len(upper) >= 2 and cross(upper[-2], upper[-1], p) <= 0:
+            upper.pop()
+        upper.append(p)
+    return np.array(lower[:-1] + upper[:-1])
+
+
+def polygon_meets_box(polygon: ArrayLike, box: Box) -> bool:
+    """Whether a convex polygon (rows of 2, in order) and an axis-aligned box overlap
+    (separating-axis test: the box's two axes and every edge normal of the polygon)."""
+    poly = np.asarray(polygon, dtype=float).reshape(-1, 2)
+    if (
+        poly[:, 0].max() <= box.left
+        or poly[:, 0].min() >= box.right
+        or poly[:, 1].max() <= box.bottom
+        or poly[:, 1].min() >= box.top
+    ):
+        return False
+    corners = np.array(
+        [[box.left, box.bottom], [box.right, box.bottom], [box.right, box.top], [box.left, box.top]]
+    )
+    edges = np.roll(poly, -1, axis=0) - poly
+    for ex, ey in edges:
+        axis = np.array([-ey, ex])
+        if not axis.any():
+            continue
+        a, b = poly @ axis, corners @ axis
+        if a.max() <= b.min() or b.max() <= a.min():
+            return False
+    return True
+
+
+def grow(box: Box, by: float) -> Box:
+    """``box`` with every side moved out by ``by`` (in by a negative ``by``)."""
+    return Box(box.left - by, box.right + by, box.bottom - by, box.top + by)
+
+
+def fit_picture(
+    points: ArrayLike, camera: CameraAngle, box: Box, margin: float, avoid: Box | None = None
+) -> View:
+    """The largest view that puts every model point (rows of 3), seen by ``camera``, inside
+    ``box`` shrunk by ``margin``, with the picture's convex hull clear of ``avoid`` grown by
+    ``margin`` (the panel, whose corner the picture may wrap around).
+
+    Among the positions at the largest scale found, the one nearest the centre of the free
+    room is kept.  The returned view's origin lies in the screen plane, so a point's depth
+    does not move it on screen.
+    """
+    pts = np.asarray(points, dtype=float).reshape(-1, 3)
+    if not np.all(np.isfinite(pts)):
+        raise ValueError("cannot fit non-finite points on screen")
+    screen = camera.project(pts)
+    screen = np.vstack([screen, [[0.0, 0.0]]])
+    inner = grow(box, -margin)
+    low, high = screen.min(axis=0), screen.max(axis=0)
+    extent = high - low
+    top_scale = float(_fit_scales(screen[None], np.array([inner.width, inner.height]))[0])
+    if not math.isfinite(top_scale) or extent.max() == 0:
+        top_scale = 1.0
+    hull = _hull(screen)
+    blocked = grow(avoid, margin) if avoid is not None else None
+    scale = top_scale
+    for _ in range(80):
+        spot = _free_spot(hull, low, high, scale, inner, blocked)
+        if spot is not None:
+            return _view_at(camera, scale, spot)
+        scale *= 0.97
+    return _view_at(camera, scale, inner.center - scale * (low + high) / 2)  # pragma: no cover
+
+
+def _free_spot(
+    hull: Array, low: Array, high: Array, scale: float, inner: Box, blocked: Box | None
+) -> Array | None:
+    """The shift (screen units) that puts the ``scale``-d hull inside ``inner`` and clear of
+    ``blocked``, nearest the middle of the room; ``None`` if there is none."""
+    lo = np.array([inner.left, inner.bottom]) - scale * low
+    hi = np.array([inner.right, inner.top]) - scale * high
+    if np.any(hi < lo - 1e-9):
+        return None
+    middle = (lo + hi) / 2
+    if blocked is None:
+        return middle
+    steps = np.linspace(0.0, 1.0, 21)
+    shifts = [
+        np.array([lo[0] + a * (hi[0] - lo[0]), lo[1] + b * (hi[1] - lo[1])])
+        for a in steps
+        for b in steps
+    ]
+    shifts.sort(key=lambda s: float(np.linalg.norm(s - middle)))
+    for shift in shifts:
+        if not polygon_meets_box(hull * scale + shift, blocked):
+            return shift
+    return None
+
+
+def _view_at(camera: CameraAngle, scale: float, shift: Array) -> View:
+    origin = camera.lift(shift)
+    return View(scale=float(scale), origin=(float(origin[0]), float(origin[1]), float(origin[2])))
+
+
+def segment_meets_box(a: ArrayLike, b: ArrayLike, box: Box) -> bool:
+    """Whether the 2-D segment ``a``–``b`` passes through ``box``."""
+    return polygon_meets_box(np.array([a, b], dtype=float)[:, :2], box)
+
+
+def boxes_meet(a: Box, b: Box) -> bool:
+    return a.left < b.right and b.left < a.right and a.bottom < b.top and b.bottom < a.top
+
+
+def place_label(
+    tip: ArrayLike,
+    along: ArrayLike,
+    size: tuple[float, float],
+    segments: Sequence[tuple[ArrayLike, ArrayLike]],
+    taken: Sequence[Box],
+    bounds: Box,
+    buff: float = 0.12,
+) -> Box:
+    """Where a label of ``size`` (width, height, screen units) goes beside a projected tip:
+    beyond the tip first, then turning around it, the first spot that covers none of
+    ``segments`` (arrows and lines, screen points), none of the ``taken`` boxes (labels,
+    panels) and stays inside ``bounds``; then the same a little farther out.  If every spot is
+    blocked, the one covering least (another label counting ten times an arrow).
+    """
+    t = np.asarray(tip, dtype=float)[:2]
+    d = np.asarray(along, dtype=float)[:2]
+    angle0 = math.atan2(d[1], d[0]) if np.linalg.norm(d) > 1e-9 else math.pi / 2
+    w, h = size
+    best: tuple[int, Box] | None = None
+    turns = (0, 1, -1, 2, -2, 3, -3, 4, -4, 5, -5, 6)
+    for ring, k in [(ring, k) for ring in (0.0, 0.35) for k in turns]:
+        a = angle0 + k * math.pi / 6
+        u = np.array([math.cos(a), math.sin(a)])
+        # Far enough along u that the box clears the tip by ``buff`` (and ``ring`` more on
+        # the second try round, for crowded tips).
+        reach = ring + buff + min(w / 2 / max(abs(u[0]), 1e-9), h / 2 / max(abs(u[1]), 1e-9))
+        cx, cy = t + reach * u
+        spot = Box(cx - w / 2, cx + w / 2, cy - h / 2, cy + h / 2)
+        inside = (
+            spot.left >= bounds.left
+            and spot.right <= bounds.right
+            and spot.bottom >= bounds.bottom
+            and spot.top <= bounds.top
+        )
+        padded = grow(spot, 0.04)
+        hits = sum(segment_meets_box(p, q, padded) for p, q in segments)
+        # Covering a label is worse than crossing an arrow.
+        hits += 10 * sum(boxes_meet(padded, other) for other in taken)
+        cost = hits + (0 if inside else 100)
+        if cost == 0:
+            return spot
+        if best is None or cost < best[0]:
+            best = (cost, spot)
+    assert best is not None
+    return best[1]
+
+
+def fill_fraction(screen_points: ArrayLike, frame: Box = FRAME) -> float:
+    """The share of the frame's height the projected points span."""
+    pts = np.asarray(screen_points, dtype=float).reshape(-1, 2)
+    return float((pts[:, 1].max() - pts[:, 1].min()) / frame.height)

@@ -1,0 +1,193 @@
+"""The 3-D view maths: manim's camera rotation, the camera chosen from the data, the picture
+fitted to the frame, label placement, and the rank-2 scene's turning axis."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from hypothesis.extra.numpy import arrays
+
+from lowrank_anim.maths.layout import FRAME, Box
+from lowrank_anim.maths.model import (
+    LowRankUpdate,
+    change,
+    default_rank_two,
+    span_normal,
+    turned_inputs,
+    turning_axis,
+)
+from lowrank_anim.maths.view3d import (
+    MIN_OPENNESS,
+    CameraAngle,
+    choose_camera,
+    fill_fraction,
+    fit_picture,
+    grow,
+    openness,
+    place_label,
+    polygon_meets_box,
+    rotation,
+)
+
+ANGLES = st.floats(-math.pi, math.pi, allow_nan=False)
+VECTORS = arrays(np.float64, 3, elements=st.floats(-10, 10, allow_nan=False))
+BOX = Box(-6.9, 6.9, -2.8, 3.76)
+PANEL = Box(-6.8, -1.6, 1.0, 3.7)
+
+
+@settings(max_examples=20, deadline=None)
+@given(phi=st.floats(0, math.pi, allow_nan=False), theta=ANGLES)
+def test_rotation_is_manims(phi: float, theta: float) -> None:
+    from manim.camera.three_d_camera import ThreeDCamera
+
+    camera = ThreeDCamera()
+    camera.set_phi(phi)
+    camera.set_theta(theta)
+    np.testing.assert_allclose(rotation(phi, theta), camera.generate_rotation_matrix(), atol=1e-12)
+    # Its third row points at the camera.
+    np.testing.assert_allclose(
+        rotation(phi, theta)[2], CameraAngle(phi, theta).direction, atol=1e-12
+    )
+
+
+@settings(max_examples=10, deadline=None)
+@given(normal=VECTORS, points=arrays(np.float64, (6, 3), elements=st.floats(-5, 5)))
+def test_the_plane_is_never_seen_edge_on(normal: np.ndarray, points: np.ndarray) -> None:
+    if np.linalg.norm(normal) < 1e-3:
+        return
+    camera = choose_camera(points, normal, BOX, 0.4)
+    assert openness(camera, normal) >= MIN_OPENNESS
+    # ... i.e. the viewing direction is at least ~33° away from lying in the plane.
+    unit = normal / np.linalg.norm(normal)
+    assert math.degrees(math.asin(abs(float(camera.direction @ unit)))) > 33
+    assert math.radians(50) - 1e-9 <= camera.phi <= math.radians(80) + 1e-9, "from above"
+
+
+def test_the_camera_prefers_the_view_that_shows_the_picture_largest() -> None:
+    # A flat, wide picture in the horizontal plane: seen from well above it is tall enough
+    # to be height-limited least, so the chosen view is the one with the largest fit.
+    points = np.array([[3.0, 0, 0], [-3.0, 0, 0], [0, 1.0, 0], [0, -1.0, 0], [0, 0, 0.5]])
+    camera = choose_camera(points, [0, 0, 1], BOX, 0.4)
+    picked = fit_picture(points, camera, BOX, 0.4).scale
+    for phi in (50, 65, 80):
+        for theta in (-90, -45, 0, 30):
+            other = CameraAngle(math.radians(phi), math.radians(theta))
+            if openness(other, [0, 0, 1]) >= MIN_OPENNESS:
+                assert picked >= 0.97 * fit_picture(points, other, BOX, 0.4).scale - 1e-9
+
+
+@settings(max_examples=15, deadline=None)
+@given(points=arrays(np.float64, (8, 3), elements=st.floats(-1e3, 1e3, allow_nan=False)))
+def test_the_fitted_picture_stays_in_its_box_and_clear_of_the_panel(points: np.ndarray) -> None:
+    camera = CameraAngle(math.radians(60), math.radians(-50))
+    view = fit_picture(points, camera, BOX, 0.4, avoid=PANEL)
+    screen = camera.project(np.array([view.to_scene(p) for p in points]))
+    inner = grow(BOX, -0.4 + 1e-6)
+    assert np.all(screen[:, 0] >= inner.left)
+    assert np.all(screen[:, 0] <= inner.right)
+    assert np.all(screen[:, 1] >= inner.bottom)
+    assert np.all(screen[:, 1] <= inner.top)
+    # No point of the picture (nor any segment between two, its hull) under the panel.
+    for a in screen:
+        for b in screen:
+            assert not polygon_meets_box(np.array([a, b]), grow(PANEL, 0.4 - 1e-6))
+
+
+def test_the_default_rank_two_picture_fills_most_of_the_frame_height() -> None:
+    from scenes.rank_two import PANEL_BOX, PICTURE_BOX, corners, plan
+
+    steps = plan(default_rank_two())
+    o = np.zeros(3)
+    # What the last frame draws: axes, the plane through the origin, and every arrow.
+    points = [*np.diag(steps.axes_low), *np.diag(steps.axes_high)]
+    points += corners(steps.sides[0], steps.sides[1], o, steps.span_reach)
+    points += [o, steps.u1, steps.u2, *(p for r in steps.results for p in (r.x, r.y, r.z))]
+    screen = steps.camera.project(np.array([steps.view.to_scene(p) for p in points]))
+    assert fill_fraction(screen) >= 0.6
+    assert all(PICTURE_BOX.contains(p) and not PANEL_BOX.contains(p) for p in screen)
+
+
+def test_polygon_meets_box() -> None:
+    box = Box(0, 1, 0, 1)
+    assert polygon_meets_box(np.array([[0.5, 0.5], [2, 2], [2, 0.5]]), box)
+    assert not polygon_meets_box(np.array([[1.2, 0], [2, 0], [2, 1]]), box)
+    # The bounding boxes overlap but the triangle passes beside the corner.
+    assert not polygon_meets_box(np.array([[0.9, 1.5], [1.5, 0.9], [2, 2]]), box)
+    assert polygon_meets_box(np.array([[-1, 0.5], [2, 0.5]]), box), "a segment through the box"
+
+
+def test_a_label_goes_beyond_its_tip_unless_something_is_there() -> None:
+    tip, along, size = np.array([1.0, 0.0]), np.array([1.0, 0.0]), (0.4, 0.4)
+    spot = place_label(tip, along, size, [], [], FRAME)
+    assert spot.left > tip[0]
+    assert spot.bottom < 0 < spot.top
+    # An arrow leaving the tip to the right: the label moves off it.
+    blocked = [(tip, np.array([4.0, 0.0]))]
+    moved = place_label(tip, along, size, blocked, [], FRAME)
+    assert not polygon_meets_box(np.array(blocked[0]), moved)
+    # ... and off another label sitting above the tip.
+    taken = [Box(0.8, 1.6, 0.1, 0.9), moved]
+    third = place_label(tip, along, size, blocked, taken, FRAME)
+    assert not any(
+        third.left < b.right
+        and b.left < third.right
+        and third.bottom < b.top
+        and b.bottom < third.top
+        for b in taken
+    )
+
+
+def test_a_label_stays_inside_its_bounds() -> None:
+    spot = place_label([FRAME.right - 0.1, 0.0], [1.0, 0.0], (0.5, 0.4), [], [], FRAME)
+    assert spot.right <= FRAME.right
+
+
+def old_axis_changes(update: LowRankUpdate, x: np.ndarray) -> np.ndarray:
+    return change(update, turned_inputs(x, 3))
+
+
+@pytest.mark.parametrize("x", [[0, 0, 1], [0, 0, -2.5], [1.5, 1, 1], [0.001, 0, 0]])
+def test_the_turning_axis_gives_distinct_inputs_and_changes(x: list[float]) -> None:
+    update = default_rank_two().update
+    axis = turning_axis(update, x)
+    assert abs(float(axis @ np.asarray(x))) < 1e-9 * max(1, float(np.linalg.norm(x)))
+    inputs = turned_inputs(x, 3, axis)
+    changes = change(update, inputs)
+    np.testing.assert_allclose(inputs[0], x, atol=1e-12)
+    length = float(np.linalg.norm(x))
+    for i, j in ((0, 1), (0, 2), (1, 2)):
+        # Inputs a third of a turn apart on a great circle: √3·|x| from one another.
+        assert np.linalg.norm(inputs[i] - inputs[j]) == pytest.approx(math.sqrt(3) * length)
+        assert np.linalg.norm(changes[i] - changes[j]) > 0.1 * length
+    gap = min(np.linalg.norm(changes[i] - changes[j]) for i, j in ((0, 1), (0, 2), (1, 2)))
+    old = old_axis_changes(update, np.asarray(x, dtype=float))
+    old_gap = min(np.linalg.norm(old[i] - old[j]) for i, j in ((0, 1), (0, 2), (1, 2)))
+    assert gap >= old_gap - 1e-12, "the chosen axis is at least as good as the vertical one"
+
+
+@settings(max_examples=15, deadline=None)
+@given(
+    U=arrays(np.float64, (3, 2), elements=st.floats(-3, 3, allow_nan=False)),
+    V=arrays(np.float64, (3, 2), elements=st.floats(-3, 3, allow_nan=False)),
+    x=VECTORS,
+)
+def test_turned_inputs_never_alike(U: np.ndarray, V: np.ndarray, x: np.ndarray) -> None:
+    if min(np.linalg.norm(x), *np.linalg.norm(V, axis=0)) < 1e-2:
+        return
+    if np.linalg.norm(np.cross(U[:, 0], U[:, 1])) <= 1e-2 * np.prod(np.linalg.norm(U, axis=0)):
+        return  # the params refuse u₁ ∥ u₂ (or zero): there is no plane
+    update = LowRankUpdate(np.eye(3), U, V)
+    span_normal(update)  # a plane, as the params require
+    changes = change(update, turned_inputs(x, 3, turning_axis(update, x)))
+    scale = float(np.linalg.norm(U @ V.T, 2)) * float(np.linalg.norm(x))
+    flat = np.linalg.norm(np.cross(V[:, 0], V[:, 1])) <= 1e-2 * np.prod(np.linalg.norm(V, axis=0))
+    if flat and np.linalg.norm(np.cross(V[:, 0], x)) <= 1e-2 * np.linalg.norm(
+        V[:, 0]
+    ) * np.linalg.norm(x):
+        return  # (nearly) v₁ ∥ v₂ with x along them: refused when exact (test_params)
+    gaps = [np.linalg.norm(changes[i] - changes[j]) for i, j in ((0, 1), (0, 2), (1, 2))]
+    assert min(gaps) > 1e-3 * scale
