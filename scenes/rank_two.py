@@ -280,6 +280,7 @@ def place_names(scene: LowRankScene3D, steps: Plan) -> dict[str, MathTex]:
         )
         taken.append(spot)
         names[tex] = label.move_to(view.to_scene(tip) + camera.lift(spot.center - screen(tip)))
+        scene.labels_3d[f"{role}:{tex}"] = label
     scene.face_camera(*names.values())
     scene.remove(*names.values())
     return names

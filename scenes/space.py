@@ -68,6 +68,11 @@ class LowRankScene3D(LowRankScene, ThreeDScene):
     def fit(cls, ex: Example) -> layout.View:
         return layout.fit_view_3d(cls.layout_points(ex))
 
+    def open_chapter(self, chapter: type[LowRankScene], prefix: str = "") -> None:
+        super().open_chapter(chapter, prefix)
+        self.labels_3d: dict[str, Mobject] = {}
+        """Labels placed in space, by ``role:tex``, so tests can find what each one covers."""
+
     def look_from(self, camera: CameraAngle) -> None:
         """Put the camera where ``camera`` says, far away (no perspective)."""
         self.set_camera_orientation(

@@ -113,7 +113,7 @@ def frame_defects(scene: Any, least_fill: float) -> list[str]:
         ):
             found.append("a span patch runs under the panel")
     labels = {}
-    for key, label in scene.label_spots.items():
+    for key, label in scene.labels_3d.items():
         x, y = project(label.get_center())[0]
         labels[key] = Box(
             x - label.width / 2, x + label.width / 2, y - label.height / 2, y + label.height / 2
@@ -145,8 +145,8 @@ def test_the_frame_check_catches_misplaced_labels_and_patches(dry_run: Any) -> N
 
     scene = constructed("default", dry_run)
     # A label moved onto the middle of the arrow x, and u₂'s onto u₁'s.
-    scene.label_spots["x:x"].move_to(scene.arrows["x1"].get_center())
-    scene.label_spots["u:u_2"].move_to(scene.label_spots["u:u_1"])
+    scene.labels_3d["x:x"].move_to(scene.arrows["x1"].get_center())
+    scene.labels_3d["u:u_2"].move_to(scene.labels_3d["u:u_1"])
     found = frame_defects(scene, 0.65)
     assert any(d.startswith("x:x under arrow x1") for d in found), found
     assert "u:u_1 on u:u_2" in found, found
