@@ -39,7 +39,8 @@ DEPENDENCY_STEPS = (
     "build-essential",  # the builder's apt-get
     "apt-get download texlive-latex-extra",
     "-r /tmp/requirements.lock",  # pip, from the lock
-    "texlive-latex-recommended preview-latex-style",  # the runtime's apt-get
+    "texlive-latex-base preview-latex-style",  # the runtime's apt-get
+    "slim-venv.sh",  # what a Cairo render never loads, dropped from the venv
     "COPY --from=builder /opt/venv",
 )
 

@@ -1,0 +1,37 @@
+#!/bin/sh
+# The runtime image's last build step: prove that what docker/slim-venv.sh and
+# docker/slim-runtime.sh left is enough to render, so a too-eager removal fails the build, not a
+# user's render.
+#   1. every ELF program in /usr/bin and every extension module in /opt/venv finds all its
+#      shared libraries (ldd prints "not found" otherwise). The wheels' vendored libraries
+#      (*.libs/) are checked through the modules that load them: alone, ldd cannot find their
+#      siblings, which the loader finds already loaded by then;
+#   2. the CLI imports every scene (manim, numpy, scipy's kept parts, cairo, pango);
+#   3. manim's MathTex compiles its default template with latex and dvisvgm.
+set -eu
+missing="$(
+    { find /usr/bin -maxdepth 1 -type f; find /opt/venv -name '*.so*' -type f ! -path '*.libs/*'; } \
+        | while read -r f; do
+            head -c 4 "$f" | grep -q 'ELF' || continue
+            ldd "$f" 2>/dev/null | sed -n "s|^[[:space:]]*\([^ ]*\) => not found|$f needs \1|p"
+        done
+)"
+if [ -n "$missing" ]; then
+    echo "check-image: shared libraries missing:" >&2
+    echo "$missing" >&2
+    exit 1
+fi
+work="$(mktemp -d)"
+cd "$work"
+export HOME="$work" TEXMFVAR="$work/texmf-var" XDG_CACHE_HOME="$work/.cache"
+/opt/venv/bin/lowrank-anim list >/dev/null
+/opt/venv/bin/python - <<'PY'
+from manim import MathTex, config
+
+config.media_dir = "."
+tex = MathTex(r"\alpha = v^\top x,\ z = y + \alpha u \in \mathbb{R}^n")
+assert len(tex.submobjects) > 0 and tex.width > 0, "MathTex produced nothing"
+PY
+cd /
+rm -rf "$work"
+echo "check-image: libraries, scene imports and MathTex all work"
