@@ -24,7 +24,9 @@ def docker(*args: str) -> str:
 
 
 def in_image(image: str, script: str) -> str:
-    return docker("run", "--rm", "--network", "none", "--entrypoint", "sh", image, "-c", script)
+    # As root: du must read every directory.
+    args = ("run", "--rm", "--network", "none", "--user", "0", "--entrypoint", "sh", image, "-c")
+    return docker(*args, script)
 
 
 def report(image: str, top: int) -> None:
@@ -32,7 +34,7 @@ def report(image: str, top: int) -> None:
         "image", "inspect", "--format", "{{.Size}} {{.Architecture}}", image
     ).split()
     print(f"## {image} (linux/{arch}): {int(size) / 1e6:.0f} MB")
-    print("\nlayers (docker history), largest first:")
+    print("\nlayers (docker history), newest first, empty ones left out:")
     rows = docker("history", "--no-trunc", "--format", "{{.Size}}\t{{.CreatedBy}}", image)
     layers = [r.split("\t", 1) for r in rows.splitlines() if not r.startswith("0B")]
     for layer_size, created in layers:
@@ -46,9 +48,13 @@ def report(image: str, top: int) -> None:
     for line in packages.splitlines():
         kib, name = line.split("\t")
         print(f"  {int(kib) / 1024:6.1f} MB  {name}")
-    print(f"\nsite-packages (du), top {top}:")
-    print(in_image(image, f"cd {SITE} && du -sk * | sort -rn | head -n {top}"), end="")
-    print(in_image(image, "du -sk /opt/venv /usr /var | sed 's/^/  total /'"))
+    print(f"\nsite-packages (du), top {top}, then whole trees:")
+    listing = in_image(image, f"cd {SITE} && du -sk * | sort -rn | head -n {top}")
+    listing += in_image(image, "du -sk /opt/venv /usr /var")
+    for line in listing.splitlines():
+        kib, name = line.split("\t")
+        print(f"  {int(kib) / 1024:6.1f} MB  {name}")
+    print()
 
 
 def main() -> None:

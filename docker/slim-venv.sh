@@ -25,9 +25,9 @@ for sub in cluster datasets differentiate fft fftpack integrate interpolate io m
     rm -rf "scipy/$sub"
 done
 
-# Build-time parts of numpy (Fortran wrapper generator, distutils, C headers) and caches.
-rm -rf numpy/f2py numpy/distutils numpy/_core/include numpy/_pyinstaller ../../../bin/f2py \
-    ../../../bin/numpy-config
+# numpy's C headers and PyInstaller hook (build-time only). numpy.f2py stays: scipy's array-API
+# layer does `from numpy import *`, which imports it.
+rm -rf numpy/_core/include numpy/_pyinstaller
 # Cython sources and type stubs: read by compilers and type checkers, never at run time.
 find . \( -name '*.pyx' -o -name '*.pxd' -o -name '*.pyi' \) -type f -delete
 
