@@ -110,9 +110,10 @@ docker-render: docker-engine  ## Render in the locked-down container (builds the
 		--volume "$(HOST_OUTPUT):$(HOST_OUTPUT)" \
 		$(IMAGE) render $(SCENES) -q $(QUALITY) --format $(FORMAT) --output-dir "$(HOST_OUTPUT)"
 
-release: docker-engine  ## Build amd64 AND arm64, push both and one manifest list: REGISTRY=HOST:PORT [TAG=latest]
+release:  ## Build amd64 AND arm64, push both and one manifest list: REGISTRY=HOST:PORT [TAG=latest]
 	@test -n "$(REGISTRY)" || { echo "make release: set REGISTRY, e.g. REGISTRY=127.0.0.1:5000," \
 		"REGISTRY=ghcr.io/OWNER or REGISTRY=docker.io/USER" >&2; exit 2; }
+	bash docker/start-engine.sh
 	bash docker/release.sh --registry $(REGISTRY) --tag $(TAG) \
 		$(if $(EXTRA_CA),-- --extra-ca $(EXTRA_CA))
 
