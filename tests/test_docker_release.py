@@ -111,11 +111,16 @@ def test_release_publishes_one_tag_that_pulls_and_renders_on_both_architectures(
     published = rf"release: published {re.escape(repo)}:{tag} \(linux/amd64 linux/arm64\) "
     assert re.fullmatch(published + r"sha256:[0-9a-f]{64} in \d+s", last), last
 
-    # The registry serves one manifest list naming one image per architecture.
-    listed = json.loads(docker(client, "manifest", "inspect", "--insecure", f"{repo}:{tag}"))
-    platforms = {m["platform"]["architecture"]: m["digest"] for m in listed["manifests"]}
-    assert sorted(platforms) == sorted(ARCHES)
-    assert all(m["platform"]["os"] == "linux" for m in listed["manifests"])
+    # The registry serves one manifest list naming one image per architecture; -v adds each
+    # image's config digest, which is the image ID a pull of that platform must produce.
+    listed = json.loads(docker(client, "manifest", "inspect", "--insecure", "-v", f"{repo}:{tag}"))
+    entries = listed if isinstance(listed, list) else [listed]
+    image_ids = {
+        e["Descriptor"]["platform"]["architecture"]: e["SchemaV2Manifest"]["config"]["digest"]
+        for e in entries
+    }
+    assert sorted(image_ids) == sorted(ARCHES)
+    assert all(e["Descriptor"]["platform"]["os"] == "linux" for e in entries)
 
     # Forget the local tags, so what runs below is what the registry hands out for each platform.
     for name in (f"{repo}:{tag}", *(f"{repo}:{tag}-{a}" for a in ARCHES)):
@@ -124,12 +129,12 @@ def test_release_publishes_one_tag_that_pulls_and_renders_on_both_architectures(
     try:
         for arch in ARCHES:
             docker(client, "pull", "--platform", f"linux/{arch}", f"{repo}:{tag}")
-            fmt = "{{.Os}}/{{.Architecture}} {{json .RepoDigests}}"
-            labelled, digests = docker(
+            fmt = "{{.Os}}/{{.Architecture}} {{.Id}}"
+            labelled, image_id = docker(
                 client, "image", "inspect", "--format", fmt, f"{repo}:{tag}"
-            ).split(" ", 1)
+            ).split()
             assert labelled == f"linux/{arch}"
-            assert f"{repo}@{platforms[arch]}" in json.loads(digests)
+            assert image_id == image_ids[arch], f"the {arch} pull is not the image pushed for it"
             media = writable_media_dir(tmp_path / f"media-{arch}", uid, gid)
             render_locked_down(
                 client, f"{repo}:{tag}", media, "TitleCard", user=f"{uid}:{gid}", timeout=3600
