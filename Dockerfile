@@ -4,13 +4,15 @@
 #   DOCKER_BUILDKIT=1 docker build --platform linux/amd64 -t lowrank-anim:amd64 .
 #   docker buildx build --platform linux/arm64 --load -t lowrank-anim:arm64 .
 # Optional, for TLS-inspecting proxies: --secret id=extra_ca,src=/path/to/extra-ca.crt
-# Run locked down (see README, "Docker"):
+# Run locked down (see docs/docker.md), the host's media/ mounted at its own path so that the
+# printed paths are the host's:
 #   docker run --rm --network none --read-only --tmpfs /tmp --cap-drop ALL \
 #     --security-opt no-new-privileges --user "$(id -u):$(id -g)" \
-#     -v "$PWD/media:/app/media" lowrank-anim:amd64 render RankOneUpdate -q high
+#     -v "$PWD/media:$PWD/media" lowrank-anim:amd64 render RankOneUpdate -q high --output-dir "$PWD/media"
 #
-# Stages: builder (compilers, -dev headers, /opt/venv from requirements.lock) -> project (our wheel,
-# the only thing rebuilt when the source changes) -> runtime (libraries, fonts, TeX; no compilers).
+# Stages: builder (compilers, -dev headers, /opt/venv from requirements.lock, slimmed) -> texmf (two
+# LaTeX packages' files) -> project (our wheel, the only thing rebuilt when the source changes) ->
+# runtime (libraries, fonts, TeX; no compilers).
 # No `# syntax=` line on purpose: it would pull a frontend image from a registry at every build.
 
 # Pinned by tag; overridable, e.g. with a locally seeded arm64 base (docker/seed-base.sh arm64).
@@ -26,18 +28,6 @@ RUN apt-get update \
         python3 python3-dev python3-venv \
         libcairo2-dev libpango1.0-dev \
     && rm -rf /var/lib/apt/lists/*
-
-# manim's default MathTex template is \documentclass[preview]{standalone}. The class is two files
-# in texlive-latex-extra, which would pull ~160 MB (texlive-pictures, Java libraries) into the
-# runtime image; take just the class from the Debian package instead.
-RUN apt-get update \
-    && cd /tmp \
-    && apt-get download texlive-latex-extra \
-    && dpkg-deb --fsys-tarfile texlive-latex-extra_*.deb \
-        | tar -x ./usr/share/texlive/texmf-dist/tex/latex/standalone \
-    && mkdir -p /opt/texmf-local/tex/latex \
-    && mv usr/share/texlive/texmf-dist/tex/latex/standalone /opt/texmf-local/tex/latex/ \
-    && rm -rf /tmp/* /var/lib/apt/lists/*
 
 # The dependencies, from the lock only, before any source is copied: editing a scene never
 # reinstalls them. pycairo and manimpango are built from source against Debian's cairo and pango.
@@ -65,6 +55,30 @@ RUN --mount=type=secret,id=extra_ca \
     find /opt/venv/lib -depth -type d -name tests -exec rm -rf {} +; \
     rm /tmp/requirements.lock
 
+# What a Cairo render never loads (the OpenGL renderer, most of SciPy): its own step, so the list
+# can change without reinstalling the dependencies.
+RUN --mount=type=bind,source=docker/slim-venv.sh,target=/tmp/slim-venv.sh sh /tmp/slim-venv.sh
+
+
+# manim's default MathTex template is \documentclass[preview]{standalone} with amsmath, amssymb
+# and babel. standalone.cls (texlive-latex-extra) needs xkeyval.sty (texlive-latex-recommended):
+# installing those packages would add ~190 MB (texlive-pictures, Java, lmodern, tex-gyre...) for
+# six files, so take just those directories from the Debian packages (`latex -recorder` lists
+# every file the template reads).
+FROM ${BASE_IMAGE} AS texmf
+RUN apt-get update \
+    && mkdir -p /tmp/deb /opt/texmf-local/tex/latex /opt/texmf-local/tex/generic \
+    && cd /tmp/deb \
+    && apt-get download texlive-latex-extra texlive-latex-recommended \
+    && dpkg-deb --fsys-tarfile texlive-latex-extra_*.deb \
+        | tar -x ./usr/share/texlive/texmf-dist/tex/latex/standalone \
+    && dpkg-deb --fsys-tarfile texlive-latex-recommended_*.deb \
+        | tar -x ./usr/share/texlive/texmf-dist/tex/latex/xkeyval \
+            ./usr/share/texlive/texmf-dist/tex/generic/xkeyval \
+    && mv usr/share/texlive/texmf-dist/tex/latex/* /opt/texmf-local/tex/latex/ \
+    && mv usr/share/texlive/texmf-dist/tex/generic/* /opt/texmf-local/tex/generic/ \
+    && rm -rf /tmp/deb /var/lib/apt/lists/*
+
 
 FROM builder AS project
 COPY pyproject.toml README.md render.py /src/
@@ -78,10 +92,12 @@ FROM ${BASE_IMAGE} AS runtime
 ARG DEBIAN_FRONTEND=noninteractive
 # Runtime libraries of the compiled extensions (pycairo, manimpango), a font for Text, and the
 # smallest TeX that compiles manim's MathTex template (latex + amsmath/amssymb/babel from
-# latex-base, xkeyval from latex-recommended, preview.sty, dvisvgm). No compilers, no -dev.
-# Size: no docs, man pages or translations (licences kept), and no LuaTeX formats (27 MB): manim
-# runs `latex`, which is pdfTeX.
-RUN printf '%s\n' 'path-exclude=/usr/share/doc/*' 'path-include=/usr/share/doc/*/copyright' \
+# latex-base, preview.sty, dvisvgm; standalone and xkeyval from the texmf stage). No compilers,
+# no -dev. Size: no docs, man pages or translations (licences kept), and docker/slim-runtime.sh
+# removes, in this same layer, what a render never loads (other TeX engines, ICU, Perl's library,
+# Ghostscript's fonts, apt's .debs).
+RUN --mount=type=bind,source=docker/slim-runtime.sh,target=/tmp/slim-runtime.sh \
+    printf '%s\n' 'path-exclude=/usr/share/doc/*' 'path-include=/usr/share/doc/*/copyright' \
         'path-exclude=/usr/share/man/*' 'path-exclude=/usr/share/info/*' \
         'path-exclude=/usr/share/locale/*' >/etc/dpkg/dpkg.cfg.d/lowrank-slim \
     && apt-get update \
@@ -89,11 +105,10 @@ RUN printf '%s\n' 'path-exclude=/usr/share/doc/*' 'path-include=/usr/share/doc/*
         python3 \
         libcairo2 libpango-1.0-0 libpangocairo-1.0-0 libpangoft2-1.0-0 \
         fontconfig fonts-dejavu-core \
-        texlive-latex-base texlive-latex-recommended preview-latex-style dvisvgm \
-    && rm -rf /var/lib/texmf/web2c/luatex /var/lib/texmf/web2c/luahbtex \
-    && rm -rf /var/lib/apt/lists/* /var/cache/apt/*.bin /var/cache/debconf/*-old
-COPY --from=builder /opt/texmf-local /usr/local/share/texmf
-RUN mktexlsr /usr/local/share/texmf >/dev/null && kpsewhich standalone.cls
+        texlive-latex-base preview-latex-style dvisvgm \
+    && sh /tmp/slim-runtime.sh
+COPY --from=texmf /opt/texmf-local /usr/local/share/texmf
+RUN mktexlsr /usr/local/share/texmf >/dev/null && kpsewhich standalone.cls xkeyval.sty
 
 # A fixed, unprivileged owner for the image's own files; `--user $(id -u):$(id -g)` at run time
 # replaces it so that rendered files belong to the caller on the host.
@@ -118,6 +133,10 @@ ARG TARGETARCH
 RUN test -n "$TARGETARCH" || { echo "TARGETARCH unset: build with BuildKit" >&2; exit 1; }; \
     /opt/venv/bin/python -m lowrank_anim.health.archcheck --expect "$TARGETARCH" \
         /opt/venv "$(readlink -f /opt/venv/bin/python)"
+
+# After the slimming, prove a render's pieces are all there: every binary finds its libraries,
+# every scene imports, and manim's MathTex compiles (latex -> dvisvgm) in this image.
+RUN --mount=type=bind,source=docker/check-image.sh,target=/tmp/check-image.sh sh /tmp/check-image.sh
 
 # Everything manim, TeX and fontconfig write at run time goes to /tmp (a tmpfs under --read-only)
 # or to the media mount; HOME=/tmp also serves any --user without a passwd entry.

@@ -46,7 +46,7 @@ lint: venv  ## ruff lint and format check
 typecheck: venv  ## mypy (strict for the library and the CLI)
 	$(PY) -m mypy
 
-test: system-deps-test venv lint typecheck  ## Everything needed to test, then lint, types and the whole suite
+test: system-deps-test venv lint typecheck  ## Everything needed to test, then lint, types and the whole suite (Docker: amd64; arm64 is `make test-arm64`)
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 test-fast: venv  ## The suite without renders, LaTeX, Docker or the browser (LaTeX would fail it)
@@ -83,17 +83,22 @@ readme-troubleshooting: venv  ## Regenerate README's Troubleshooting table from 
 doctor: venv  ## Check this machine can render (a ✓/✗ table with the fix for each ✗)
 	$(PY) render.py doctor --output-dir $(OUTPUT)
 
-# Docker (README, "Docker"): an image for ONE explicit platform, the engine's own unless
+# Docker (docs/docker.md): an image for ONE explicit platform, the engine's own unless
 # PLATFORM=linux/arm64 or linux/amd64 is given; IMAGE is tagged with it.
 DOCKER     ?= docker
 PLATFORM   ?= $(shell bash docker/build-image.sh --native-platform)
 IMAGE      ?= lowrank-anim:$(lastword $(subst /, ,$(PLATFORM)))
 BASE_IMAGE ?=
 EXTRA_CA   ?=
+REGISTRY   ?=
+TAG        ?= latest
+# The host's output directory is mounted at the SAME absolute path and given as --output-dir, so the
+# paths the CLI prints are the host's, not a container path like media/....
+HOST_OUTPUT = $(abspath $(OUTPUT))
 DOCKER_RUN_FLAGS = --network none --read-only --tmpfs /tmp --cap-drop ALL \
 	--security-opt no-new-privileges --user "$$(id -u):$$(id -g)"
 
-.PHONY: docker-engine image docker-render test-docker test-arm64
+.PHONY: docker-engine image docker-render test-docker test-arm64 release
 
 docker-engine:  ## Start a Docker engine if none answers (Linux as root; on a Mac start Docker Desktop)
 	bash docker/start-engine.sh
@@ -102,17 +107,25 @@ image: docker-engine  ## Build the image with BuildKit for PLATFORM (default: th
 	bash docker/build-image.sh --platform $(PLATFORM) --tag $(IMAGE) \
 		$(if $(BASE_IMAGE),--base-image $(BASE_IMAGE)) $(if $(EXTRA_CA),--extra-ca $(EXTRA_CA))
 
-docker-render: docker-engine  ## Render in the locked-down container (builds the image first if missing)
+docker-render: docker-engine  ## Render in the locked-down container (builds the image first if missing); prints host paths
 	@$(DOCKER) image inspect $(IMAGE) >/dev/null 2>&1 || $(MAKE) --no-print-directory image \
 		PLATFORM=$(PLATFORM) IMAGE=$(IMAGE)
 	mkdir -p $(OUTPUT)
 	$(DOCKER) run --rm --platform $(PLATFORM) $(DOCKER_RUN_FLAGS) \
-		--volume "$(abspath $(OUTPUT)):/app/media" \
-		$(IMAGE) render $(SCENES) -q $(QUALITY) --format $(FORMAT)
+		--volume "$(HOST_OUTPUT):$(HOST_OUTPUT)" \
+		$(IMAGE) render $(SCENES) -q $(QUALITY) --format $(FORMAT) --output-dir "$(HOST_OUTPUT)"
 
-test-docker: venv  ## Only the Docker image tests (build, locked-down render, cached rebuild)
-	$(PY) -m pytest -m docker $(PYTEST_ARGS)
+release:  ## Build amd64 AND arm64, push both and one manifest list: REGISTRY=HOST:PORT [TAG=latest]
+	@test -n "$(REGISTRY)" || { echo "make release: set REGISTRY, e.g. REGISTRY=127.0.0.1:5000," \
+		"REGISTRY=ghcr.io/OWNER or REGISTRY=docker.io/USER" >&2; exit 2; }
+	bash docker/start-engine.sh
+	bash docker/release.sh --registry $(REGISTRY) --tag $(TAG) \
+		$(if $(EXTRA_CA),-- --extra-ca $(EXTRA_CA))
 
-test-arm64: venv  ## Opt-in: build and render the linux/arm64 image under QEMU (~45 min cold)
-	bash scripts/system-deps.sh arm64
+test-docker: venv  ## Only the Docker image tests: amd64, arm64 under QEMU, the release through a local registry
+	bash scripts/system-deps.sh test
+	LOWRANK_TEST_ARM64=1 $(PY) -m pytest -m docker $(PYTEST_ARGS)
+
+test-arm64: venv  ## The linux/arm64 image and release tests (under QEMU on x86-64: ~65 min cold, ~10 warm)
+	bash scripts/system-deps.sh test
 	LOWRANK_TEST_ARM64=1 $(PY) -m pytest -m arm64 -s $(PYTEST_ARGS)

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Install the Debian/Ubuntu packages lowrank-anim needs, only those that are missing.
 #   scripts/system-deps.sh render   # build + render: compilers, cairo/pango headers, LaTeX, ffmpeg
-#   scripts/system-deps.sh test     # render + what the tests drive: Chromium, chromedriver, Docker
-#   scripts/system-deps.sh arm64    # test + QEMU user emulation, for the opt-in `make test-arm64`
+#   scripts/system-deps.sh test     # render + what the tests drive: Chromium, chromedriver, Docker,
+#                                   # QEMU user emulation (the linux/arm64 image) and a local registry
+#   scripts/system-deps.sh arm64    # the same as test (kept for older instructions)
 # Runs apt-get as root, or through sudo otherwise. Safe to run again: it only installs what dpkg lacks.
 set -euo pipefail
 
@@ -11,13 +12,14 @@ render_pkgs=(
   texlive-latex-base texlive-latex-extra texlive-fonts-recommended dvisvgm
   ffmpeg fonts-dejavu-core
 )
-test_pkgs=(chromium chromium-driver docker.io debootstrap)
+# qemu-user-static + binfmt-support build and run the linux/arm64 image on x86-64 (tests/test_docker_arm64.py);
+# docker-registry is the real registry `make release` publishes to in tests/test_docker_release.py.
+test_pkgs=(chromium chromium-driver docker.io debootstrap qemu-user-static binfmt-support docker-registry)
 
 want=("${render_pkgs[@]}")
 case "${1:-render}" in
   render) ;;
-  test) want+=("${test_pkgs[@]}") ;;
-  arm64) want+=("${test_pkgs[@]}" qemu-user-static binfmt-support) ;;
+  test | arm64) want+=("${test_pkgs[@]}") ;;
   *) echo "usage: $0 [render|test|arm64]" >&2; exit 2 ;;
 esac
 # A Python without venv or headers (Debian's own) needs its -venv and -dev packages too.

@@ -76,11 +76,31 @@ def test_base_image_is_an_overridable_arg_pinned_by_tag() -> None:
 
 def test_stages_and_runtime_has_no_compilers() -> None:
     names = [i.stage for i in instructions() if i.keyword == "FROM"]
-    assert names == ["builder", "project", "runtime"]
+    assert names == ["builder", "texmf", "project", "runtime"]
     runtime_runs = " ".join(i.args for i in stage("runtime") if i.keyword == "RUN")
     for forbidden in ("build-essential", "gcc", "g++", "-dev ", "pkg-config"):
         assert forbidden not in runtime_runs
     assert "build-essential" in " ".join(i.args for i in stage("builder"))
+
+
+def test_slimming_happens_in_the_layer_that_installs_the_bytes() -> None:
+    # A file deleted in a later layer still weighs in the image: the runtime's removals must run
+    # in the very RUN that installs the Debian packages, and the venv's before it is copied.
+    runtime_apt = [
+        i.args for i in stage("runtime") if i.keyword == "RUN" and "apt-get install" in i.args
+    ]
+    assert len(runtime_apt) == 1
+    assert runtime_apt[0].rstrip().endswith("sh /tmp/slim-runtime.sh")
+    assert "source=docker/slim-runtime.sh" in runtime_apt[0]
+    builder_runs = [i.args for i in stage("builder") if i.keyword == "RUN"]
+    assert "slim-venv.sh" in builder_runs[-1], (
+        "the venv is slimmed after pip, before any COPY of it"
+    )
+    # Only the two LaTeX files come from texlive-latex-extra/-recommended, never the packages.
+    assert "texlive-latex-recommended" not in runtime_apt[0]
+    assert "texlive-latex-extra" not in runtime_apt[0]
+    # And the image's last check proves the slimmed image still has what a render loads.
+    assert "check-image.sh" in [i.args for i in stage("runtime") if i.keyword == "RUN"][-1]
 
 
 def test_dependencies_install_from_the_lock_before_any_source_is_copied() -> None:
@@ -152,7 +172,8 @@ def dockerignore_excludes(path: str) -> bool:
 @pytest.mark.parametrize(
     "path",
     ["pyproject.toml", "README.md", "render.py", "requirements.lock",
-     "lowrank_anim/health/archcheck.py", "scenes/rank_one.py"],
+     "lowrank_anim/health/archcheck.py", "scenes/rank_one.py", "assets/params",
+     "docker/slim-venv.sh", "docker/slim-runtime.sh", "docker/check-image.sh"],
 )  # fmt: skip
 def test_dockerignore_sends_what_the_image_needs(path: str) -> None:
     assert not dockerignore_excludes(path)
@@ -161,7 +182,8 @@ def test_dockerignore_sends_what_the_image_needs(path: str) -> None:
 @pytest.mark.parametrize(
     "path",
     [".venv/bin/python", "media/RankOneUpdate/480p15/RankOneUpdate.mp4", ".git/HEAD",
-     "scenes/__pycache__/base.cpython-311.pyc", "tests/test_cli.py", "requirements-dev.lock"],
+     "scenes/__pycache__/base.cpython-311.pyc", "tests/test_cli.py", "requirements-dev.lock",
+     "docker/release.sh"],
 )  # fmt: skip
 def test_dockerignore_keeps_the_rest_out(path: str) -> None:
     assert dockerignore_excludes(path)
