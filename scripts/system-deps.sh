@@ -22,6 +22,11 @@ case "${1:-render}" in
   test | arm64) want+=("${test_pkgs[@]}") ;;
   *) echo "usage: $0 [render|test|arm64]" >&2; exit 2 ;;
 esac
+# apt exists only on Debian and Ubuntu; on a Mac (or any other system) the container is the set-up.
+if ! command -v apt-get >/dev/null || ! command -v dpkg-query >/dev/null; then
+  echo "system-deps: no apt-get here ($(uname -s)): on a Mac, render with Docker instead: make docker-render" >&2
+  exit 1
+fi
 # A Python without venv or headers (Debian's own) needs its -venv and -dev packages too.
 py=${PYTHON:-python3}
 if ! "$py" -c 'import ensurepip, venv' 2>/dev/null; then want+=(python3-venv); fi
