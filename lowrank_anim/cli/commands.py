@@ -677,6 +677,12 @@ def gallery_command(ctx: click.Context, output_dir: Path, scene_options: SceneOp
         )
 
 
+# As a filter --theme has no default (without it every theme is listed), so --help shows none.
+next(
+    p for p in gallery_command.params if isinstance(p, click.Option) and p.name == "theme"
+).show_default = False
+
+
 def gallery_filter(ctx: click.Context, chosen: SceneOptions) -> VariantFilter | None:
     """The gallery's filter from the scene options actually typed (None for none): an explicit
     ``--theme dark`` filters, the default theme does not."""
