@@ -300,3 +300,27 @@ def test_bad_filter_values_fail_like_every_command(tmp_path: Path) -> None:
     assert result.exit_code == 2
     assert "Invalid value for '--theme': 'sepia' is not one of 'dark', 'light'" in result.stderr
     assert not (tmp_path / "index.html").exists()
+
+
+def test_the_filter_reads_the_entries_the_cache_really_writes(tmp_path: Path) -> None:
+    """Entries made by ``cache.record`` itself (not written by hand), so a change in what a
+    render records breaks this test rather than silently emptying filtered pages."""
+    from lowrank_anim.maths.params import collect as parse_params
+    from lowrank_anim.pipeline.request import RenderRequest
+    from lowrank_anim.registry import SCENES
+
+    spec = SCENES["RankOneUpdate"]
+    variants = [
+        RenderRequest(spec),
+        RenderRequest(spec, fmt="webm", theme="light", transparent=True),
+        RenderRequest(spec, theme="light", params=parse_params(["x=1.5,-0.5"], None)),
+    ]
+    for request in variants:
+        tiny_video(request.output_path(tmp_path))
+        cache.record(request, tmp_path, "key", cache.RenderFacts(0.1, 1.0, "web"))
+    assert gallery(tmp_path, "--theme", "light", "--set", "x=1.50,-0.5").exit_code == 0
+    assert listed(tmp_path) == ["rendered · light · 480p15 · x=[1.5,-0.5]"]
+    assert gallery(tmp_path, "--transparent").exit_code == 0
+    assert listed(tmp_path) == ["rendered · light · 480p15 · transparent"]
+    assert gallery(tmp_path, "--theme", "dark").exit_code == 0
+    assert listed(tmp_path) == ["rendered · dark · 480p15"]
