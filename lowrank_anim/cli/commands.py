@@ -54,7 +54,12 @@ from lowrank_anim.web.embed import (
     markdown_snippet,
     video_html,
 )
-from lowrank_anim.web.gallery import NoMatchingClipError, VariantFilter, write_gallery
+from lowrank_anim.web.gallery import (
+    NoMatchingClipError,
+    VariantFilter,
+    clip_count,
+    write_gallery,
+)
 from lowrank_anim.web.webexport import (
     DEFAULT_EXPORT_QUALITY,
     DEFAULT_WEB_DIR,
@@ -668,7 +673,7 @@ def gallery_command(ctx: click.Context, output_dir: Path, scene_options: SceneOp
         path, count = write_gallery(output_dir, gallery_filter(ctx, scene_options))
     except NoMatchingClipError as exc:
         raise click.ClickException(str(exc)) from None
-    click.echo(f"{path}  ({count} clip{'s' if count != 1 else ''})")
+    click.echo(f"{path}  ({clip_count(count)})")
     if count == 0:
         click.echo(
             f"no clips recorded under {output_dir} (manifest.json); render or export some "

@@ -360,7 +360,8 @@ def page_colours() -> str:
     return ":root { " + " ".join(f"--{name}: {value};" for name, value in colours.items()) + " }"
 
 
-def clips(count: int) -> str:
+def clip_count(count: int) -> str:
+    """``1 clip``, ``3 clips``."""
     return f"{count} clip{'s' if count != 1 else ''}"
 
 
@@ -370,7 +371,7 @@ def gallery_html(
     """The whole page for ``entries`` (those matching ``asked``, the filter as typed)."""
     if entries:
         body = "\n".join(entry_html(n, e) for n, e in enumerate(entries, start=1))
-        summary = f"{clips(len(entries))}{f' ({asked})' if asked else ''}."
+        summary = f"{clip_count(len(entries))}{f' ({asked})' if asked else ''}."
     else:
         body = (
             "<p>No clips yet: run <code>render.py export SCENE --web</code> or "
