@@ -141,14 +141,25 @@ def test_the_commands_are_the_documented_ones() -> None:
 
 # One request through every command ----------------------------------------------------------
 
-DRAWING_COMMANDS = ("render", "preview", "export", "embed")
+SCENE_OPTION_COMMANDS = ("render", "preview", "export", "embed", "gallery")
+SCENE_OPTIONS = ("--theme", "--transparent", "--set", "--params")
 
 
-@pytest.mark.parametrize("name", DRAWING_COMMANDS)
-def test_every_drawing_command_takes_the_same_scene_options(name: str) -> None:
+def scene_option_help(name: str) -> dict[str, str | None]:
     command = render.cli.commands[name]
-    options = {opt for param in command.params for opt in getattr(param, "opts", [])}
-    assert {"--theme", "--transparent", "--set", "--params"} <= options, name
+    return {
+        opt: getattr(param, "help", None)
+        for param in command.params
+        for opt in param.opts
+        if opt in SCENE_OPTIONS
+    }
+
+
+@pytest.mark.parametrize("name", SCENE_OPTION_COMMANDS)
+def test_every_command_takes_the_same_scene_options(name: str) -> None:
+    # The same decorator everywhere: same options, same help (a copy would drift).
+    assert set(scene_option_help(name)) == set(SCENE_OPTIONS), name
+    assert scene_option_help(name) == scene_option_help("render"), name
 
 
 @pytest.mark.parametrize("name", ["render", "preview", "export", "embed"])
@@ -156,6 +167,13 @@ def test_every_command_rejects_bad_numbers_with_the_same_line(name: str, tmp_pat
     code, out = run(name, "RankOneUpdate", "--set", "x=abc", "-o", str(tmp_path))
     assert code == 2, out
     assert "Invalid value for '--set': x: 'abc' is not a number" in out
+
+
+def test_the_gallery_rejects_bad_numbers_with_the_same_line(tmp_path: Path) -> None:
+    code, out = run("gallery", "--set", "x=abc", "-o", str(tmp_path))
+    assert code == 2, out
+    assert "Invalid value for '--set': x: 'abc' is not a number" in out
+    assert not (tmp_path / "index.html").exists()
 
 
 def test_export_refuses_transparency_and_names_the_command_that_makes_it(tmp_path: Path) -> None:
@@ -189,3 +207,11 @@ def test_a_preview_request_carries_the_render_request_options() -> None:
     assert (
         preview.output_path(Path("m")).name == f"RankOneUpdate-light-transparent-{params.tag}.png"
     )
+
+
+def test_the_gallery_shows_no_default_theme_because_none_is_applied() -> None:
+    code, gallery_help = run("gallery", "--help")
+    assert code == 0
+    assert "--theme [dark|light]" in gallery_help
+    assert "[default: dark]" not in gallery_help
+    assert "[default: dark]" in run("render", "--help")[1], "render keeps its default"

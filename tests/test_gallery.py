@@ -31,7 +31,14 @@ def tiny_video(path: Path) -> Path:
     return path
 
 
-def write_manifest(folder: Path, description: str, base_url: str = "/clips") -> Clip:
+def write_manifest(
+    folder: Path,
+    description: str,
+    base_url: str = "/clips",
+    theme: str = "dark",
+    numbers: dict[str, Any] | None = None,
+) -> Clip:
+    """An exported clip as ``render.py export`` records it (``numbers`` in ``as_json`` form)."""
     folder.mkdir(parents=True, exist_ok=True)
     files = {}
     for role, name in (("mp4", "RankOneUpdate.mp4"), ("poster", "RankOneUpdate.png")):
@@ -44,13 +51,20 @@ def write_manifest(folder: Path, description: str, base_url: str = "/clips") -> 
         height=1080,
         fps=60,
         duration=21.5,
+        theme=theme,
         quality="high",
         files=files,
         base_url=base_url,
         encoders={"mp4": "H.264 <tuned>"},
     )
     (folder / "RankOneUpdate.clip.json").write_text(clip.to_json(), encoding="utf-8")
-    entry = {"kind": "export", "scene": "RankOneUpdate", "clip": "RankOneUpdate.clip.json"}
+    entry = {
+        "kind": "export",
+        "scene": "RankOneUpdate",
+        "theme": theme,
+        "parameters": numbers or {},
+        "clip": "RankOneUpdate.clip.json",
+    }
     cache.update_manifest(folder, {"RankOneUpdate.clip.json": entry})
     return clip
 
@@ -182,7 +196,7 @@ def test_gallery_is_written_atomically(tmp_path: Path, monkeypatch: pytest.Monke
     (tmp_path / "index.html").write_text("old page", encoding="utf-8")
     import lowrank_anim.web.gallery as gallery
 
-    def explode(*_: object) -> str:
+    def explode(*_: object, **__: object) -> str:
         raise RuntimeError("disk full")
 
     monkeypatch.setattr(gallery, "gallery_html", explode)
@@ -190,3 +204,123 @@ def test_gallery_is_written_atomically(tmp_path: Path, monkeypatch: pytest.Monke
         write_gallery(tmp_path)
     assert (tmp_path / "index.html").read_text(encoding="utf-8") == "old page"
     assert [p.name for p in tmp_path.iterdir()] == ["index.html"]
+
+
+def recorded_variants(root: Path) -> None:
+    """Four rendered variants and one export with custom numbers, as the manifests record them."""
+    record_render(root, "RankOneUpdate/480p15/RankOneUpdate.mp4")
+    record_render(root, "RankOneUpdate/480p15/RankOneUpdate-light.mp4", theme="light")
+    # The file name says "dark" and no numbers: the filter must read the manifest, not this.
+    record_render(
+        root,
+        "RankOneUpdate/480p15/RankOneUpdate.webm",
+        theme="light",
+        parameters={"params": {"values": [["x", [1.0, 2.0]]]}},
+    )
+    record_render(
+        root,
+        "RankOneUpdate/480p15/RankOneUpdate-transparent.webm",
+        parameters={"transparent": True},
+    )
+    write_manifest(root / "web", "desc", theme="light", numbers={"x": [1.0, 2.0]})
+
+
+def gallery(root: Path, *options: str) -> Any:
+    return CliRunner().invoke(render.cli, ["gallery", "-o", str(root), *options])
+
+
+def listed(root: Path) -> list[str]:
+    """What the written page lists: each clip's heading subtitle."""
+    page = (root / "index.html").read_text(encoding="utf-8")
+    return re.findall(r"<h2>RankOneUpdate <small>([^<]*)</small>", page)
+
+
+@pytest.mark.parametrize(
+    ("options", "expected"),
+    [
+        ((), ["exported · light · high · x=[1.0,2.0]", "rendered · light · 480p15",
+              "rendered · dark · 480p15 · transparent", "rendered · dark · 480p15",
+              "rendered · light · 480p15 · x=[1.0,2.0]"]),
+        (("--theme", "light"), ["exported · light · high · x=[1.0,2.0]",
+                                "rendered · light · 480p15",
+                                "rendered · light · 480p15 · x=[1.0,2.0]"]),
+        (("--theme", "DARK"), ["rendered · dark · 480p15 · transparent",
+                               "rendered · dark · 480p15"]),
+        (("--transparent",), ["rendered · dark · 480p15 · transparent"]),
+        # --set is parsed as everywhere else: 1,2 and 1.0,2 are the same numbers.
+        (("--set", "x=1,2"), ["exported · light · high · x=[1.0,2.0]",
+                              "rendered · light · 480p15 · x=[1.0,2.0]"]),
+    ]
+)  # fmt: skip
+def test_scene_options_filter_on_what_the_manifest_records(
+    tmp_path: Path, options: tuple[str, ...], expected: list[str]
+) -> None:
+    recorded_variants(tmp_path)
+    result = gallery(tmp_path, *options)
+    assert result.exit_code == 0, result.output
+    count = len(expected)
+    assert result.stdout == f"{tmp_path / 'index.html'}  ({count} clip{'s' if count > 1 else ''})\n"
+    assert result.stderr == ""
+    assert listed(tmp_path) == expected
+    if options:
+        page = (tmp_path / "index.html").read_text(encoding="utf-8")
+        assert f"{count} clip{'s' if count > 1 else ''} ({' '.join(options).lower()})." in page
+
+
+def test_a_filter_matching_no_clip_names_what_exists_and_keeps_the_page(tmp_path: Path) -> None:
+    recorded_variants(tmp_path)
+    assert gallery(tmp_path).exit_code == 0
+    before = (tmp_path / "index.html").read_bytes()
+    names = sorted(p.name for p in tmp_path.iterdir())
+    result = gallery(tmp_path, "--theme", "dark", "--set", "x=1,2")
+    assert result.exit_code == 1
+    assert result.stdout == ""
+    assert result.stderr == (
+        f"Error: no clip under {tmp_path} matches --theme dark --set x=1,2; recorded variants: "
+        "dark; dark, transparent; light; light, x=[1.0,2.0]\n"
+    )
+    assert (tmp_path / "index.html").read_bytes() == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == names, "no scratch left behind"
+
+
+def test_a_filter_on_an_empty_folder_says_how_to_fill_it(tmp_path: Path) -> None:
+    result = gallery(tmp_path, "--theme", "light")
+    assert result.exit_code == 0
+    assert result.stdout == f"{tmp_path / 'index.html'}  (0 clips)\n"
+    assert result.stderr.startswith(f"no clips recorded under {tmp_path} (manifest.json)")
+
+
+def test_bad_filter_values_fail_like_every_command(tmp_path: Path) -> None:
+    recorded_variants(tmp_path)
+    result = gallery(tmp_path, "--set", "x=oops")
+    assert result.exit_code == 2
+    assert result.stderr.startswith("Error: Invalid value for '--set': ")
+    assert "\n" not in result.stderr.rstrip("\n")
+    result = gallery(tmp_path, "--theme", "sepia")
+    assert result.exit_code == 2
+    assert "Invalid value for '--theme': 'sepia' is not one of 'dark', 'light'" in result.stderr
+    assert not (tmp_path / "index.html").exists()
+
+
+def test_the_filter_reads_the_entries_the_cache_really_writes(tmp_path: Path) -> None:
+    """Entries made by ``cache.record`` itself (not written by hand), so a change in what a
+    render records breaks this test rather than silently emptying filtered pages."""
+    from lowrank_anim.maths.params import collect as parse_params
+    from lowrank_anim.pipeline.request import RenderRequest
+    from lowrank_anim.registry import SCENES
+
+    spec = SCENES["RankOneUpdate"]
+    variants = [
+        RenderRequest(spec),
+        RenderRequest(spec, fmt="webm", theme="light", transparent=True),
+        RenderRequest(spec, theme="light", params=parse_params(["x=1.5,-0.5"], None)),
+    ]
+    for request in variants:
+        tiny_video(request.output_path(tmp_path))
+        cache.record(request, tmp_path, "key", cache.RenderFacts(0.1, 1.0, "web"))
+    assert gallery(tmp_path, "--theme", "light", "--set", "x=1.50,-0.5").exit_code == 0
+    assert listed(tmp_path) == ["rendered · light · 480p15 · x=[1.5,-0.5]"]
+    assert gallery(tmp_path, "--transparent").exit_code == 0
+    assert listed(tmp_path) == ["rendered · light · 480p15 · transparent"]
+    assert gallery(tmp_path, "--theme", "dark").exit_code == 0
+    assert listed(tmp_path) == ["rendered · dark · 480p15"]

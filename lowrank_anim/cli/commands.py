@@ -54,7 +54,12 @@ from lowrank_anim.web.embed import (
     markdown_snippet,
     video_html,
 )
-from lowrank_anim.web.gallery import write_gallery
+from lowrank_anim.web.gallery import (
+    NoMatchingClipError,
+    VariantFilter,
+    clip_count,
+    write_gallery,
+)
 from lowrank_anim.web.webexport import (
     DEFAULT_EXPORT_QUALITY,
     DEFAULT_WEB_DIR,
@@ -649,19 +654,56 @@ def embed_command(
 
 @cli.command("gallery", short_help="Write a static page of every clip with its embed snippet.")
 @output_dir_option
-def gallery_command(output_dir: Path) -> None:
+@scene_options
+@click.pass_context
+def gallery_command(ctx: click.Context, output_dir: Path, scene_options: SceneOptions) -> None:
     """Write OUTPUT_DIR/index.html listing every rendered and exported clip under OUTPUT_DIR:
     poster, player, parameters, sizes and embed snippet with a copy button.  The page is
-    static and self-contained (no network)."""
+    static and self-contained (no network).
+
+    The scene options are optional filters, matched on what each clip's manifest entry
+    records: with none, every clip is listed; each one given keeps only the clips of that
+    theme, transparency or numbers.  A filter that matches no clip is an error (exit 1)
+    naming the variants that exist, and the page is left as it was.  Example:
+
+      render.py gallery --theme light --set x=1.5,-0.5
+    """
     ensure_writable(output_dir)
-    path, count = write_gallery(output_dir)
-    click.echo(f"{path}  ({count} clip{'s' if count != 1 else ''})")
+    try:
+        path, count = write_gallery(output_dir, gallery_filter(ctx, scene_options))
+    except NoMatchingClipError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"{path}  ({clip_count(count)})")
     if count == 0:
         click.echo(
             f"no clips recorded under {output_dir} (manifest.json); render or export some "
             f"first: `render.py render SCENE -o {output_dir}` or `render.py export SCENE`",
             err=True,
         )
+
+
+# As a filter --theme has no default (without it every theme is listed), so --help shows none.
+next(
+    p for p in gallery_command.params if isinstance(p, click.Option) and p.name == "theme"
+).show_default = False
+
+
+def gallery_filter(ctx: click.Context, chosen: SceneOptions) -> VariantFilter | None:
+    """The gallery's filter from the scene options actually typed (None for none): an explicit
+    ``--theme dark`` filters, the default theme does not."""
+    theme_given = ctx.get_parameter_source("theme") is not click.core.ParameterSource.DEFAULT
+    numbers_given = bool(chosen.assignments) or chosen.params_file is not None
+    if not (theme_given or chosen.transparent or numbers_given):
+        return None
+    asked = chosen.given()
+    if theme_given and chosen.theme == DEFAULT_THEME:
+        asked.insert(0, f"--theme {chosen.theme}")
+    return VariantFilter(
+        theme=chosen.theme if theme_given else None,
+        transparent=True if chosen.transparent else None,
+        params=chosen.params([]).as_json() if numbers_given else None,
+        asked=" ".join(asked),
+    )
 
 
 # Entry point --------------------------------------------------------------------------------

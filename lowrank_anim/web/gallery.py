@@ -12,14 +12,18 @@ any folder under it, e.g. the web export's), never by parsing file names:
 * **exported** clips by their manifest entry, which names the clip's ``*.clip.json``;
 * **rendered** videos by their render entry: every variant (theme, ``--transparent``, custom
   numbers) with its poster (the last frame every video render publishes beside the video).
+
+``render.py gallery`` takes the scene options as filters (:class:`VariantFilter`), matched on
+the request fields the manifest records (:class:`Variant`), never on file names.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import html
 import json
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -34,6 +38,66 @@ RENDERED_FORMATS = ("mp4", "webm", "mov", "gif")
 POSTER_SUFFIX = ".poster.png"
 
 
+@dataclass(frozen=True)
+class Variant:
+    """The request fields that set a clip apart, as its manifest entry records them."""
+
+    theme: str = DEFAULT_THEME
+    transparent: bool = False
+    params: dict[str, Any] = field(default_factory=dict)
+    """Custom numbers in ``SceneParams.as_json`` form; empty for the scene's own example."""
+
+    @classmethod
+    def of(cls, entry: dict[str, Any]) -> Variant:
+        """The variant of a manifest entry: an export's (``parameters`` is the numbers) or a
+        render's (``parameters`` holds the request's other fields, the numbers as pairs)."""
+        parameters = entry.get("parameters")
+        parameters = parameters if isinstance(parameters, dict) else {}
+        if entry.get("kind") == "export":
+            params, transparent = parameters, False  # exports refuse --transparent
+        else:
+            raw = parameters.get("params")
+            pairs = raw.get("values", []) if isinstance(raw, dict) else []
+            params = {str(key): value for key, value in pairs}
+            transparent = bool(parameters.get("transparent"))
+        return cls(str(entry.get("theme", DEFAULT_THEME)), transparent, dict(params))
+
+    def extras(self) -> list[str]:
+        """``transparent``, ``x=[1.5,-0.5]``: what differs from the theme's default clip."""
+        words = ["transparent"] if self.transparent else []
+        return words + [
+            f"{key}={json.dumps(value, separators=(',', ':'))}"
+            for key, value in sorted(self.params.items())
+        ]
+
+    def label(self) -> str:
+        """``light, transparent, x=[1.5,-0.5]``: the variant in one phrase."""
+        return ", ".join([self.theme, *self.extras()])
+
+
+@dataclass(frozen=True)
+class VariantFilter:
+    """Which clips ``render.py gallery`` shows: each field given narrows the list, a field
+    left at None matches every clip."""
+
+    theme: str | None = None
+    transparent: bool | None = None
+    params: dict[str, Any] | None = None
+    asked: str = ""
+    """The options as typed, for the page and for the message when nothing matches."""
+
+    def matches(self, variant: Variant) -> bool:
+        return (
+            (self.theme is None or variant.theme == self.theme)
+            and (self.transparent is None or variant.transparent == self.transparent)
+            and (self.params is None or variant.params == self.params)
+        )
+
+
+class NoMatchingClipError(ValueError):
+    """A filter matched none of the clips a folder holds."""
+
+
 @dataclass
 class GalleryEntry:
     """One clip on the page: its description, where its files are relative to the page, and
@@ -45,6 +109,8 @@ class GalleryEntry:
     kind: str
     """``exported`` or ``rendered``."""
     snippet: str
+    variant: Variant = field(default_factory=Variant)
+    """The request fields the manifest records: what filters match on."""
 
 
 def is_hidden(path: Path, root: Path) -> bool:
@@ -58,13 +124,11 @@ def folder_url(path: Path, root: Path) -> str:
 
 
 def describe_variant(parameters: dict[str, Any]) -> str:
-    """``transparent, x=[1.5,-0.5]`` for a render entry's non-default parameters."""
-    parts = ["transparent"] if parameters.get("transparent") else []
+    """``transparent, sections, x=[1.5,-0.5]`` for a render entry's non-default parameters."""
+    variant = Variant.of({"parameters": parameters})
+    parts = variant.extras()
     if parameters.get("sections"):
-        parts.append("sections")
-    params = parameters.get("params")
-    pairs = params.get("values", []) if isinstance(params, dict) else []
-    parts += [f"{key}={json.dumps(value, separators=(',', ':'))}" for key, value in pairs]
+        parts.insert(int(variant.transparent), "sections")
     return ", ".join(parts)
 
 
@@ -77,7 +141,11 @@ def exported_entry(folder: Path, root: Path, entry: dict[str, Any]) -> GalleryEn
         # Gone, from an incompatible version, or edited into something unsafe (a javascript:
         # base URL): leave it out rather than fail the whole page.
         return None
-    return GalleryEntry(clip, folder_url(folder / "x", root), "exported", snippet)
+    url = folder_url(folder / "x", root)
+    variant = Variant.of(entry)
+    if not clip.variant:  # an export's clip manifest does not describe its numbers
+        clip = dataclasses.replace(clip, variant=", ".join(variant.extras()))
+    return GalleryEntry(clip, url, "exported", snippet, variant)
 
 
 def rendered_entry(
@@ -117,7 +185,7 @@ def rendered_entry(
     )
     url = folder_url(path, root)
     snippet = "" if entry["format"] == "gif" else video_html(clip, base_url=url.rstrip("/"))
-    return GalleryEntry(clip, url, "rendered", snippet)
+    return GalleryEntry(clip, url, "rendered", snippet, Variant.of(entry))
 
 
 def manifest_entries(root: Path) -> Iterator[tuple[Path, str, dict[str, Any]]]:
@@ -292,11 +360,18 @@ def page_colours() -> str:
     return ":root { " + " ".join(f"--{name}: {value};" for name, value in colours.items()) + " }"
 
 
-def gallery_html(entries: list[GalleryEntry], title: str = "lowrank-anim clips") -> str:
-    """The whole page for ``entries``."""
+def clip_count(count: int) -> str:
+    """``1 clip``, ``3 clips``."""
+    return f"{count} clip{'s' if count != 1 else ''}"
+
+
+def gallery_html(
+    entries: list[GalleryEntry], title: str = "lowrank-anim clips", asked: str = ""
+) -> str:
+    """The whole page for ``entries`` (those matching ``asked``, the filter as typed)."""
     if entries:
         body = "\n".join(entry_html(n, e) for n, e in enumerate(entries, start=1))
-        summary = f"{len(entries)} clip{'s' if len(entries) != 1 else ''}."
+        summary = f"{clip_count(len(entries))}{f' ({asked})' if asked else ''}."
     else:
         body = (
             "<p>No clips yet: run <code>render.py export SCENE --web</code> or "
@@ -322,12 +397,25 @@ point (<code>--base-url</code>).</p>
 """
 
 
-def write_gallery(root: Path) -> tuple[Path, int]:
-    """Write ``root/index.html`` atomically; return its path and how many clips it lists."""
+def write_gallery(root: Path, wanted: VariantFilter | None = None) -> tuple[Path, int]:
+    """Write ``root/index.html`` atomically; return its path and how many clips it lists.
+
+    With ``wanted``, the page lists only the matching clips; when clips exist but none
+    matches, raise :class:`NoMatchingClipError` and leave the page as it was."""
     entries = collect(root)
+    asked = ""
+    if wanted is not None:
+        shown = [e for e in entries if wanted.matches(e.variant)]
+        if entries and not shown:
+            recorded = sorted({e.variant.label() for e in entries})
+            raise NoMatchingClipError(
+                f"no clip under {root} matches {wanted.asked}; recorded variants: "
+                + "; ".join(recorded)
+            )
+        entries, asked = shown, wanted.asked
     final = root / "index.html"
     with scratch_dir(final) as work:
         page = work / "index.html"
-        page.write_text(gallery_html(entries), encoding="utf-8")
+        page.write_text(gallery_html(entries, asked=asked), encoding="utf-8")
         publish(page, final)
     return final, len(entries)
