@@ -25,8 +25,7 @@ def tex_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return tmp_path_factory.mktemp("store")
 
 
-@pytest.fixture
-def dry_run(tmp_path: Path, tex_store: Path) -> Any:
+def construct(scene_cls: type[Any], media: Path, store: Path) -> Any:
     """Run a scene class's ``construct`` through manim without writing any media, configured
     by the same function as every render (:func:`lowrank_anim.pipeline.config.manim_config`)."""
     from manim import tempconfig
@@ -36,25 +35,47 @@ def dry_run(tmp_path: Path, tex_store: Path) -> Any:
     from lowrank_anim.pipeline.request import RenderRequest
     from lowrank_anim.registry import SceneSpec
 
-    def run(scene_cls: type[Any]) -> Any:
-        name = scene_cls.__name__
-        request = RenderRequest(SceneSpec(name, f"{scene_cls.__module__}:{name}", name))
-        manim_patches.install()
-        with (
-            texstore.private_dirs(tex_store) as caches,
-            tempconfig(manim_config(request, tmp_path / "media", caches, **DRY_RUN)),
-        ):
-            scene = scene_cls()
-            # Construct every beat and animation, but draw no pixels: geometry needs none.
-            scene.renderer.update_frame = lambda *args, **kwargs: None
-            scene.render()
-        return scene
+    name = scene_cls.__name__
+    request = RenderRequest(SceneSpec(name, f"{scene_cls.__module__}:{name}", name))
+    manim_patches.install()
+    with (
+        texstore.private_dirs(store) as caches,
+        tempconfig(manim_config(request, media, caches, **DRY_RUN)),
+    ):
+        scene = scene_cls()
+        # Construct every beat and animation, but draw no pixels: geometry needs none.
+        scene.renderer.update_frame = lambda *args, **kwargs: None
+        scene.render()
+    return scene
 
-    return run
+
+@pytest.fixture
+def dry_run(tmp_path: Path, tex_store: Path) -> Any:
+    """Construct a scene class (a variant, custom numbers) without rendering, in this test's
+    own media directory; see :func:`construct`."""
+    return lambda scene_cls: construct(scene_cls, tmp_path / "media", tex_store)
+
+
+@pytest.fixture(scope="session")
+def constructed(tmp_path_factory: pytest.TempPathFactory, tex_store: Path) -> Any:
+    """A registered scene, by name, with its default numbers, constructed without rendering
+    ONCE per test session: the tests that only read what it drew share it.  A test that moves
+    things on a scene uses :func:`dry_run` for its own copy."""
+    from lowrank_anim.registry import SCENES
+
+    built: dict[str, Any] = {}
+
+    def get(name: str) -> Any:
+        if name not in built:
+            media = tmp_path_factory.mktemp(f"constructed-{name}")
+            built[name] = construct(SCENES[name].load(), media, tex_store)
+        return built[name]
+
+    return get
 
 
 #: Fixtures that compile LaTeX: a test using one is marked ``latex`` (``make test-fast`` skips it).
-LATEX_FIXTURES = frozenset({"dry_run", "tex_cache", "tex_store"})
+LATEX_FIXTURES = frozenset({"dry_run", "constructed", "tex_cache", "tex_store"})
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:

@@ -162,8 +162,8 @@ def test_the_frame_check_catches_misplaced_labels_and_patches(dry_run: Any) -> N
 
 
 @pytest.mark.parametrize("name", ["RankTwoUpdate", "WhyLowRank"])
-def test_captions_can_be_read(name: str, dry_run: Any) -> None:
-    scene = dry_run(SCENES[name].load())
+def test_captions_can_be_read(name: str, constructed: Any) -> None:
+    scene = constructed(name)
     captions = scene.renderer.file_writer.subcaptions
     assert len(captions) == len(scene.records)
     for caption in captions:
@@ -172,8 +172,8 @@ def test_captions_can_be_read(name: str, dry_run: Any) -> None:
         assert speed <= READING_SPEED, f"{caption.content!r}: {speed:.1f} characters/s"
 
 
-def test_why_low_rank_uses_the_frame(dry_run: Any) -> None:
-    scene = dry_run(SCENES["WhyLowRank"].load())
+def test_why_low_rank_uses_the_frame(constructed: Any) -> None:
+    scene = constructed("WhyLowRank")
     points = np.vstack([m.get_all_points() for m in scene.mobjects if len(m.get_all_points())])
     height = (points[:, 1].max() - points[:, 1].min()) / FRAME.height
     width = (points[:, 0].max() - points[:, 0].min()) / FRAME.width

@@ -79,12 +79,10 @@ def test_follow_value_rebuilds_only_when_the_value_moves(tex_cache: Path) -> Non
 
 
 @pytest.mark.parametrize("name", ["RankOneUpdate"])
-def test_no_updater_outlives_its_animation(name: str, dry_run: Any) -> None:
+def test_no_updater_outlives_its_animation(name: str, constructed: Any) -> None:
     """A mobject that keeps an updater is redrawn (and rebuilt, for always_redraw) on every
     later frame, and turns every later wait from one frozen frame into a full render."""
-    from lowrank_anim.registry import get_scene
-
-    scene = dry_run(get_scene(name).load())
+    scene = constructed(name)
     still_updating = [
         type(m).__name__ for m in scene.mobjects for part in m.get_family() if part.updaters
     ]

@@ -16,8 +16,8 @@ TOL = 1e-6
 
 
 @pytest.mark.parametrize("name", list(SCENES))
-def test_every_registered_scene_constructs(name: str, dry_run: Any) -> None:
-    scene = dry_run(SCENES[name].load())
+def test_every_registered_scene_constructs(name: str, constructed: Any) -> None:
+    scene = constructed(name)
     assert scene.time > 0, "the scene played nothing"
 
 
@@ -35,10 +35,8 @@ def expected_rank_one_ends() -> dict[str, tuple[np.ndarray, np.ndarray]]:
     }
 
 
-def test_rank_one_arrows_end_where_the_model_says(dry_run: Any) -> None:
-    from scenes.rank_one import RankOneUpdate
-
-    scene = dry_run(RankOneUpdate)
+def test_rank_one_arrows_end_where_the_model_says(constructed: Any) -> None:
+    scene = constructed("RankOneUpdate")
     expected = expected_rank_one_ends()
     assert [beat for beat, _ in scene.snapshots] == RANK_ONE_BEATS
     final = scene.snapshots[-1][1]
@@ -53,10 +51,8 @@ def test_rank_one_arrows_end_where_the_model_says(dry_run: Any) -> None:
             np.testing.assert_allclose(start, expected[key][0], atol=TOL, err_msg=f"{beat}: {key}")
 
 
-def test_rank_one_tip_to_tail_sum_is_z(dry_run: Any) -> None:
-    from scenes.rank_one import RankOneUpdate
-
-    ends = dry_run(RankOneUpdate).snapshots[-1][1]
+def test_rank_one_tip_to_tail_sum_is_z(constructed: Any) -> None:
+    ends = constructed("RankOneUpdate").snapshots[-1][1]
     np.testing.assert_allclose(ends["alpha_u"][0], ends["y"][1], atol=TOL)
     np.testing.assert_allclose(ends["alpha_u"][1], ends["z"][1], atol=TOL)
 
@@ -70,10 +66,8 @@ def test_variant_takes_the_theme(theme: str, dry_run: Any) -> None:
     assert scene.arrows["z"].get_color().to_hex().upper() == THEMES[theme].z.upper()
 
 
-def test_beats_write_one_subcaption_each(dry_run: Any) -> None:
-    from scenes.rank_one import RankOneUpdate
-
-    scene = dry_run(RankOneUpdate)
+def test_beats_write_one_subcaption_each(constructed: Any) -> None:
+    scene = constructed("RankOneUpdate")
     captions = scene.renderer.file_writer.subcaptions
     assert len(captions) == len(scene.snapshots)
     assert any("α = vᵀx = 2.00" in c.content for c in captions)

@@ -21,8 +21,8 @@ def test_every_scene_has_a_checker() -> None:
 
 
 @pytest.mark.parametrize("name", list(SCENES))
-def test_default_geometry_at_every_beat(name: str, dry_run: Any) -> None:
-    scene = dry_run(SCENES[name].load())
+def test_default_geometry_at_every_beat(name: str, constructed: Any) -> None:
+    scene = constructed(name)
     assert scene.records, "the scene played no beat"
     CHECKS[name](
         scene.records,
@@ -31,8 +31,8 @@ def test_default_geometry_at_every_beat(name: str, dry_run: Any) -> None:
 
 
 @pytest.mark.parametrize("name", list(SCENES))
-def test_one_caption_per_beat_slow_enough_to_read(name: str, dry_run: Any) -> None:
-    scene = dry_run(SCENES[name].load())
+def test_one_caption_per_beat_slow_enough_to_read(name: str, constructed: Any) -> None:
+    scene = constructed(name)
     captions = scene.renderer.file_writer.subcaptions
     assert [c.content for c in captions] == [r.caption for r in scene.records]
     for caption in captions:

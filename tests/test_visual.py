@@ -15,7 +15,6 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from lowrank_anim.maths.palette import get_theme
 from lowrank_anim.maths.params import build_example, load_params_file
 from lowrank_anim.registry import SCENES
 from tests.conftest import ROOT
@@ -38,8 +37,13 @@ CASES = [
 ]
 
 
-def last_frame(scene: str, theme: str, params_file: str | None, media: Path, tex: Path) -> Any:
+def last_frame(scene: str, theme: str, params_file: str | None, media: Path, store: Path) -> Any:
+    """The scene's last frame, small, configured by the one function every render uses."""
     from manim import tempconfig
+
+    from lowrank_anim.pipeline import manim_patches, texstore
+    from lowrank_anim.pipeline.config import manim_config
+    from lowrank_anim.pipeline.request import RenderRequest
 
     spec = SCENES[scene]
     example = None
@@ -47,21 +51,24 @@ def last_frame(scene: str, theme: str, params_file: str | None, media: Path, tex
         params = load_params_file(ROOT / "assets" / "params" / params_file)
         example = build_example(scene, spec.model, params)
     scene_cls = spec.load().variant(theme=theme, example=example)
-    options = {
-        "media_dir": str(media),
-        "tex_dir": str(tex),
-        "pixel_width": WIDTH,
-        "pixel_height": HEIGHT,
-        "frame_rate": 15,
-        "format": "png",
-        "save_last_frame": True,
-        "write_to_movie": False,
-        "disable_caching": True,
-        "background_color": get_theme(theme).background,
-        "progress_bar": "none",
-        "verbosity": "ERROR",
-    }
-    with tempconfig(options):
+    request = RenderRequest(spec, fmt="png", theme=theme)
+    manim_patches.install()
+    with (
+        texstore.private_dirs(store) as caches,
+        tempconfig(
+            manim_config(
+                request,
+                media,
+                caches,
+                pixel_width=WIDTH,
+                pixel_height=HEIGHT,
+                frame_rate=15,
+                save_last_frame=True,
+                write_to_movie=False,
+                verbosity="ERROR",
+            )
+        ),
+    ):
         instance = scene_cls()
         instance.render()
         path = Path(instance.renderer.file_writer.image_file_path)
@@ -71,9 +78,9 @@ def last_frame(scene: str, theme: str, params_file: str | None, media: Path, tex
 
 @pytest.mark.parametrize(("control", "scene", "theme", "params"), CASES, ids=[c[0] for c in CASES])
 def test_last_frame_matches_control(
-    control: str, scene: str, theme: str, params: str | None, tmp_path: Path, tex_cache: Path
+    control: str, scene: str, theme: str, params: str | None, tmp_path: Path, tex_store: Path
 ) -> None:
-    frame = last_frame(scene, theme, params, tmp_path, tex_cache)
+    frame = last_frame(scene, theme, params, tmp_path, tex_store)
     path = CONTROL_DIR / f"{control}.png"
     if UPDATING:
         CONTROL_DIR.mkdir(exist_ok=True)
@@ -90,5 +97,11 @@ def test_last_frame_matches_control(
     )
 
 
-def test_every_scene_has_a_control_frame() -> None:
-    assert {c[1] for c in CASES} == set(SCENES)
+def test_control_frames_are_exactly_the_cases() -> None:
+    """Every registered scene has a committed control frame, and no frame is an orphan (a
+    renamed or removed scene, or a case dropped from :data:`CASES`)."""
+    on_disk = {path.stem for path in CONTROL_DIR.glob("*.png")}
+    assert set(SCENES) <= on_disk, f"no control frame for {sorted(set(SCENES) - on_disk)}"
+    assert on_disk == {c[0] for c in CASES}, (
+        f"orphan frames: {sorted(on_disk - {c[0] for c in CASES})}"
+    )
