@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
 import pytest
 
 from lowrank_anim.pipeline import manim_patches
@@ -14,8 +19,14 @@ def test_every_patch_fits_the_installed_manim() -> None:
     )
 
 
-def test_the_patches_cover_tex_last_frame_poster_and_sections() -> None:
-    assert set(manim_patches.PATCHES) == {"tex", "last-frame", "poster", "sections"}
+def test_the_patches_cover_tex_last_frame_poster_sections_and_encoder_abort() -> None:
+    assert set(manim_patches.PATCHES) == {
+        "tex",
+        "last-frame",
+        "poster",
+        "sections",
+        "encoder-abort",
+    }
 
 
 def test_a_patch_whose_manim_internal_moved_is_named(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -45,3 +56,52 @@ def test_install_is_idempotent_and_replaces_the_name_tex_mobject_uses() -> None:
     manim_patches.install()
     assert getattr(tex_mobject, "tex_to_svg_file") is first  # noqa: B009
     assert first is manim_patches.atomic_tex_to_svg_file
+
+
+FAILS_MID_PLAY = """
+from manim import Dot, Scene, ValueTracker
+
+
+class FailsMidPlay(Scene):
+    def construct(self):
+        tracker = ValueTracker(0)
+        dot = Dot()
+
+        def fail_halfway(mob):
+            if tracker.get_value() > 0.5:
+                raise KeyboardInterrupt  # what Ctrl-C (or our SIGTERM) raises mid-play
+
+        dot.add_updater(fail_halfway)
+        self.add(dot)
+        self.play(tracker.animate.set_value(1), run_time=2)
+"""
+
+
+@pytest.mark.render
+def test_a_render_interrupted_mid_play_exits_instead_of_hanging(tmp_path: Path) -> None:
+    """An interrupt raised inside a play unwinds out of the render and the process exits: no
+    encode thread of the unfinished play is left for the interpreter to wait on.  (A SIGTERM
+    mid-render once hung that way in the fault-injection test; the race was not reproduced
+    deterministically, so this checks the interrupt path as a whole.)"""
+    (tmp_path / "fails_mid_play.py").write_text(FAILS_MID_PLAY)
+    script = textwrap.dedent(
+        f"""
+        import sys
+        sys.path.insert(0, {str(tmp_path)!r})
+        from pathlib import Path
+        from lowrank_anim.pipeline.rendering import render
+        from lowrank_anim.pipeline.request import RenderRequest
+        from lowrank_anim.registry import SceneSpec
+
+        spec = SceneSpec("FailsMidPlay", "fails_mid_play:FailsMidPlay", "fails")
+        try:
+            render(RenderRequest(spec), Path({str(tmp_path / "out")!r}))
+        except KeyboardInterrupt:
+            print("raised: interrupted")
+        """
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=120, check=False
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.strip().endswith("raised: interrupted")

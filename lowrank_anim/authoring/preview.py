@@ -185,7 +185,8 @@ def render_preview(
     with texstore.private_dirs(output_dir) as caches, scratch_dir(provisional) as media_dir:
         with tempconfig(manim_config(render_request, media_dir, caches, verbosity=verbosity)):
             scene = scene_cls(renderer=last_frame_renderer())
-            scene.render()
+            with manim_patches.stopping_encoders(scene):
+                scene.render()
             produced = Path(scene.renderer.file_writer.image_file_path)
         chosen = None
         if request.section is not None:

@@ -1,6 +1,6 @@
 """Every place this project reaches into manim's internals, in one module, each checked.
 
-manim's public API (``tempconfig``, ``Scene.render``) does not cover three things we need:
+manim's public API (``tempconfig``, ``Scene.render``) does not cover these things we need:
 
 * **tex** — :func:`install` replaces ``tex_mobject.tex_to_svg_file`` so each formula compiles in
   a private scratch folder, an SVG is used only when complete, and latex's chatter is held back
@@ -13,6 +13,11 @@ manim's public API (``tempconfig``, ``Scene.render``) does not cover three thing
   ``skip_animations``.
 * **poster** — a render saves its last frame with ``renderer.camera.get_image()`` after
   ``Scene.render`` (the camera still holds the final frame).
+* **encoder-abort** — :func:`stopping_encoders` aborts the file writer's encode jobs when
+  ``Scene.render`` raises.  manim 0.22 encodes each play on a non-daemon thread that waits for
+  frames until the play is sealed; an interrupt mid-play (SIGTERM, Ctrl-C, a failure) leaves it
+  waiting, and the interpreter then waits for it forever at exit.  Relies on
+  ``SceneFileWriter.abort_encode_jobs``.
 * **sections** — previews stop at a section end by raising ``EndSceneEarlyException`` from
   ``Scene.next_section``; :func:`lowrank_anim.pipeline.rendering.publish_beat_clips` reads
   ``file_writer.output_plan.section_index``.
@@ -157,6 +162,20 @@ def last_frame_renderer() -> Any:
     return LastFrameRenderer()
 
 
+@contextlib.contextmanager
+def stopping_encoders(scene: Any) -> Iterator[None]:
+    """Run ``scene.render()`` inside this: if it raises, the encode threads of the unfinished
+    play are told to stop, so the process can exit (see *encoder-abort* above)."""
+    try:
+        yield
+    except BaseException:
+        writer = getattr(getattr(scene, "renderer", None), "file_writer", None)
+        if writer is not None:
+            with contextlib.suppress(BaseException):  # the render's own error comes first
+                writer.abort_encode_jobs()
+        raise
+
+
 # What each patch relies on ------------------------------------------------------------------
 
 
@@ -192,6 +211,14 @@ def _sections_relies() -> None:
     assert "section_index" in source, "SceneFileWriter.output_plan.section_index"
 
 
+def _encoder_abort_relies() -> None:
+    from manim.scene.scene_file_writer import SceneFileWriter
+
+    assert callable(getattr(SceneFileWriter, "abort_encode_jobs", None)), (
+        "SceneFileWriter.abort_encode_jobs"
+    )
+
+
 def _poster_relies() -> None:
     from manim.camera.camera import Camera
     from manim.renderer.cairo_renderer import CairoRenderer
@@ -206,6 +233,7 @@ PATCHES: dict[str, Callable[[], None]] = {
     "last-frame": _last_frame_relies,
     "poster": _poster_relies,
     "sections": _sections_relies,
+    "encoder-abort": _encoder_abort_relies,
 }
 
 

@@ -84,7 +84,8 @@ def render(
         overrides = {"format": "mp4", "video_encoder_options": LOSSLESS_ENCODER_OPTIONS}
         with tempconfig(manim_config(request, media_dir, caches, **(overrides if gif else {}))):
             scene = scene_variant(scene_cls, request)()
-            scene.render()
+            with manim_patches.stopping_encoders(scene):
+                scene.render()
             writer = scene.renderer.file_writer
             produced = Path(
                 writer.image_file_path if request.fmt == "png" else writer.movie_file_path
