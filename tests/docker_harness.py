@@ -42,7 +42,7 @@ CONTEXT_FILES = (
     "render.py",
     "requirements.lock",
 )
-CONTEXT_DIRS = ("lowrank_anim", "scenes", "docker")
+CONTEXT_DIRS = ("lowrank_anim", "scenes", "assets", "docker")
 
 #: The locked-down `docker run` flags the README documents (the media mount and --user are added).
 LOCKED_DOWN = (
