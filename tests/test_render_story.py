@@ -40,7 +40,7 @@ def test_full_story_renders_with_a_clip_and_a_caption_per_beat(tmp_path: Path) -
         assert chapter.__name__ in SCENES
     # One caption per beat, in order, from every chapter.
     assert "W is a linear map" in srt
-    assert "z = y exactly" in srt
+    assert "so z = y" in srt
     assert "span(u₁, u₂)" in srt
     assert "8 192" in srt
     clips = sorted((path.parent / "FullStory.sections").iterdir())

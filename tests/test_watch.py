@@ -230,8 +230,8 @@ def test_watch_rebuilds_on_save_survives_errors_and_stops_on_ctrl_c(tmp_path: Pa
 
         # An edit that changes the picture: a dot at the end of the story.
         edited = original.replace(
-            "            self.wait(2)\n",
-            "            self.wait(2)\n            self.add(Dot(self.c2p((2, -2)), radius=0.3))\n",
+            "        scene.wait(2)\n",
+            "        scene.wait(2)\n        scene.add(Dot(scene.c2p((2, -2)), radius=0.3))\n",
         )
         assert edited != original
         save(scene_file, edited)
