@@ -105,3 +105,49 @@ def test_a_render_interrupted_mid_play_exits_instead_of_hanging(tmp_path: Path) 
     )
     assert done.returncode == 0, done.stderr[-2000:]
     assert done.stdout.strip().endswith("raised: interrupted")
+
+
+ORPHAN = """
+import sys
+from manim.scene.scene_file_writer import _PartialMovieEncodeJob
+
+from lowrank_anim.pipeline import manim_patches
+
+if sys.argv[1] == "patched":
+    manim_patches.install()
+
+class Encoder:
+    target = "unused.mp4"
+
+# What a Ctrl-C between the thread's start and the writer's bookkeeping leaves: a started job
+# that nobody will seal or abort.
+_PartialMovieEncodeJob(animation_index=0, encoder=Encoder(), frame_queue_size=1)
+print("left an orphan", flush=True)
+"""
+
+
+@pytest.mark.parametrize("patched", [True, False], ids=["installed", "manim-alone"])
+def test_an_orphaned_encode_thread_cannot_hold_the_process(patched: bool) -> None:
+    """The Ctrl-C race that hung CI once in a dozen runs, made deterministic: without the
+    patch the interpreter waits for the orphan forever (here: until the timeout)."""
+    proc = subprocess.Popen(
+        [sys.executable, "-c", ORPHAN, "patched" if patched else "alone"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert proc.stdout is not None
+        said = proc.stdout.readline()  # the script has run to its end
+        try:
+            proc.wait(timeout=20)
+            exited = True
+        except subprocess.TimeoutExpired:
+            exited = False
+    finally:
+        proc.kill()
+        _out, err = proc.communicate()
+    assert said.strip() == "left an orphan", err
+    assert exited is patched, "the daemon patch decides whether the process can exit"
+    if patched:
+        assert proc.returncode == 0, err

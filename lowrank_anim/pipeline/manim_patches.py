@@ -16,8 +16,12 @@ manim's public API (``tempconfig``, ``Scene.render``) does not cover these thing
 * **encoder-abort** — :func:`stopping_encoders` aborts the file writer's encode jobs when
   ``Scene.render`` raises.  manim 0.22 encodes each play on a non-daemon thread that waits for
   frames until the play is sealed; an interrupt mid-play (SIGTERM, Ctrl-C, a failure) leaves it
-  waiting, and the interpreter then waits for it forever at exit.  Relies on
-  ``SceneFileWriter.abort_encode_jobs``.
+  waiting, and the interpreter then waits for it forever at exit.  An interrupt that lands
+  between the thread's start and the writer recording its job orphans the thread where
+  ``abort_encode_jobs`` cannot see it (about one Ctrl-C in twelve did), so :func:`install` also
+  makes those threads daemons: an orphan can no longer hold the process.  Relies on
+  ``SceneFileWriter.abort_encode_jobs`` and on ``scene_file_writer`` creating the threads
+  through its module-level name ``Thread``.
 * **sections** — previews stop at a section end by raising ``EndSceneEarlyException`` from
   ``Scene.next_section``; :func:`lowrank_anim.pipeline.rendering.publish_beat_clips` reads
   ``file_writer.output_plan.section_index``.
@@ -35,6 +39,7 @@ import os
 import shutil
 import sys
 import tempfile
+import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -49,12 +54,25 @@ atexit.register(_exit_stack.close)
 
 
 def install() -> None:
-    """Route manim's ``tex_to_svg_file`` through :func:`atomic_tex_to_svg_file` (idempotent)."""
+    """Route manim's ``tex_to_svg_file`` through :func:`atomic_tex_to_svg_file`, and make the
+    file writer's encode threads daemons (*tex* and *encoder-abort* above; idempotent)."""
     import manim.mobject.text.tex_mobject as tex_mobject
+    import manim.scene.scene_file_writer as scene_file_writer
 
     # tex_mobject imported the function by name, so that is the reference to replace.
     if not getattr(getattr(tex_mobject, "tex_to_svg_file", None), _MARK, False):
         setattr(tex_mobject, "tex_to_svg_file", atomic_tex_to_svg_file)  # noqa: B010
+    # Every good path joins these threads before the render returns, so being a daemon only
+    # changes what happens to an orphan at exit: it is dropped instead of waited for.
+    setattr(scene_file_writer, "Thread", DaemonThread)  # noqa: B010
+
+
+class DaemonThread(threading.Thread):
+    """A thread that never keeps the interpreter alive (see *encoder-abort*)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs["daemon"] = True
+        super().__init__(*args, **kwargs)
 
 
 def atomic_tex_to_svg_file(
@@ -212,11 +230,15 @@ def _sections_relies() -> None:
 
 
 def _encoder_abort_relies() -> None:
-    from manim.scene.scene_file_writer import SceneFileWriter
+    import manim.scene.scene_file_writer as scene_file_writer
 
-    assert callable(getattr(SceneFileWriter, "abort_encode_jobs", None)), (
+    assert callable(getattr(scene_file_writer.SceneFileWriter, "abort_encode_jobs", None)), (
         "SceneFileWriter.abort_encode_jobs"
     )
+    thread = getattr(scene_file_writer, "Thread", None)
+    assert isinstance(thread, type), "scene_file_writer.Thread"
+    assert issubclass(thread, threading.Thread), "scene_file_writer.Thread"
+    assert "Thread(" in inspect.getsource(scene_file_writer), "scene_file_writer makes Thread(...)"
 
 
 def _poster_relies() -> None:
