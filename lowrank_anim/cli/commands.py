@@ -44,7 +44,12 @@ from lowrank_anim.pipeline.request import (
     QUALITY_PRESETS,
     RenderRequest,
 )
-from lowrank_anim.pipeline.termination import SIGTERM_EXIT_CODE, Terminated, sigterm_raises
+from lowrank_anim.pipeline.termination import (
+    SIGTERM_EXIT_CODE,
+    Terminated,
+    interruption,
+    sigterm_raises,
+)
 from lowrank_anim.registry import SCENES, SceneSpec, UnknownSceneError, get_scene
 from lowrank_anim.web.embed import (
     MANIFEST_SUFFIX,
@@ -265,6 +270,11 @@ class OneLineErrors(click.Group):
         except Exception as exc:
             if "--debug" in argv:
                 raise
+            stopped = interruption(exc)
+            if isinstance(stopped, KeyboardInterrupt):
+                fail("interrupted", 130)
+            if isinstance(stopped, Terminated):
+                fail("terminated (SIGTERM); no file was left half-written", SIGTERM_EXIT_CODE)
             # A broken environment (wrong-CPU binaries, no LaTeX, full disk) says what to do.
             diagnosis = explain(exc)
             if diagnosis is not None:

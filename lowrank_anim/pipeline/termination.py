@@ -42,3 +42,20 @@ def sigterm_raises() -> Iterator[None]:
         yield
     finally:
         signal.signal(signal.SIGTERM, previous)
+
+
+def interruption(error: BaseException) -> BaseException | None:
+    """The Ctrl-C or SIGTERM that ``error`` wraps, if any.
+
+    Libraries wrap what they catch: manim's video segment encoder turns a KeyboardInterrupt
+    that lands while it opens a file into ``RuntimeError("Failed to open video segment …")``.
+    The user still pressed Ctrl-C, so the chain of causes decides what to report.
+    """
+    seen: set[int] = set()
+    current: BaseException | None = error
+    while current is not None and id(current) not in seen:
+        if isinstance(current, (KeyboardInterrupt, Terminated)):
+            return current
+        seen.add(id(current))
+        current = current.__cause__ or current.__context__
+    return None
