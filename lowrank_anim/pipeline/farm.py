@@ -1,0 +1,263 @@
+"""Render tasks on Dask: an embedded ``LocalCluster`` by default, a cluster with ``--scheduler``.
+
+A :class:`Task` is a command line of this project's own CLI, run by a worker as a fresh
+subprocess (``python -m lowrank_anim ARGS``) in a scratch folder of its own.  A fresh process
+gets a fresh manim ``config`` and a crash fails one attempt, not the worker; the task returns
+the *bytes* of the files it was asked for, so workers need no filesystem shared with the client.
+
+What Dask gives us, and we rely on: a task whose worker dies mid-run is rescheduled on another
+worker; a task that raises is retried ``retries`` times; ``Client.run`` asks every worker a
+question (here: :func:`fingerprint`, the versions that change pixels), so a cluster that would
+make different frames is refused before any work starts.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import importlib.metadata
+import logging
+import os
+import subprocess
+import sys
+import tempfile
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from lowrank_anim.paths import PROJECT_ROOT
+
+#: The environment variable that names a scheduler when ``--scheduler`` is not given.
+SCHEDULER_ENV = "LOWRANK_SCHEDULER"
+#: Where a task's arguments name its scratch folder.
+OUT = "{out}"
+#: Distributions whose versions change the pixels or the bytes of a render.
+PIXEL_DISTRIBUTIONS = ("manim", "av", "pycairo", "ManimPango", "numpy", "Pillow", "lowrank-anim")
+#: How long to wait for a scheduler to answer and for its first worker to join.
+CONNECT_SECONDS = 20.0
+
+
+class FarmError(Exception):
+    """A one-line reason the farm cannot do the work (the CLI prints it as ``Error: …``)."""
+
+
+class TaskError(Exception):
+    """A task's command failed on a worker; the message is its last line of stderr."""
+
+
+@dataclass(frozen=True)
+class Task:
+    """One unit of work: CLI arguments (``{out}`` is the task's scratch folder) and glob
+    patterns, relative to that folder, of the files whose bytes come back (each must match)."""
+
+    key: str
+    args: tuple[str, ...]
+    outputs: tuple[str, ...]
+
+
+def run_task(task: Task) -> dict[str, bytes]:
+    """Run ``task`` here, as a subprocess, and return its output files' bytes (on a worker)."""
+    with tempfile.TemporaryDirectory(prefix="lowrank-task-") as scratch:
+        args = [arg.replace(OUT, scratch) for arg in task.args]
+        done = subprocess.run(
+            [sys.executable, "-m", "lowrank_anim", *args],
+            cwd=PROJECT_ROOT,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        if done.returncode != 0:
+            said = [line for line in done.stderr.splitlines() if line.strip()]
+            why = said[-1] if said else f"exit status {done.returncode}"
+            raise TaskError(f"{task.key}: {why}")
+        found: dict[str, bytes] = {}
+        for pattern in task.outputs:
+            matches = [p for p in sorted(Path(scratch).glob(pattern)) if p.is_file()]
+            if not matches:
+                raise TaskError(f"{task.key}: the command wrote no {pattern}")
+            for path in matches:
+                found[path.relative_to(scratch).as_posix()] = path.read_bytes()
+        return found
+
+
+def _source_digest(root: Path = PROJECT_ROOT) -> str:
+    """One digest of the project's code and assets: what a worker renders with."""
+    digest = hashlib.sha256()
+    for folder in ("lowrank_anim", "scenes", "assets"):
+        base = root / folder
+        if not base.is_dir():
+            continue
+        for path in sorted(base.rglob("*")):
+            if path.is_file() and "__pycache__" not in path.parts and path.suffix != ".pyc":
+                digest.update(path.relative_to(root).as_posix().encode())
+                digest.update(path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def fingerprint() -> dict[str, str]:
+    """The versions that change a render's pixels or bytes, as this process sees them."""
+    found: dict[str, str] = {}
+    for name in PIXEL_DISTRIBUTIONS:
+        try:
+            found[name] = importlib.metadata.version(name)
+        except importlib.metadata.PackageNotFoundError:
+            found[name] = "absent"
+    try:
+        import cairo
+
+        found["cairo library"] = cairo.cairo_version_string()
+    except Exception as exc:  # a broken cairo is a difference too, named rather than raised
+        found["cairo library"] = f"unloadable ({type(exc).__name__})"
+    try:
+        import manimpango
+
+        found["pango library"] = str(manimpango.pango_version())
+    except Exception as exc:
+        found["pango library"] = f"unloadable ({type(exc).__name__})"
+    try:
+        import av
+
+        found["ffmpeg libraries"] = " ".join(
+            f"{lib}={'.'.join(map(str, version))}"
+            for lib, version in sorted(av.library_versions.items())
+        )
+    except Exception as exc:
+        found["ffmpeg libraries"] = f"unloadable ({type(exc).__name__})"
+    found["project source"] = _source_digest()
+    return found
+
+
+def differences(mine: dict[str, str], theirs: dict[str, str]) -> list[str]:
+    """``name A here, B there`` for every version that differs."""
+    return [
+        f"{name} {mine.get(name, 'absent')} here, {theirs.get(name, 'absent')} there"
+        for name in sorted(set(mine) | set(theirs))
+        if mine.get(name) != theirs.get(name)
+    ]
+
+
+def scheduler_address(given: str | None) -> str | None:
+    """``--scheduler``, else ``$LOWRANK_SCHEDULER``, else None (the embedded cluster)."""
+    address = given or os.environ.get(SCHEDULER_ENV, "").strip() or None
+    if address is not None and "://" not in address:
+        raise FarmError(
+            f"--scheduler {address!r} is not an address: give tcp://HOST:PORT "
+            "(what `dask scheduler` prints as 'Scheduler at:')"
+        )
+    return address
+
+
+class Farm:
+    """A Dask client and, unless it connects to a scheduler, the local cluster it owns."""
+
+    def __init__(self, client: Any, cluster: Any | None, address: str | None) -> None:
+        self.client = client
+        self.cluster = cluster
+        self.address = address
+
+    @property
+    def where(self) -> str:
+        return f"the Dask scheduler at {self.address}" if self.address else "the local workers"
+
+    def check_versions(self) -> int:
+        """Refuse workers that would render different pixels; return how many agree."""
+        mine = fingerprint()
+        theirs: dict[str, dict[str, str]] = self.client.run(fingerprint)
+        if not theirs:
+            raise FarmError(f"{self.where} has no workers: start one with `dask worker ADDRESS`")
+        for worker, versions in sorted(theirs.items()):
+            differ = differences(mine, versions)
+            if differ:
+                raise FarmError(
+                    f"worker {worker} would render different frames ({'; '.join(differ)}): "
+                    "run every worker from the same image or lock as this machine"
+                )
+        return len(theirs)
+
+    def run(
+        self,
+        tasks: Sequence[Task],
+        *,
+        retries: int = 2,
+        on_done: Callable[[Task, dict[str, bytes]], None] | None = None,
+    ) -> dict[str, dict[str, bytes]]:
+        """Run every task; return key → output bytes. The first task that cannot be done ends
+        the run with a :class:`FarmError`, and the tasks still queued are cancelled."""
+        from distributed import as_completed
+        from distributed.scheduler import KilledWorker
+
+        by_future = {
+            self.client.submit(
+                run_task, task, key=f"lowrank-{task.key}", retries=retries, pure=False
+            ): task
+            for task in tasks
+        }
+        results: dict[str, dict[str, bytes]] = {}
+        try:
+            for future in as_completed(by_future):
+                task = by_future[future]
+                try:
+                    found = future.result()
+                except TaskError as exc:
+                    raise FarmError(f"{exc} (after {retries + 1} attempts)") from exc
+                except KilledWorker as exc:
+                    raise FarmError(
+                        f"{task.key}: its worker died on every attempt ({exc}); "
+                        "see the workers' logs (out of memory?)"
+                    ) from exc
+                results[task.key] = found
+                if on_done is not None:
+                    on_done(task, found)
+        finally:
+            pending = [f for f in by_future if not f.done()]
+            if pending:
+                self.client.cancel(pending)
+        return results
+
+
+@contextlib.contextmanager
+def farm(
+    scheduler: str | None = None,
+    *,
+    workers: int = 2,
+    memory_limit: int | str = "auto",
+    connect_seconds: float = CONNECT_SECONDS,
+) -> Iterator[Farm]:
+    """A :class:`Farm` on ``scheduler`` (checked), or on a private ``LocalCluster`` of
+    ``workers`` single-threaded processes; everything is closed on the way out."""
+    from distributed import Client, LocalCluster
+
+    address = scheduler_address(scheduler)
+    with contextlib.ExitStack() as stack:
+        cluster = None
+        if address is None:
+            cluster = stack.enter_context(
+                LocalCluster(
+                    n_workers=workers,
+                    threads_per_worker=1,
+                    processes=True,
+                    memory_limit=memory_limit,
+                    dashboard_address=None,
+                    silence_logs=logging.ERROR,
+                )
+            )
+            client = stack.enter_context(Client(cluster))
+        else:
+            try:
+                client = stack.enter_context(Client(address, timeout=connect_seconds))
+            except OSError as exc:
+                raise FarmError(
+                    f"no Dask scheduler answers at {address} ({exc}): start one with "
+                    f"`dask scheduler`, or drop --scheduler/${SCHEDULER_ENV} to render here"
+                ) from None
+            try:
+                client.wait_for_workers(1, timeout=connect_seconds)
+            except TimeoutError:
+                raise FarmError(
+                    f"the Dask scheduler at {address} has no workers: start one with "
+                    f"`dask worker {address}`"
+                ) from None
+        farm_ = Farm(client, cluster, address)
+        farm_.check_versions()
+        yield farm_

@@ -1,0 +1,282 @@
+"""lowrank_anim.pipeline.farm on real Dask: an embedded LocalCluster, and a scheduler with workers
+started with the ``dask`` command on 127.0.0.1, as a user would start them on other machines."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from lowrank_anim.pipeline import farm
+from lowrank_anim.pipeline.farm import FarmError, Task
+from tests.conftest import ROOT
+
+DASK = str(Path(sys.executable).with_name("dask"))
+STILL = "TitleCard/480p15/TitleCard.png"
+ANY_STILL = "TitleCard/**/TitleCard*.png"
+
+
+def still_task(key: str, *extra: str) -> Task:
+    """A real render, small and quick: the title card's last frame at 480p."""
+    args = ("render", "TitleCard", "-q", "low", "-f", "png", *extra, "-o", farm.OUT)
+    return Task(key=key, args=args, outputs=(ANY_STILL,))
+
+
+@pytest.fixture(scope="module")
+def local_still(tmp_path_factory: pytest.TempPathFactory) -> bytes:
+    """The same render made here without Dask: what every farm result must equal."""
+    out = tmp_path_factory.mktemp("local")
+    done = subprocess.run(
+        [
+            sys.executable,
+            str(ROOT / "render.py"),
+            "render",
+            "TitleCard",
+            "-q",
+            "low",
+            "-f",
+            "png",
+            "-o",
+            str(out),
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert done.returncode == 0, done.stderr
+    return (out / STILL).read_bytes()
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+class Cluster:
+    """A ``dask scheduler`` and ``dask worker`` processes, each in its own process group."""
+
+    def __init__(self, tmp: Path) -> None:
+        self.address = f"tcp://127.0.0.1:{free_port()}"
+        self.tmp = tmp
+        self.procs: dict[str, subprocess.Popen[bytes]] = {}
+        self.start(
+            "scheduler",
+            [
+                DASK,
+                "scheduler",
+                "--host",
+                "127.0.0.1",
+                "--no-dashboard",
+                "--port",
+                self.address.rsplit(":", 1)[1],
+            ],
+        )
+
+    def start(self, name: str, argv: list[str], env: dict[str, str] | None = None) -> None:
+        log = (self.tmp / f"{name}.log").open("wb")
+        self.procs[name] = subprocess.Popen(
+            argv,
+            cwd=ROOT,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+            env={**os.environ, **(env or {})},
+        )
+
+    def worker(self, name: str, env: dict[str, str] | None = None) -> None:
+        self.start(
+            name,
+            [
+                DASK,
+                "worker",
+                self.address,
+                "--name",
+                name,
+                "--nworkers",
+                "1",
+                "--nthreads",
+                "1",
+                "--no-dashboard",
+                "--host",
+                "127.0.0.1",
+            ],
+            env,
+        )
+
+    def kill(self, name: str) -> None:
+        os.killpg(self.procs[name].pid, signal.SIGKILL)
+        self.procs[name].wait(timeout=60)
+
+    def close(self) -> None:
+        for proc in self.procs.values():
+            if proc.poll() is None:
+                os.killpg(proc.pid, signal.SIGKILL)
+                proc.wait(timeout=60)
+
+
+@pytest.fixture
+def cluster(tmp_path: Path) -> Iterator[Cluster]:
+    running = Cluster(tmp_path)
+    try:
+        yield running
+    finally:
+        running.close()
+
+
+def wait_for_workers(address: str, count: int) -> None:
+    from distributed import Client
+
+    with Client(address, timeout=60) as client:  # connecting waits for the scheduler
+        if count:
+            client.wait_for_workers(count, timeout=120)
+
+
+# Pure parts ------------------------------------------------------------------------------------
+
+
+def test_the_scheduler_comes_from_the_option_then_the_environment(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.delenv(farm.SCHEDULER_ENV, raising=False)
+    assert farm.scheduler_address(None) is None
+    monkeypatch.setenv(farm.SCHEDULER_ENV, "tcp://10.0.0.5:8786")
+    assert farm.scheduler_address(None) == "tcp://10.0.0.5:8786"
+    assert farm.scheduler_address("tcp://127.0.0.1:1") == "tcp://127.0.0.1:1"
+    with pytest.raises(FarmError, match=r"give tcp://HOST:PORT"):
+        farm.scheduler_address("10.0.0.5:8786")
+
+
+def test_differences_name_each_version_that_differs() -> None:
+    mine = {"manim": "0.22.0", "numpy": "2.0", "cairo library": "1.16.0"}
+    theirs = {"manim": "0.18.0", "numpy": "2.0"}
+    assert farm.differences(mine, theirs) == [
+        "cairo library 1.16.0 here, absent there",
+        "manim 0.22.0 here, 0.18.0 there",
+    ]
+    assert farm.differences(mine, dict(mine)) == []
+
+
+def test_the_fingerprint_names_what_changes_pixels() -> None:
+    found = farm.fingerprint()
+    assert found["manim"] == "0.22.0"
+    for name in ("cairo library", "pango library", "ffmpeg libraries", "project source"):
+        assert found[name], name
+        assert "unloadable" not in found[name], name
+
+
+def test_a_task_runs_in_a_fresh_process_and_returns_bytes(local_still: bytes) -> None:
+    assert farm.run_task(still_task("here")) == {STILL: local_still}
+
+
+def test_a_failing_task_says_the_commands_last_line() -> None:
+    with pytest.raises(farm.TaskError, match=r"^nope: Error: .*NoSuchScene"):
+        farm.run_task(Task(key="nope", args=("render", "NoSuchScene"), outputs=()))
+
+
+# The embedded LocalCluster ---------------------------------------------------------------------
+
+
+@pytest.mark.render
+def test_the_embedded_cluster_renders_what_a_local_render_makes(local_still: bytes) -> None:
+    seen: list[str] = []
+    with farm.farm(workers=2) as running:
+        assert running.cluster is not None
+        assert len(running.client.scheduler_info()["workers"]) == 2
+        found = running.run(
+            [still_task("a"), still_task("b", "--theme", "light")],
+            on_done=lambda task, _files: seen.append(task.key),
+        )
+    assert sorted(seen) == ["a", "b"]
+    assert found["a"] == {STILL: local_still}
+    [(light, picture)] = found["b"].items()
+    assert light != STILL, "a variant has a folder of its own"
+    assert picture != local_still, "the light theme is another picture"
+
+
+def test_a_task_that_keeps_failing_ends_the_run_with_one_line() -> None:
+    bad = Task(key="bad", args=("render", "NoSuchScene", "-o", farm.OUT), outputs=())
+    with farm.farm(workers=1) as running, pytest.raises(FarmError) as caught:
+        running.run([bad], retries=1)
+    message = str(caught.value)
+    assert "\n" not in message
+    assert message.startswith("bad: Error: ")
+    assert "NoSuchScene" in message
+    assert message.endswith("(after 2 attempts)")
+
+
+# A real scheduler and workers started with the dask command -----------------------------------
+
+
+@pytest.mark.render
+def test_a_scheduler_and_two_workers_render_what_a_local_render_makes(
+    cluster: Cluster, local_still: bytes
+) -> None:
+    cluster.worker("w1")
+    cluster.worker("w2")
+    wait_for_workers(cluster.address, 2)
+    with farm.farm(cluster.address) as running:
+        assert running.check_versions() == 2
+        found = running.run([still_task(f"t{i}") for i in range(4)])
+    assert found == {f"t{i}": {STILL: local_still} for i in range(4)}
+
+
+@pytest.mark.render
+def test_a_worker_killed_mid_task_is_replaced_and_the_result_is_the_same(
+    cluster: Cluster, local_still: bytes
+) -> None:
+    cluster.worker("w1")
+    cluster.worker("w2")
+    wait_for_workers(cluster.address, 2)
+    with farm.farm(cluster.address) as running:
+        client = running.client
+        names = {addr: info["name"] for addr, info in client.scheduler_info()["workers"].items()}
+        future = client.submit(farm.run_task, still_task("victim"), pure=False, retries=0)
+        deadline = time.monotonic() + 120
+        busy: list[str] = []
+        while not busy and time.monotonic() < deadline:
+            busy = [addr for addr, keys in client.processing().items() if future.key in keys]
+            time.sleep(0.05)
+        assert busy, "the task never started"
+        time.sleep(1.0)  # inside the render's subprocess by now
+        cluster.kill(names[busy[0]])
+        assert future.result(timeout=600) == {STILL: local_still}
+
+
+def test_a_worker_with_another_manim_is_refused(cluster: Cluster, tmp_path: Path) -> None:
+    """The worker's Python reports manim 0.18.0 (a dist-info first on its path), as a worker
+    built from an older lock would: the farm refuses it before any work starts."""
+    other = tmp_path / "older-manim"
+    meta = other / "manim-0.18.0.dist-info"
+    meta.mkdir(parents=True)
+    (meta / "METADATA").write_text("Metadata-Version: 2.1\nName: manim\nVersion: 0.18.0\n")
+    cluster.worker("old", env={"PYTHONPATH": str(other)})
+    wait_for_workers(cluster.address, 1)
+    with pytest.raises(FarmError) as caught, farm.farm(cluster.address):
+        pytest.fail("an older manim was accepted")
+    message = str(caught.value)
+    assert "\n" not in message
+    assert "manim 0.22.0 here, 0.18.0 there" in message
+    assert message.endswith("run every worker from the same image or lock as this machine")
+
+
+def test_no_scheduler_at_the_address_is_one_line() -> None:
+    address = f"tcp://127.0.0.1:{free_port()}"
+    expected = r"^no Dask scheduler answers at tcp://127\.0\.0\.1:\d+ "
+    with pytest.raises(FarmError, match=expected), farm.farm(address, connect_seconds=3):
+        pass
+
+
+def test_a_scheduler_without_workers_names_the_command_that_starts_one(cluster: Cluster) -> None:
+    wait_for_workers(cluster.address, 0)
+    expected = r"has no workers: start one with `dask worker tcp://"
+    with pytest.raises(FarmError, match=expected), farm.farm(cluster.address, connect_seconds=3):
+        pass
