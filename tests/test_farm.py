@@ -280,3 +280,71 @@ def test_a_scheduler_without_workers_names_the_command_that_starts_one(cluster: 
     expected = r"has no workers: start one with `dask worker tcp://"
     with pytest.raises(FarmError, match=expected), farm.farm(cluster.address, connect_seconds=3):
         pass
+
+
+# render.py render --scheduler --------------------------------------------------------------------
+
+
+def cli(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, str(ROOT / "render.py"), *args],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        env={**os.environ, **(env or {})},
+    )
+
+
+AWKWARD = ("--set", "x=0.1,0.7", "--set", "W=1.25,-0.3;0.2,0.9", "--set", "u=0.333333333333,1")
+
+
+def test_request_args_rebuild_the_request_bit_for_bit() -> None:
+    from lowrank_anim.maths.params import parse_assignments
+    from lowrank_anim.pipeline.request import RenderRequest
+    from lowrank_anim.registry import get_scene
+
+    params = parse_assignments(["x=0.1,0.7", "W=1.25,-0.3;0.2,0.9", "u=0.1,1e-3"])
+    request = RenderRequest(get_scene("RankOneUpdate"), "high", "webm", "light", params, True)
+    args = farm.request_args(request, draft=True)
+    sets = [args[i + 1] for i, arg in enumerate(args) if arg == "--set"]
+    assert parse_assignments(sets) == params
+    assert args[:7] == ("RankOneUpdate", "-q", "high", "-f", "webm", "--theme", "light")
+    assert "--transparent" in args
+    assert "--draft" in args
+
+
+@pytest.mark.render
+def test_render_with_a_scheduler_publishes_and_records_what_a_local_render_makes(
+    cluster: Cluster, tmp_path: Path
+) -> None:
+    here, there = tmp_path / "here", tmp_path / "there"
+    local = cli("render", "RankOneUpdate", "-f", "png", *AWKWARD, "-o", str(here))
+    assert local.returncode == 0, local.stderr
+    cluster.worker("w1")
+    wait_for_workers(cluster.address, 1)
+    done = cli("render", "RankOneUpdate", "-f", "png", *AWKWARD, "-o", str(there),
+               env={farm.SCHEDULER_ENV: cluster.address})  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    made = Path(done.stdout.strip())
+    assert made == there / Path(local.stdout.strip()).relative_to(here)
+    assert made.read_bytes() == Path(local.stdout.strip()).read_bytes()
+    assert (
+        made.with_suffix(".params.json").read_text()
+        == Path(local.stdout.strip()).with_suffix(".params.json").read_text()
+    )
+    assert not list(there.rglob(".render-*")), "no scratch folder is left"
+    stamp = made.stat().st_mtime_ns
+    again = cli("render", "RankOneUpdate", "-f", "png", *AWKWARD, "-o", str(there))
+    assert again.returncode == 0, again.stderr
+    assert Path(again.stdout.strip()) == made
+    assert made.stat().st_mtime_ns == stamp, "recorded in the manifest: the next render is a hit"
+
+
+def test_render_with_no_scheduler_there_is_one_line(tmp_path: Path) -> None:
+    address = f"tcp://127.0.0.1:{free_port()}"
+    done = cli("render", "TitleCard", "-o", str(tmp_path), "--scheduler", address)
+    assert done.returncode == 1
+    assert done.stderr.startswith(f"Error: no Dask scheduler answers at {address}")
+    assert len(done.stderr.strip().splitlines()) == 1, done.stderr
+    assert not any(tmp_path.rglob("*.mp4"))

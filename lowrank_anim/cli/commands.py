@@ -34,6 +34,7 @@ from lowrank_anim.health.doctor import format_table, run_checks
 from lowrank_anim.maths.palette import DEFAULT_THEME, THEMES
 from lowrank_anim.maths.params import ParamError, SceneParams, build_example, collect
 from lowrank_anim.pipeline.batch import default_jobs, render_and_report
+from lowrank_anim.pipeline.farm import SCHEDULER_ENV, FarmError
 from lowrank_anim.pipeline.ffmpeg import EncodeError, ToolMissingError
 from lowrank_anim.pipeline.outputs import OutputDirError, ensure_writable, human_size, shorten
 from lowrank_anim.pipeline.progress import failure_message
@@ -261,7 +262,7 @@ class OneLineErrors(click.Group):
             fail("interrupted", 130)
         except click.ClickException as exc:
             fail(one_line(exc), exc.exit_code)
-        except OutputDirError as exc:
+        except (OutputDirError, FarmError) as exc:
             fail(str(exc), 1)
         except KeyboardInterrupt:
             fail("interrupted", 130)
@@ -350,6 +351,16 @@ def list_scenes() -> None:
     is_flag=True,
     help="Also write one clip per beat beside the video, in SCENE.sections/.",
 )
+@click.option(
+    "--scheduler",
+    metavar="tcp://HOST:PORT",
+    envvar=SCHEDULER_ENV,
+    show_envvar=True,
+    default=None,
+    help="Render on the workers of this Dask scheduler (`dask scheduler` prints its address; "
+    "start workers with `dask worker ADDRESS`): the files come back here. Workers must run "
+    "the same image or lock.",
+)
 @click.pass_context
 def render_command(
     ctx: click.Context,
@@ -363,6 +374,7 @@ def render_command(
     force: bool,
     draft: bool,
     sections: bool,
+    scheduler: str | None,
 ) -> None:
     """Render SCENE... (or --all) and print the path of each file.
 
@@ -397,6 +409,7 @@ def render_command(
         draft=draft,
         render_fn=render,
         debug=bool((click.get_current_context().obj or {}).get("debug")),
+        scheduler=scheduler,
     )
     for result in results:
         if result.ok:

@@ -25,7 +25,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TextIO
 
-from lowrank_anim.pipeline import cache, encoding
+from lowrank_anim.pipeline import cache, encoding, farm
 from lowrank_anim.pipeline.progress import (
     JobResult,
     Reporter,
@@ -61,8 +61,13 @@ def render_batch(
     render_fn: RenderFunction = render,
     reporter: Reporter | None = None,
     debug: bool = False,
+    scheduler: str | None = None,
 ) -> list[JobResult]:
     """Render ``requests`` into ``output_dir``; results come back in the requests' order.
+
+    ``scheduler`` (or ``$LOWRANK_SCHEDULER``), a Dask scheduler's ``tcp://HOST:PORT``, sends the
+    renders to that cluster's workers (:mod:`lowrank_anim.pipeline.farm`); the files come back
+    here and are published and recorded as if rendered here.
 
     ``jobs`` is how many renders run at once (default: the number of cores); with one render to
     do or ``jobs=1`` they run in this process. ``force`` ignores the cache. ``draft`` picks the
@@ -93,7 +98,10 @@ def render_batch(
         for _, job in todo:
             job.request.output_path(output_dir)
         workers = min(jobs or default_jobs(), len(todo))
-        if workers <= 1:
+        address = farm.scheduler_address(scheduler)
+        if address is not None and todo:
+            results.update(farm.run_jobs(todo, address, reporter, workers=workers, draft=draft))
+        elif workers <= 1:
             for index, job in todo:
                 results[index] = run_here(job, reporter, debug)
         else:
@@ -113,6 +121,7 @@ def render_and_report(
     render_fn: RenderFunction = render,
     debug: bool = False,
     stream: TextIO | None = None,
+    scheduler: str | None = None,
 ) -> list[JobResult]:
     """:func:`render_batch` as ``render.py render`` runs it: with more than one request, a
     progress bar and then the summary table on ``stream`` (stderr); a single render stays
@@ -127,6 +136,7 @@ def render_and_report(
         render_fn=render_fn,
         reporter=make_reporter(len(requests), stream) if several else None,
         debug=debug,
+        scheduler=scheduler,
     )
     if several:
         print_summary(results, stream)

@@ -21,12 +21,17 @@ import os
 import subprocess
 import sys
 import tempfile
+import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from lowrank_anim.paths import PROJECT_ROOT
+from lowrank_anim.pipeline.outputs import publish_together, scratch_dir
+from lowrank_anim.pipeline.progress import JobResult, Reporter
+from lowrank_anim.pipeline.request import RenderRequest
+from lowrank_anim.pipeline.workers import Job, Outcome, finish, media_duration
 
 #: The environment variable that names a scheduler when ``--scheduler`` is not given.
 SCHEDULER_ENV = "LOWRANK_SCHEDULER"
@@ -261,3 +266,85 @@ def farm(
         farm_ = Farm(client, cluster, address)
         farm_.check_versions()
         yield farm_
+
+
+# Batch renders on the farm ----------------------------------------------------------------------
+
+
+def _number(value: float) -> str:
+    return repr(float(value))
+
+
+def request_args(request: RenderRequest, *, draft: bool = False) -> tuple[str, ...]:
+    """``render.py render`` arguments that rebuild ``request`` on another machine (``--set`` for
+    the numbers, exact to the bit: ``repr`` round-trips a float)."""
+    args = [request.scene.name, "-q", request.quality, "-f", request.fmt, "--theme", request.theme]
+    args += ["--transparent"] if request.transparent else []
+    args += ["--sections"] if request.sections else []
+    args += ["--draft"] if draft else []
+    for key, value in request.params.values:
+        if value and isinstance(value[0], tuple):  # a matrix: rows (W) or columns (U, V)
+            text = ";".join(",".join(_number(x) for x in row) for row in value)
+        else:
+            text = ",".join(_number(x) for x in value)  # type: ignore[arg-type]
+        args += ["--set", f"{key}={text}"]
+    return tuple(args)
+
+
+def job_task(job: Job, *, draft: bool = False) -> Task:
+    """The task that renders ``job`` on a worker and brings back its scene folder's files."""
+    scene = job.request.scene.name
+    args = ("render", *request_args(job.request, draft=draft), "--force", "-o", OUT)
+    return Task(key=f"{scene}-{job.key[:12]}", args=args, outputs=(f"{scene}/**/*",))
+
+
+def place(files: dict[str, bytes], job: Job) -> Path:
+    """Publish a task's files into the job's output directory, as one clip (main file last)."""
+    final = job.request.output_path(job.output_dir)
+    main = final.relative_to(job.output_dir).as_posix()
+    wanted = {
+        name: data
+        for name, data in files.items()
+        if not any(p.startswith(".") for p in name.split("/"))
+    }
+    if main not in wanted:
+        raise FarmError(f"{job.request.scene.name}: the worker sent back no {main}")
+    with scratch_dir(final) as scratch:
+        produced: dict[Path, Path | None] = {}
+        for name in sorted(wanted, key=lambda n: n == main):
+            target = job.output_dir / name
+            target.parent.mkdir(parents=True, exist_ok=True)
+            staged = scratch / name
+            staged.parent.mkdir(parents=True, exist_ok=True)
+            staged.write_bytes(wanted[name])
+            produced[target] = staged
+        publish_together(produced)
+    return final
+
+
+def run_jobs(
+    todo: Sequence[tuple[int, Job]],
+    address: str | None,
+    reporter: Reporter,
+    *,
+    workers: int,
+    draft: bool = False,
+) -> dict[int, JobResult]:
+    """Render batch jobs as farm tasks; each result is published and recorded as it arrives."""
+    by_key = {job_task(job, draft=draft).key: (index, job) for index, job in todo}
+    results: dict[int, JobResult] = {}
+    start = time.perf_counter()
+
+    def arrived(task: Task, files: dict[str, bytes]) -> None:
+        index, job = by_key[task.key]
+        path = place(files, job)
+        seconds = time.perf_counter() - start
+        outcome = Outcome(path, seconds, media_duration(path))
+        results[index] = finish(job, outcome, seconds)
+        reporter.finished(results[index])
+
+    with farm(address, workers=workers) as running:
+        for _, job in todo:
+            reporter.started(job.request)
+        running.run([job_task(job, draft=draft) for _, job in todo], on_done=arrived)
+    return results

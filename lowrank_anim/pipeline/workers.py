@@ -52,7 +52,7 @@ class Job:
 
 
 @dataclass(frozen=True)
-class _Outcome:
+class Outcome:
     """What a job sends back: enough to write the manifest."""
 
     path: Path
@@ -80,7 +80,7 @@ def run_job(
     output_dir: Path,
     settings: dict[str, Any],
     render_fn: RenderFunction = render,
-) -> _Outcome:
+) -> Outcome:
     """Render one request with the encoder ``settings`` (the render uses the LaTeX store) in this
     process. ``render_fn``'s own ``tempconfig`` nests inside ours and keeps these keys."""
     from manim import tempconfig
@@ -89,7 +89,7 @@ def run_job(
         start = time.perf_counter()
         path = render_fn(request, output_dir)
         seconds = time.perf_counter() - start
-    return _Outcome(Path(path), seconds, media_duration(Path(path)))
+    return Outcome(Path(path), seconds, media_duration(Path(path)))
 
 
 def one_line_error(exc: BaseException) -> str:
@@ -160,7 +160,7 @@ def _process_context() -> multiprocessing.context.BaseContext:
     return multiprocessing.get_context("spawn")
 
 
-def finish(job: Job, outcome: _Outcome, seconds: float) -> JobResult:
+def finish(job: Job, outcome: Outcome, seconds: float) -> JobResult:
     """Record a finished render in the manifest and describe it."""
     facts = cache.RenderFacts(outcome.render_seconds, outcome.duration, job.encoder)
     entry = cache.record(job.request, job.output_dir, job.key, facts)
