@@ -348,3 +348,23 @@ def test_render_with_no_scheduler_there_is_one_line(tmp_path: Path) -> None:
     assert done.stderr.startswith(f"Error: no Dask scheduler answers at {address}")
     assert len(done.stderr.strip().splitlines()) == 1, done.stderr
     assert not any(tmp_path.rglob("*.mp4"))
+
+
+@pytest.mark.render
+def test_render_py_worker_serves_a_scheduler(cluster: Cluster, local_still: bytes) -> None:
+    """The form the image runs (`docker run IMAGE worker ADDRESS`): our CLI starts the worker."""
+    cluster.start("ours", [sys.executable, str(ROOT / "render.py"), "worker", cluster.address,
+                           "--name", "ours", "--no-dashboard"])  # fmt: skip
+    wait_for_workers(cluster.address, 1)
+    with farm.farm(cluster.address) as running:
+        info = running.client.scheduler_info()["workers"]
+        assert [w["name"] for w in info.values()] == ["ours"]
+        assert [w["nthreads"] for w in info.values()] == [1]
+        assert running.run([still_task("t")]) == {"t": {STILL: local_still}}
+
+
+def test_render_py_worker_refuses_a_bare_host() -> None:
+    done = cli("worker", "127.0.0.1:8786")
+    assert done.returncode == 2
+    assert "is not tcp://HOST:PORT" in done.stderr
+    assert len(done.stderr.strip().splitlines()) == 1, done.stderr

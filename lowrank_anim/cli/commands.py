@@ -10,6 +10,7 @@ once into a :class:`~lowrank_anim.pipeline.request.RenderRequest`.  ``render.py`
 from __future__ import annotations
 
 import functools
+import os
 import shlex
 import sys
 from collections.abc import Callable, Sequence
@@ -417,6 +418,27 @@ def render_command(
     message = failure_message(results)
     if message:
         raise click.ClickException(message)
+
+
+@cli.command(
+    "worker",
+    context_settings={"ignore_unknown_options": True, "allow_interspersed_args": False},
+)
+@click.argument("address", metavar="tcp://HOST:PORT")
+@click.argument("dask_args", nargs=-1, type=click.UNPROCESSED)
+def worker_command(address: str, dask_args: tuple[str, ...]) -> None:
+    """Serve renders to the Dask scheduler at ADDRESS (`render --scheduler ADDRESS`).
+
+    Runs `dask worker ADDRESS --nthreads 1` with this project's Python, so each render task
+    runs with this machine's manim, cairo and x264 (the scheduler's client refuses workers
+    whose versions differ from its own). Further options go to `dask worker`, e.g.
+    `--nworkers 4 --memory-limit 4GiB`. In the image:
+    `docker run --network host IMAGE worker tcp://HOST:PORT`.
+    """
+    if "://" not in address:
+        raise click.BadParameter(f"{address!r} is not tcp://HOST:PORT", param_hint="ADDRESS")
+    argv = [sys.executable, "-m", "distributed.cli.dask_worker", address, "--nthreads", "1"]
+    os.execv(sys.executable, [*argv, *dask_args])
 
 
 @cli.command("doctor")
