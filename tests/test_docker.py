@@ -16,7 +16,10 @@ from pathlib import Path
 
 import pytest
 
+from lowrank_anim.pipeline import farm
+from tests.dask_harness import Cluster, wait_for_workers
 from tests.docker_harness import (
+    LOCKED_DOWN,
     SIZE_BUDGET_MB,
     BuildLog,
     build,
@@ -166,3 +169,46 @@ def test_editing_a_scene_reuses_the_dependency_layers(built: Built) -> None:
     assert second.archcheck() is not None, "the architecture check did not run on the rebuild"
     print(f"\ncold/first build {built.first.seconds:.0f}s, rebuild after a scene edit "
           f"{second.seconds:.0f}s")  # fmt: skip
+
+
+# The image as a Dask worker (docs/farm.md) ------------------------------------------------------
+
+ON_HOST_NETWORK = tuple(
+    "host" if flag == "none" else flag for flag in LOCKED_DOWN
+)  # the worker must reach the scheduler; everything else stays locked down
+
+
+def test_the_image_serves_renders_as_a_dask_worker(built: Built, tmp_path: Path) -> None:
+    """A scheduler on this machine, the image as its worker and as the client: the render that
+    comes back is byte for byte what the image renders alone; and this checkout's client, whose
+    project source differs from the image's (the test build edits a scene), is refused."""
+    uid, gid = calling_user()
+    cluster = Cluster(tmp_path)
+    worker = f"lowrank-worker-{uuid.uuid4().hex[:8]}"
+    try:
+        subprocess.run(
+            [built.client, "run", "-d", "--rm", "--name", worker, *ON_HOST_NETWORK,
+             "--user", f"{uid}:{gid}", built.tag, "worker", cluster.address, "--name", "image",
+             "--no-dashboard", "--host", "127.0.0.1", "--local-directory", "/tmp"],
+            check=True, capture_output=True, text=True, timeout=120,
+        )  # fmt: skip
+        wait_for_workers(cluster.address, 1)
+        outputs = {}
+        for name, extra in (("farmed", ["--scheduler", cluster.address]), ("alone", [])):
+            media = writable_media_dir(tmp_path / name, uid, gid)
+            done = subprocess.run(
+                [built.client, "run", "--rm", *ON_HOST_NETWORK, "--user", f"{uid}:{gid}",
+                 "--volume", f"{media}:{media}", built.tag, "render", "TitleCard", "-f", "png",
+                 "-o", str(media), *extra],
+                capture_output=True, text=True, timeout=900, check=False,
+            )  # fmt: skip
+            assert done.returncode == 0, done.stderr[-3000:]
+            outputs[name] = Path(done.stdout.strip().splitlines()[-1])
+        assert outputs["farmed"].read_bytes() == outputs["alone"].read_bytes()
+
+        refused = pytest.raises(farm.FarmError, match=r"project source \w+ here, \w+ there")
+        with refused, farm.farm(cluster.address):
+            pass
+    finally:
+        subprocess.run([built.client, "rm", "-f", worker], capture_output=True, timeout=120)
+        cluster.close()

@@ -4,12 +4,9 @@ started with the ``dask`` command on 127.0.0.1, as a user would start them on ot
 from __future__ import annotations
 
 import os
-import signal
-import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -17,8 +14,9 @@ import pytest
 from lowrank_anim.pipeline import farm
 from lowrank_anim.pipeline.farm import FarmError, Task
 from tests.conftest import ROOT
+from tests.dask_harness import Cluster, free_port, wait_for_workers
+from tests.dask_harness import cluster as cluster  # the fixture
 
-DASK = str(Path(sys.executable).with_name("dask"))
 STILL = "TitleCard/480p15/TitleCard.png"
 ANY_STILL = "TitleCard/**/TitleCard*.png"
 
@@ -53,91 +51,6 @@ def local_still(tmp_path_factory: pytest.TempPathFactory) -> bytes:
     )
     assert done.returncode == 0, done.stderr
     return (out / STILL).read_bytes()
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-class Cluster:
-    """A ``dask scheduler`` and ``dask worker`` processes, each in its own process group."""
-
-    def __init__(self, tmp: Path) -> None:
-        self.address = f"tcp://127.0.0.1:{free_port()}"
-        self.tmp = tmp
-        self.procs: dict[str, subprocess.Popen[bytes]] = {}
-        self.start(
-            "scheduler",
-            [
-                DASK,
-                "scheduler",
-                "--host",
-                "127.0.0.1",
-                "--no-dashboard",
-                "--port",
-                self.address.rsplit(":", 1)[1],
-            ],
-        )
-
-    def start(self, name: str, argv: list[str], env: dict[str, str] | None = None) -> None:
-        log = (self.tmp / f"{name}.log").open("wb")
-        self.procs[name] = subprocess.Popen(
-            argv,
-            cwd=ROOT,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-            env={**os.environ, **(env or {})},
-        )
-
-    def worker(self, name: str, env: dict[str, str] | None = None) -> None:
-        self.start(
-            name,
-            [
-                DASK,
-                "worker",
-                self.address,
-                "--name",
-                name,
-                "--nworkers",
-                "1",
-                "--nthreads",
-                "1",
-                "--no-dashboard",
-                "--host",
-                "127.0.0.1",
-            ],
-            env,
-        )
-
-    def kill(self, name: str) -> None:
-        os.killpg(self.procs[name].pid, signal.SIGKILL)
-        self.procs[name].wait(timeout=60)
-
-    def close(self) -> None:
-        for proc in self.procs.values():
-            if proc.poll() is None:
-                os.killpg(proc.pid, signal.SIGKILL)
-                proc.wait(timeout=60)
-
-
-@pytest.fixture
-def cluster(tmp_path: Path) -> Iterator[Cluster]:
-    running = Cluster(tmp_path)
-    try:
-        yield running
-    finally:
-        running.close()
-
-
-def wait_for_workers(address: str, count: int) -> None:
-    from distributed import Client
-
-    with Client(address, timeout=60) as client:  # connecting waits for the scheduler
-        if count:
-            client.wait_for_workers(count, timeout=120)
 
 
 # Pure parts ------------------------------------------------------------------------------------
