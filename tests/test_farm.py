@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -86,8 +87,15 @@ def test_the_fingerprint_names_what_changes_pixels() -> None:
         assert "unloadable" not in found[name], name
 
 
-def test_a_task_runs_in_a_fresh_process_and_returns_bytes(local_still: bytes) -> None:
+def test_a_task_runs_in_a_fresh_process_and_returns_bytes(
+    local_still: bytes, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))  # where the worker's store goes
     assert farm.run_task(still_task("here")) == {STILL: local_still}
+    [store] = tmp_path.glob("lowrank-farm-store-*")
+    kept = sorted(p.name for p in store.rglob("*.svg"))
+    assert kept, "the title's text SVGs are kept for the next task on this machine"
+    assert [p.name for p in tmp_path.iterdir()] == [store.name], "the task's scratch is gone"
 
 
 def test_a_failing_task_says_the_commands_last_line() -> None:

@@ -31,6 +31,7 @@ from lowrank_anim.paths import PROJECT_ROOT
 from lowrank_anim.pipeline.outputs import publish_together, scratch_dir
 from lowrank_anim.pipeline.progress import JobResult, Reporter
 from lowrank_anim.pipeline.request import RenderRequest
+from lowrank_anim.pipeline.texstore import CACHE_DIRNAME
 from lowrank_anim.pipeline.workers import Job, Outcome, finish, media_duration
 
 #: The environment variable that names a scheduler when ``--scheduler`` is not given.
@@ -64,6 +65,12 @@ class Task:
 def run_task(task: Task) -> dict[str, bytes]:
     """Run ``task`` here, as a subprocess, and return its output files' bytes (on a worker)."""
     with tempfile.TemporaryDirectory(prefix="lowrank-task-") as scratch:
+        # The compiled-LaTeX store (OUTPUT_DIR/.cache, safe for concurrent processes) outlives
+        # the task, shared by the tasks of every worker on this machine: a fresh store per task
+        # would compile every formula of every scene again.
+        store = Path(tempfile.gettempdir(), f"lowrank-farm-store-{os.getuid()}")
+        store.mkdir(mode=0o700, exist_ok=True)
+        os.symlink(store, Path(scratch, CACHE_DIRNAME), target_is_directory=True)
         args = [arg.replace(OUT, scratch) for arg in task.args]
         done = subprocess.run(
             [sys.executable, "-m", "lowrank_anim", *args],
