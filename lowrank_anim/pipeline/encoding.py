@@ -49,6 +49,11 @@ _X264_OPTIONS: dict[str, dict[str, str]] = {
     "web": {"preset": "slow", "tune": "animation", "crf": "24"},
 }
 
+#: x264's thread count changes its bytes, and even its decoded pixels; its default follows the
+#: machine's cores. Pinned, a render is the same file on every machine, and a chunked render
+#: (:mod:`lowrank_anim.pipeline.chunks`) is byte-identical to the render in one piece.
+X264_THREADS = {"threads": "2"}
+
 # libvpx-vp9 (webm): manim's default is deadline "good" at cpu-used 0-1, single-threaded, the
 # slowest encoder it uses by far. row-mt lets it use every core without changing the quality.
 _VP9_OPTIONS: dict[str, dict[str, str]] = {
@@ -87,7 +92,7 @@ def encoder_overrides(fmt: str, purpose: str, *, transparent: bool = False) -> d
         options = {}
     else:
         # mp4, mov and gif (whose segments are H.264 before the palette pass).
-        options = _X264_OPTIONS[purpose]
+        options = {**_X264_OPTIONS[purpose], **X264_THREADS}
     return {
         "video_encoder_options": dict(options),
         "max_inflight_encoders": _INFLIGHT_ENCODERS[purpose],
