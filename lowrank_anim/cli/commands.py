@@ -305,6 +305,24 @@ def list_scenes() -> None:
         click.echo(f"{spec.name:<{width}}  {spec.description}")
 
 
+class ChunksParam(click.ParamType[int | None]):
+    """``--chunks``: a positive whole number, or ``auto`` (None)."""
+
+    name = "N|auto"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        if value is None or isinstance(value, int):
+            return value
+        text = str(value).strip().lower()
+        if text == "auto":
+            return None
+        if text.isdigit() and int(text) >= 1:
+            return int(text)
+        self.fail(
+            f"{value!r} is not a number of chunks; use a whole number ≥ 1 or auto", param, ctx
+        )
+
+
 @cli.command("render")
 @click.argument("scenes", nargs=-1, metavar="SCENE...")
 @click.option("--all", "all_scenes", is_flag=True, help="Render every registered scene.")
@@ -340,6 +358,15 @@ def list_scenes() -> None:
     is_flag=True,
     help="Also write one clip per beat beside the video, in SCENE.sections/.",
 )
+@click.option(
+    "--chunks",
+    type=ChunksParam(),
+    metavar="N|auto",
+    default="auto",
+    show_default=True,
+    help="Cut a lone scene into N chunks of plays rendered in parallel (at most -j processes) "
+    "and joined: the same file, sooner. auto: one per core at 1080p and above, else 1.",
+)
 @click.pass_context
 def render_command(
     ctx: click.Context,
@@ -353,6 +380,7 @@ def render_command(
     force: bool,
     draft: bool,
     sections: bool,
+    chunks: int | None,
 ) -> None:
     """Render SCENE... (or --all) and print the path of each file.
 
@@ -367,6 +395,7 @@ def render_command(
       render.py render RankOneUpdate --set x=1.5,-0.5 --set v=0.8,0.6
       render.py render InputSweep --params assets/params/along-v.toml --theme light
       render.py render RankOneUpdate --transparent --sections
+      render.py render FullStory -q high --chunks 2
     """
     specs = scenes_from(scenes, all_scenes)
     params = scene_options.params(specs)
@@ -387,6 +416,7 @@ def render_command(
         draft=draft,
         render_fn=render,
         debug=bool((click.get_current_context().obj or {}).get("debug")),
+        chunks=chunks,
     )
     for result in results:
         if result.ok:

@@ -9,7 +9,9 @@
    its own scratch media directory beside its final path and publishes atomically
    (:mod:`lowrank_anim.pipeline.outputs`); LaTeX and text SVGs are shared through
    :mod:`lowrank_anim.pipeline.texstore`. With one job to do, or ``-j 1``, it renders in this
-   process, one after another, exactly as a plain ``render()`` call would;
+   process, one after another, exactly as a plain ``render()`` call would — except that one
+   scene alone may be cut into chunks rendered by up to ``-j`` processes
+   (:mod:`lowrank_anim.pipeline.chunks`; ``--chunks``), the same file made sooner;
 3. records every finished file in the manifest, reports one overall progress line (job k of N,
    elapsed, ETA) and a summary table (:mod:`lowrank_anim.pipeline.progress`).
 
@@ -19,6 +21,8 @@ its worker's full output (manim's log, the traceback) is kept in ``OUTPUT_DIR/.l
 
 from __future__ import annotations
 
+import dataclasses
+import functools
 import os
 import time
 from collections.abc import Sequence
@@ -26,6 +30,7 @@ from pathlib import Path
 from typing import TextIO
 
 from lowrank_anim.pipeline import cache, encoding
+from lowrank_anim.pipeline.chunks import chunks_for, render_chunked
 from lowrank_anim.pipeline.progress import (
     JobResult,
     Reporter,
@@ -61,6 +66,7 @@ def render_batch(
     render_fn: RenderFunction = render,
     reporter: Reporter | None = None,
     debug: bool = False,
+    chunks: int | None = None,
 ) -> list[JobResult]:
     """Render ``requests`` into ``output_dir``; results come back in the requests' order.
 
@@ -68,6 +74,8 @@ def render_batch(
     do or ``jobs=1`` they run in this process. ``force`` ignores the cache. ``draft`` picks the
     fast encoder at any quality. ``debug`` lets an in-process failure raise with its traceback.
     ``render_fn`` must be importable by name when renders run in separate processes.
+    ``chunks``: cut a lone render (of :func:`render`) into that many chunks run by up to
+    ``jobs`` processes; None (``auto``) cuts only where it pays (:func:`chunks_for`).
     """
     reporter = reporter or SilentReporter()
     results: dict[int, JobResult] = {}
@@ -92,7 +100,14 @@ def render_batch(
         # the batch here, not after caches and logs were made in the output directory.
         for _, job in todo:
             job.request.output_path(output_dir)
-        workers = min(jobs or default_jobs(), len(todo))
+        budget = jobs or default_jobs()
+        workers = min(budget, len(todo))
+        if len(todo) == 1 and todo[0][1].render_fn is render:
+            index, job = todo[0]
+            parts = chunks_for(job.request, chunks, budget)
+            if parts > 1:
+                chunked = functools.partial(render_chunked, parts=parts, workers=budget)
+                todo[0] = (index, dataclasses.replace(job, render_fn=chunked))
         if workers <= 1:
             for index, job in todo:
                 results[index] = run_here(job, reporter, debug)
@@ -113,6 +128,7 @@ def render_and_report(
     render_fn: RenderFunction = render,
     debug: bool = False,
     stream: TextIO | None = None,
+    chunks: int | None = None,
 ) -> list[JobResult]:
     """:func:`render_batch` as ``render.py render`` runs it: with more than one request, a
     progress bar and then the summary table on ``stream`` (stderr); a single render stays
@@ -127,6 +143,7 @@ def render_and_report(
         render_fn=render_fn,
         reporter=make_reporter(len(requests), stream) if several else None,
         debug=debug,
+        chunks=chunks,
     )
     if several:
         print_summary(results, stream)

@@ -25,6 +25,7 @@ import itertools
 import multiprocessing.connection
 import os
 import signal
+import sys
 import tempfile
 from collections import deque
 from collections.abc import Sequence
@@ -168,7 +169,11 @@ def _chunk_process(task: ChunkTask, conn: multiprocessing.connection.Connection)
         message = ("failed", one_line_error(exc))
     with contextlib.suppress(OSError):  # the parent stopped listening (interrupted)
         conn.send(message)
-    os._exit(0 if message[0] == "ok" else 1)
+    conn.close()
+    # A normal exit: finalizers release what manim's progress bars registered (tqdm's lock,
+    # a semaphore the resource tracker would otherwise report as leaked).
+    if message[0] != "ok":
+        sys.exit(1)
 
 
 def run_chunks(tasks: Sequence[ChunkTask], workers: int) -> list[Segments]:
