@@ -343,8 +343,9 @@ class ChunksParam(click.ParamType[int | None]):
     "-j",
     type=click.IntRange(min=1),
     default=None,
-    help=f"Render up to N scenes at once, each in its own process [default: the number of "
-    f"cores, {default_jobs()}]. 1 renders in this process, one after another.",
+    help=f"Render up to N scenes (or chunks of one scene) at once, each in its own process "
+    f"[default: the number of cores, {default_jobs()}], fewer if the memory would not hold "
+    "them (about 2.3 GB each at 4k). 1 renders in this process, one after another.",
 )
 @click.option("--force", is_flag=True, help="Render even the scenes whose inputs have not changed.")
 @click.option(

@@ -31,6 +31,7 @@ from typing import TextIO
 
 from lowrank_anim.pipeline import cache, encoding
 from lowrank_anim.pipeline.chunks import chunks_for, render_chunked
+from lowrank_anim.pipeline.encoding import job_peak_bytes, jobs_within_memory
 from lowrank_anim.pipeline.progress import (
     JobResult,
     Reporter,
@@ -51,6 +52,20 @@ def default_jobs() -> int:
         return max(1, len(os.sched_getaffinity(0)))
     except AttributeError:  # macOS has no sched_getaffinity
         return max(1, os.cpu_count() or 1)
+
+
+def available_memory() -> int:
+    """Bytes of memory new processes may use now (Linux: MemAvailable; else all of it)."""
+    try:
+        for line in Path("/proc/meminfo").read_text(encoding="utf-8").splitlines():
+            if line.startswith("MemAvailable:"):
+                return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    try:
+        return int(os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE"))
+    except (ValueError, OSError, AttributeError):
+        return 2**62  # unknown: cores alone decide
 
 
 # The batch -------------------------------------------------------------------------------
@@ -100,7 +115,12 @@ def render_batch(
         # the batch here, not after caches and logs were made in the output directory.
         for _, job in todo:
             job.request.output_path(output_dir)
+        # Processes at once, scenes and chunks together: no more than asked for (or cores),
+        # nor than the memory holds at the largest quality to render (a 4K job needs ~2.3 GB).
         budget = jobs or default_jobs()
+        if todo:
+            largest = max((job.request for _, job in todo), key=lambda r: job_peak_bytes(r.quality))
+            budget = jobs_within_memory(largest.quality, budget, available_memory())
         workers = min(budget, len(todo))
         if len(todo) == 1 and todo[0][1].render_fn is render:
             index, job = todo[0]
