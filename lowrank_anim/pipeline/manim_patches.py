@@ -45,6 +45,7 @@ from __future__ import annotations
 
 import atexit
 import contextlib
+import functools
 import inspect
 import os
 import shutil
@@ -96,6 +97,7 @@ def _install_frame_exact_play() -> None:
 
     setattr(play_internal, _MARK, True)
     play_internal.__doc__ = original.__doc__
+    play_internal.__wrapped__ = original  # type: ignore[attr-defined]  # for the relies-check
     Scene.play_internal = play_internal  # type: ignore[method-assign]
 
 
@@ -141,12 +143,12 @@ def frame_exact_renderer(
     where manim's file writer keeps the segments of its plays and sections, then let manim join
     them (the movie, the section clips and the subcaptions) with its own code (*chunks*).
     """
-    from manim.renderer.cairo_renderer import CairoRenderer
 
-    class FrameExactRenderer(CairoRenderer):
+    # It draws only when it renders, like a last-frame renderer.
+    class FrameExactRenderer(_last_frame_class()):  # type: ignore[misc]
         frame_exact = True
         frame_exact_steps: int | None = None
-        finishing = False
+        time: float  # CairoRenderer's clock
 
         def __init__(self) -> None:
             super().__init__()
@@ -172,13 +174,7 @@ def frame_exact_renderer(
                 self.time = clock
                 self.played.append((self.frame_exact_steps, False))
 
-        def update_frame(self, *args: Any, **kwargs: Any) -> None:
-            if self.skip_animations and not self.finishing:
-                return
-            super().update_frame(*args, **kwargs)
-
         def scene_finished(self, scene: Any) -> None:
-            self.finishing = True
             writer = self.file_writer
             if segments_only:
                 writer.join_all_encode_jobs()
@@ -300,6 +296,11 @@ def last_frame_renderer() -> Any:
     skips animations, to keep a static background it then never uses; the final frame is
     drawn afresh in ``scene_finished``.  Skipping those draws leaves the PNG byte-identical.
     """
+    return _last_frame_class()()
+
+
+@functools.cache
+def _last_frame_class() -> type[Any]:
     from manim.renderer.cairo_renderer import CairoRenderer
 
     class LastFrameRenderer(CairoRenderer):
@@ -314,7 +315,7 @@ def last_frame_renderer() -> Any:
             self.finishing = True
             super().scene_finished(scene)
 
-    return LastFrameRenderer()
+    return LastFrameRenderer
 
 
 @contextlib.contextmanager
@@ -384,7 +385,7 @@ def _frame_exact_relies() -> None:
 
     for name in ("play_internal", "update_to_time", "update_mobjects", "get_run_time"):
         assert callable(getattr(Scene, name, None)), f"Scene.{name}"
-    internal = inspect.getsource(Scene.play_internal)
+    internal = inspect.getsource(inspect.unwrap(Scene.play_internal))
     for needed in ("update_to_time", "animation.finish()", "clean_up_from_scene", "static_image"):
         assert needed in internal, f"Scene.play_internal calls {needed}"
     progression = inspect.getsource(Scene.get_time_progression)
