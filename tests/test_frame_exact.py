@@ -42,10 +42,10 @@ def drifting_scene() -> type[Any]:
 
 
 def render_plays(
-    media: Path, first: int | None, last: int | None, renderer: Any
+    media: Path, first: int | None, last: int | None, frame_exact: bool
 ) -> dict[int, bytes]:
-    """Render ``Drifting``'s plays ``first..last`` (all when None) with a new ``renderer()``;
-    the segments by play."""
+    """Render ``Drifting``'s plays ``first..last`` (all when None), frame-exact or as
+    manim alone would; the segments by play."""
     from manim import tempconfig
 
     manim_patches.install()
@@ -64,7 +64,9 @@ def render_plays(
     if last is not None:
         options["upto_animation_number"] = last
     with tempconfig(options):
-        scene = drifting_scene()(renderer=renderer())
+        scene = (
+            manim_patches.frame_exact_scene(drifting_scene()) if frame_exact else drifting_scene()()
+        )
         scene.render()
         writer = scene.renderer.file_writer
         return {
@@ -85,9 +87,9 @@ def decoded(segment: bytes, tmp_path: Path) -> list[np.ndarray]:
 
 @pytest.mark.render
 def test_a_scene_rendered_in_two_pieces_matches_the_whole(tmp_path: Path) -> None:
-    whole = render_plays(tmp_path / "whole", None, None, manim_patches.frame_exact_renderer)
-    first = render_plays(tmp_path / "a", 0, 1, manim_patches.frame_exact_renderer)
-    second = render_plays(tmp_path / "b", 2, 3, manim_patches.frame_exact_renderer)
+    whole = render_plays(tmp_path / "whole", None, None, frame_exact=True)
+    first = render_plays(tmp_path / "a", 0, 1, frame_exact=True)
+    second = render_plays(tmp_path / "b", 2, 3, frame_exact=True)
     assert sorted(whole) == [0, 1, 2, 3]
     assert sorted(first) == [0, 1]
     assert sorted(second) == [2, 3]
@@ -97,10 +99,8 @@ def test_a_scene_rendered_in_two_pieces_matches_the_whole(tmp_path: Path) -> Non
 @pytest.mark.render
 def test_manims_own_skipping_gives_other_frames(tmp_path: Path) -> None:
     """Without the patch the second piece starts from another state: the test above can fail."""
-    from manim.renderer.cairo_renderer import CairoRenderer
-
-    whole = render_plays(tmp_path / "whole", None, None, CairoRenderer)
-    second = render_plays(tmp_path / "b", 2, 3, CairoRenderer)
+    whole = render_plays(tmp_path / "whole", None, None, frame_exact=False)
+    second = render_plays(tmp_path / "b", 2, 3, frame_exact=False)
     assert second[2] != whole[2]
     assert not np.array_equal(decoded(second[2], tmp_path)[0], decoded(whole[2], tmp_path)[0])
 
@@ -119,9 +119,8 @@ def test_a_skipped_play_keeps_the_clock_a_render_would() -> None:
     clocks = {}
     for skipping in (False, True):
         with tempconfig({"dry_run": True, "frame_rate": 10}):
-            renderer = manim_patches.frame_exact_renderer()
-            renderer._original_skipping_status = skipping
-            scene = Clocked(renderer=renderer)
+            scene = manim_patches.frame_exact_scene(Clocked)
+            scene.renderer._original_skipping_status = skipping
             scene.clock = []
             scene.render()
             clocks[skipping] = scene.clock

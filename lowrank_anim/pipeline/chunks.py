@@ -133,8 +133,9 @@ def render_chunk(task: ChunkTask) -> Segments:
             "save_sections": False,
         }
         with tempconfig(manim_config(task.request, Path(media), caches, **overrides)):
-            renderer = manim_patches.frame_exact_renderer(segments_only=True)
-            scene = scene_variant(scene_cls, task.request)(renderer=renderer)
+            scene = manim_patches.frame_exact_scene(
+                scene_variant(scene_cls, task.request), segments_only=True
+            )
             with manim_patches.stopping_encoders(scene):
                 scene.render()
             files = scene.renderer.file_writer.partial_movie_files

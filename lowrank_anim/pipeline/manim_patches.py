@@ -130,12 +130,13 @@ PlayFrames = tuple[int, bool]
 SegmentProvider = Callable[[list[PlayFrames]], dict[int, Path]]
 
 
-def frame_exact_renderer(
-    *, segments_only: bool = False, provider: SegmentProvider | None = None
+def frame_exact_scene(
+    scene_cls: type[Any], *, segments_only: bool = False, provider: SegmentProvider | None = None
 ) -> Any:
-    """A Cairo renderer whose skipped plays end in exactly the state, and at exactly the clock
-    time, a rendered play would (*frame-exact* above).  It draws nothing while it skips: nobody
-    sees those frames.
+    """A ``scene_cls`` whose skipped plays end in exactly the state, and at exactly the clock
+    time, a rendered play would (*frame-exact* above).  Its renderer is the one manim makes for
+    the scene (with the scene's camera: a ``ThreeDScene``'s is a ``ThreeDCamera``), turned into
+    a subclass that draws nothing while it skips: nobody sees those frames.
 
     ``segments_only`` (a chunk of a chunked render): at the end, wait for the segments of the
     rendered plays to be encoded, and join nothing.  ``provider`` (the joining pass of a chunked
@@ -143,16 +144,26 @@ def frame_exact_renderer(
     where manim's file writer keeps the segments of its plays and sections, then let manim join
     them (the movie, the section clips and the subcaptions) with its own code (*chunks*).
     """
+    from manim.renderer.cairo_renderer import CairoRenderer
 
+    scene = scene_cls()
+    renderer: Any = scene.renderer
+    if type(renderer) is not CairoRenderer:
+        raise RuntimeError(f"frame-exact skipping needs manim's CairoRenderer, not {renderer}")
+    # The same object, now of the subclass: everything manim set up for it stays.
+    renderer.__class__ = _frame_exact_class(segments_only, provider)
+    renderer.played = []
+    return scene
+
+
+def _frame_exact_class(segments_only: bool, provider: SegmentProvider | None) -> type[Any]:
     # It draws only when it renders, like a last-frame renderer.
     class FrameExactRenderer(_last_frame_class()):  # type: ignore[misc]
         frame_exact = True
         frame_exact_steps: int | None = None
         time: float  # CairoRenderer's clock
 
-        def __init__(self) -> None:
-            super().__init__()
-            self.played: list[PlayFrames] = []  # the skipped plays, for the provider
+        played: list[PlayFrames]  # the skipped plays, for the provider
 
         def play(self, scene: Any, *args: Any, **kwargs: Any) -> None:
             start = self.time
@@ -183,7 +194,7 @@ def frame_exact_renderer(
                 _slot_segments(writer, provider(list(self.played)))
             super().scene_finished(scene)
 
-    return FrameExactRenderer()
+    return FrameExactRenderer
 
 
 def _slot_segments(writer: Any, made: dict[int, Path]) -> None:

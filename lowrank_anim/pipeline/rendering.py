@@ -144,8 +144,9 @@ def render(
         if chunked:
             overrides["from_animation_number"] = 10**9  # skip every play here
         with tempconfig(manim_config(request, media_dir, caches, **overrides)):
-            renderer = manim_patches.frame_exact_renderer(provider=elsewhere if chunked else None)
-            scene = scene_variant(scene_cls, request)(renderer=renderer)
+            scene = manim_patches.frame_exact_scene(
+                scene_variant(scene_cls, request), provider=elsewhere if chunked else None
+            )
             with manim_patches.stopping_encoders(scene):
                 scene.render()
             writer = scene.renderer.file_writer
