@@ -147,9 +147,9 @@ def frame_exact_scene(
     from manim.renderer.cairo_renderer import CairoRenderer
 
     scene = scene_cls()
+    if type(scene.renderer) is not CairoRenderer:
+        raise RuntimeError(f"frame-exact skipping needs manim's CairoRenderer: {scene.renderer}")
     renderer: Any = scene.renderer
-    if type(renderer) is not CairoRenderer:
-        raise RuntimeError(f"frame-exact skipping needs manim's CairoRenderer, not {renderer}")
     # The same object, now of the subclass: everything manim set up for it stays.
     renderer.__class__ = _frame_exact_class(segments_only, provider)
     renderer.played = []
