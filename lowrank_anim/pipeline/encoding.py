@@ -143,15 +143,19 @@ def frame_pixels(quality: str) -> int:
 #: What one render process holds besides frames (Python, manim, the scene): about 250 MB
 #: measured at 480p, rounded up.
 JOB_BASE_BYTES = 300 * 2**20
-#: What it holds per pixel of the frame: drawn RGBA frames queued for the encoder, the encoder's
-#: own YUV frames (lookahead, references), the camera's buffers. Measured: 585 MB at 1080p
-#: (draft, four encoders in flight) and 2.2 GB at 4K (one), so 240 bytes a pixel covers both.
-JOB_BYTES_PER_PIXEL = 240
+#: What it holds per pixel of the frame: drawn RGBA frames queued for the encoders, the
+#: encoders' own YUV frames (lookahead, references), the camera's buffers. Measured peaks:
+#: 1190 MB for RankOneUpdate at 1080p (final: two encoders may still be finishing), 2.2 GB for
+#: TitleCard at 4K (one, :data:`LARGE_FRAME_PIXELS`), so 480 and 240 bytes a pixel cover both.
+JOB_BYTES_PER_PIXEL = 480
+LARGE_JOB_BYTES_PER_PIXEL = 240
 
 
 def job_peak_bytes(quality: str) -> int:
     """An upper estimate of one render (or chunk) process's peak memory at ``quality``."""
-    return JOB_BASE_BYTES + JOB_BYTES_PER_PIXEL * frame_pixels(quality)
+    pixels = frame_pixels(quality)
+    per_pixel = LARGE_JOB_BYTES_PER_PIXEL if pixels > LARGE_FRAME_PIXELS else JOB_BYTES_PER_PIXEL
+    return JOB_BASE_BYTES + per_pixel * pixels
 
 
 def jobs_within_memory(quality: str, jobs: int, available: int) -> int:
