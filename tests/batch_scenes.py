@@ -11,7 +11,7 @@ import signal
 import time
 from pathlib import Path
 
-from manim import Circle, Create, FadeIn, MathTex, Scene, Square
+from manim import Circle, Create, FadeIn, MathTex, Mobject, Scene, Square
 
 from lowrank_anim.registry import SceneSpec
 
@@ -57,3 +57,20 @@ class HoldingTex(Scene):
 def spec(name: str) -> SceneSpec:
     """A registry entry for one of the scenes above."""
     return SceneSpec(name, f"tests.batch_scenes:{name}", f"test scene {name}")
+
+
+class FailsInItsLastPlay(Scene):
+    """Three plays; drawing the last one fails (skipping it does not): the chunk that renders
+    it fails, and the chunks before it succeed."""
+
+    def construct(self) -> None:
+        square = Square()
+        self.play(Create(square), run_time=0.4)
+        self.play(FadeIn(Circle()), run_time=0.4)
+
+        def fail_when_drawn(mob: Mobject) -> None:
+            if not self.renderer.skip_animations:
+                raise RuntimeError("deliberately broken in play 2")
+
+        square.add_updater(fail_when_drawn)
+        self.play(square.animate.shift([1.0, 0.0, 0.0]), run_time=0.4)

@@ -32,7 +32,8 @@ def test_purpose_follows_quality_unless_draft_is_asked(
 @pytest.mark.parametrize("fmt", ["mp4", "mov", "gif"])
 def test_h264_formats_get_x264_presets(fmt: str) -> None:
     assert encoding.encoder_overrides(fmt, "draft")["video_encoder_options"] == {
-        "preset": "ultrafast"
+        "preset": "ultrafast",
+        "threads": "2",  # pinned: x264's bytes depend on it (chunked renders are identical)
     }
     final = encoding.encoder_overrides(fmt, "final")["video_encoder_options"]
     assert final["tune"] == "animation"
@@ -77,3 +78,47 @@ def test_request_overrides_read_transparent_when_the_request_has_it() -> None:
     assert encoding.request_overrides(request)["video_encoder_options"] == {}
     plain = RenderRequest(get_scene("RankOneUpdate"), quality="high", fmt="mov")
     assert encoding.request_overrides(plain)["video_encoder_options"]["preset"] == "medium"
+
+
+# Memory: what one render process needs, and how many fit ------------------------------------
+
+
+def test_frame_sizes_are_manims_presets() -> None:
+    from lowrank_anim.pipeline.request import quality_preset
+
+    for quality in ("low", "medium", "high", "production", "4k"):
+        preset = quality_preset(quality)
+        assert encoding.frame_pixels(quality) == preset["pixel_width"] * preset["pixel_height"]
+
+
+def test_4k_frames_keep_one_finishing_encoder_and_a_short_queue() -> None:
+    big = encoding.encoder_overrides("mp4", "final", pixels=encoding.frame_pixels("4k"))
+    assert big["max_inflight_encoders"] == 1
+    assert big["encoder_queue_size"] == 4
+    hd = encoding.encoder_overrides("mp4", "final", pixels=encoding.frame_pixels("high"))
+    assert hd["max_inflight_encoders"] == 2
+    assert "encoder_queue_size" not in hd
+
+
+GIB = 2**30
+
+
+def test_eight_4k_jobs_do_not_exhaust_a_16_gb_laptop() -> None:
+    jobs = encoding.jobs_within_memory("4k", 8, 16 * GIB)
+    assert jobs == 5
+    assert jobs * encoding.job_peak_bytes("4k") <= 0.8 * 16 * GIB
+
+
+def test_small_renders_are_bounded_by_cores_not_memory() -> None:
+    assert encoding.jobs_within_memory("low", 8, 16 * GIB) == 8
+    assert encoding.jobs_within_memory("high", 2, 16 * GIB) == 2
+
+
+def test_a_lone_render_is_never_refused_for_memory() -> None:
+    assert encoding.jobs_within_memory("4k", 4, 1 * GIB) == 1
+
+
+def test_the_per_job_estimate_covers_the_measured_peaks() -> None:
+    """Measured peaks (BENCHMARKS.md): 1190 MB for RankOneUpdate at 1080p, 2.2 GB at 4K."""
+    assert encoding.job_peak_bytes("high") >= 1190 * 2**20
+    assert encoding.job_peak_bytes("4k") >= 2.2e9

@@ -19,14 +19,24 @@ def test_every_patch_fits_the_installed_manim() -> None:
     )
 
 
-def test_the_patches_cover_tex_last_frame_poster_sections_and_encoder_abort() -> None:
+def test_the_patches_cover_tex_last_frame_poster_sections_encoder_abort_and_frame_exact() -> None:
     assert set(manim_patches.PATCHES) == {
         "tex",
         "last-frame",
         "poster",
         "sections",
         "encoder-abort",
+        "frame-exact",
     }
+
+
+def test_a_manim_whose_skipped_plays_keep_no_clock_breaks_the_frame_exact_patch(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from manim.renderer.cairo_renderer import CairoRenderer
+
+    monkeypatch.setattr(CairoRenderer, "play", lambda self, scene, *a, **k: None)
+    assert "CairoRenderer.play" in manim_patches.broken_patches()["frame-exact"]
 
 
 def test_a_patch_whose_manim_internal_moved_is_named(monkeypatch: pytest.MonkeyPatch) -> None:

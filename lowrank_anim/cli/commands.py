@@ -317,6 +317,24 @@ def list_scenes() -> None:
         click.echo(f"{spec.name:<{width}}  {spec.description}")
 
 
+class ChunksParam(click.ParamType[int | None]):
+    """``--chunks``: a positive whole number, or ``auto`` (None)."""
+
+    name = "N|auto"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        if value is None or isinstance(value, int):
+            return value
+        text = str(value).strip().lower()
+        if text == "auto":
+            return None
+        if text.isdigit() and int(text) >= 1:
+            return int(text)
+        self.fail(
+            f"{value!r} is not a number of chunks; use a whole number ≥ 1 or auto", param, ctx
+        )
+
+
 @cli.command("render")
 @click.argument("scenes", nargs=-1, metavar="SCENE...")
 @click.option("--all", "all_scenes", is_flag=True, help="Render every registered scene.")
@@ -337,8 +355,9 @@ def list_scenes() -> None:
     "-j",
     type=click.IntRange(min=1),
     default=None,
-    help=f"Render up to N scenes at once, each in its own process [default: the number of "
-    f"cores, {default_jobs()}]. 1 renders in this process, one after another.",
+    help=f"Render up to N scenes (or chunks of one scene) at once, each in its own process "
+    f"[default: the number of cores, {default_jobs()}], fewer if the memory would not hold "
+    "them (about 2.3 GB each at 4k). 1 renders in this process, one after another.",
 )
 @click.option("--force", is_flag=True, help="Render even the scenes whose inputs have not changed.")
 @click.option(
@@ -362,6 +381,15 @@ def list_scenes() -> None:
     "start workers with `dask worker ADDRESS`): the files come back here. Workers must run "
     "the same image or lock.",
 )
+@click.option(
+    "--chunks",
+    type=ChunksParam(),
+    metavar="N|auto",
+    default="auto",
+    show_default=True,
+    help="Cut a lone scene into N chunks of plays rendered in parallel (at most -j processes) "
+    "and joined: the same file, sooner. auto: one per core at 1080p and above, else 1.",
+)
 @click.pass_context
 def render_command(
     ctx: click.Context,
@@ -376,6 +404,7 @@ def render_command(
     draft: bool,
     sections: bool,
     scheduler: str | None,
+    chunks: int | None,
 ) -> None:
     """Render SCENE... (or --all) and print the path of each file.
 
@@ -390,6 +419,7 @@ def render_command(
       render.py render RankOneUpdate --set x=1.5,-0.5 --set v=0.8,0.6
       render.py render InputSweep --params assets/params/along-v.toml --theme light
       render.py render RankOneUpdate --transparent --sections
+      render.py render FullStory -q high --chunks 2
     """
     specs = scenes_from(scenes, all_scenes)
     params = scene_options.params(specs)
@@ -411,6 +441,7 @@ def render_command(
         render_fn=render,
         debug=bool((click.get_current_context().obj or {}).get("debug")),
         scheduler=scheduler,
+        chunks=chunks,
     )
     for result in results:
         if result.ok:

@@ -9,7 +9,9 @@
    its own scratch media directory beside its final path and publishes atomically
    (:mod:`lowrank_anim.pipeline.outputs`); LaTeX and text SVGs are shared through
    :mod:`lowrank_anim.pipeline.texstore`. With one job to do, or ``-j 1``, it renders in this
-   process, one after another, exactly as a plain ``render()`` call would;
+   process, one after another, exactly as a plain ``render()`` call would — except that one
+   scene alone may be cut into chunks rendered by up to ``-j`` processes
+   (:mod:`lowrank_anim.pipeline.chunks`; ``--chunks``), the same file made sooner;
 3. records every finished file in the manifest, reports one overall progress line (job k of N,
    elapsed, ETA) and a summary table (:mod:`lowrank_anim.pipeline.progress`).
 
@@ -19,6 +21,8 @@ its worker's full output (manim's log, the traceback) is kept in ``OUTPUT_DIR/.l
 
 from __future__ import annotations
 
+import dataclasses
+import functools
 import os
 import time
 from collections.abc import Sequence
@@ -26,6 +30,8 @@ from pathlib import Path
 from typing import TextIO
 
 from lowrank_anim.pipeline import cache, encoding, farm
+from lowrank_anim.pipeline.chunks import chunks_for, render_chunked
+from lowrank_anim.pipeline.encoding import job_peak_bytes, jobs_within_memory
 from lowrank_anim.pipeline.progress import (
     JobResult,
     Reporter,
@@ -48,6 +54,20 @@ def default_jobs() -> int:
         return max(1, os.cpu_count() or 1)
 
 
+def available_memory() -> int:
+    """Bytes of memory new processes may use now (Linux: MemAvailable; else all of it)."""
+    try:
+        for line in Path("/proc/meminfo").read_text(encoding="utf-8").splitlines():
+            if line.startswith("MemAvailable:"):
+                return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    try:
+        return int(os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE"))
+    except (ValueError, OSError, AttributeError):
+        return 2**62  # unknown: cores alone decide
+
+
 # The batch -------------------------------------------------------------------------------
 
 
@@ -62,6 +82,7 @@ def render_batch(
     reporter: Reporter | None = None,
     debug: bool = False,
     scheduler: str | None = None,
+    chunks: int | None = None,
 ) -> list[JobResult]:
     """Render ``requests`` into ``output_dir``; results come back in the requests' order.
 
@@ -73,6 +94,8 @@ def render_batch(
     do or ``jobs=1`` they run in this process. ``force`` ignores the cache. ``draft`` picks the
     fast encoder at any quality. ``debug`` lets an in-process failure raise with its traceback.
     ``render_fn`` must be importable by name when renders run in separate processes.
+    ``chunks``: cut a lone render (of :func:`render`) into that many chunks run by up to
+    ``jobs`` processes; None (``auto``) cuts only where it pays (:func:`chunks_for`).
     """
     reporter = reporter or SilentReporter()
     results: dict[int, JobResult] = {}
@@ -97,9 +120,22 @@ def render_batch(
         # the batch here, not after caches and logs were made in the output directory.
         for _, job in todo:
             job.request.output_path(output_dir)
-        workers = min(jobs or default_jobs(), len(todo))
+        # Processes at once, scenes and chunks together: no more than asked for (or cores),
+        # nor than the memory holds at the largest quality to render (a 4K job needs ~2.3 GB).
+        budget = jobs or default_jobs()
+        if todo:
+            largest = max((job.request for _, job in todo), key=lambda r: job_peak_bytes(r.quality))
+            budget = jobs_within_memory(largest.quality, budget, available_memory())
+        workers = min(budget, len(todo))
+        if len(todo) == 1 and todo[0][1].render_fn is render:
+            index, job = todo[0]
+            parts = chunks_for(job.request, chunks, budget)
+            if parts > 1:
+                chunked = functools.partial(render_chunked, parts=parts, workers=budget)
+                todo[0] = (index, dataclasses.replace(job, render_fn=chunked))
         address = farm.scheduler_address(scheduler)
         if address is not None and todo:
+            # A cluster renders each scene whole on one worker (chunks stay on this machine).
             results.update(farm.run_jobs(todo, address, reporter, workers=workers, draft=draft))
         elif workers <= 1:
             for index, job in todo:
@@ -122,6 +158,7 @@ def render_and_report(
     debug: bool = False,
     stream: TextIO | None = None,
     scheduler: str | None = None,
+    chunks: int | None = None,
 ) -> list[JobResult]:
     """:func:`render_batch` as ``render.py render`` runs it: with more than one request, a
     progress bar and then the summary table on ``stream`` (stderr); a single render stays
@@ -137,6 +174,7 @@ def render_and_report(
         reporter=make_reporter(len(requests), stream) if several else None,
         debug=debug,
         scheduler=scheduler,
+        chunks=chunks,
     )
     if several:
         print_summary(results, stream)

@@ -49,6 +49,11 @@ _X264_OPTIONS: dict[str, dict[str, str]] = {
     "web": {"preset": "slow", "tune": "animation", "crf": "24"},
 }
 
+#: x264's thread count changes its bytes, and even its decoded pixels; its default follows the
+#: machine's cores. Pinned, a render is the same file on every machine, and a chunked render
+#: (:mod:`lowrank_anim.pipeline.chunks`) is byte-identical to the render in one piece.
+X264_THREADS = {"threads": "2"}
+
 # libvpx-vp9 (webm): manim's default is deadline "good" at cpu-used 0-1, single-threaded, the
 # slowest encoder it uses by far. row-mt lets it use every core without changing the quality.
 _VP9_OPTIONS: dict[str, dict[str, str]] = {
@@ -64,6 +69,12 @@ _VP9_OPTIONS: dict[str, dict[str, str]] = {
 # (8) frames, so memory stays bounded: 4 × 8 frames of 8 MB at 1080p for drafts; 2 for the
 # rest, whose frames may be 4K.
 _INFLIGHT_ENCODERS = {"draft": 4, "final": 2, "web": 2}
+#: Above 1080p a frame is 33 MB (4K RGBA) and each x264 encoder holds its lookahead of YUV
+#: frames (about 40 at preset medium): a second finishing encoder and its queue cost more than
+#: a gigabyte. A 4K render of RankOneUpdate peaked at 3.9-4.4 GB with 2 against 2.2 GB for
+#: plain manim (1), so frames this big get manim's default, and half its queue.
+LARGE_FRAME_PIXELS = 1920 * 1080
+_LARGE_FRAME_LIMITS = {"max_inflight_encoders": 1, "encoder_queue_size": 4}
 
 
 def purpose_for(quality: str, draft: bool = False) -> str:
@@ -71,8 +82,11 @@ def purpose_for(quality: str, draft: bool = False) -> str:
     return "draft" if draft or quality in DRAFT_QUALITIES else "final"
 
 
-def encoder_overrides(fmt: str, purpose: str, *, transparent: bool = False) -> dict[str, Any]:
-    """manim config keys that encode ``fmt`` for ``purpose`` (empty for a png still).
+def encoder_overrides(
+    fmt: str, purpose: str, *, transparent: bool = False, pixels: int = 0
+) -> dict[str, Any]:
+    """manim config keys that encode ``fmt`` for ``purpose`` (empty for a png still), for
+    frames of ``pixels`` pixels (0: unknown, the 1080p settings).
 
     Transparent mov is encoded by qtrle, which is lossless and has no speed options, so only
     the pipelining setting applies to it.
@@ -87,11 +101,14 @@ def encoder_overrides(fmt: str, purpose: str, *, transparent: bool = False) -> d
         options = {}
     else:
         # mp4, mov and gif (whose segments are H.264 before the palette pass).
-        options = _X264_OPTIONS[purpose]
-    return {
+        options = {**_X264_OPTIONS[purpose], **X264_THREADS}
+    overrides: dict[str, Any] = {
         "video_encoder_options": dict(options),
         "max_inflight_encoders": _INFLIGHT_ENCODERS[purpose],
     }
+    if pixels > LARGE_FRAME_PIXELS:
+        overrides.update(_LARGE_FRAME_LIMITS)
+    return overrides
 
 
 def request_overrides(request: RenderRequest, draft: bool = False) -> dict[str, Any]:
@@ -101,5 +118,47 @@ def request_overrides(request: RenderRequest, draft: bool = False) -> dict[str, 
     """
     purpose = purpose_for(request.quality, draft)
     return encoder_overrides(
-        request.fmt, purpose, transparent=bool(getattr(request, "transparent", False))
+        request.fmt,
+        purpose,
+        transparent=bool(getattr(request, "transparent", False)),
+        pixels=frame_pixels(request.quality),
     )
+
+
+#: Pixels of a frame per quality (manim's presets; kept here so the cache key needs no manim).
+_PIXELS = {
+    "low": 854 * 480,
+    "medium": 1280 * 720,
+    "high": 1920 * 1080,
+    "production": 2560 * 1440,
+    "4k": 3840 * 2160,
+}
+
+
+def frame_pixels(quality: str) -> int:
+    """How many pixels one frame of ``quality`` has."""
+    return _PIXELS[quality]
+
+
+#: What one render process holds besides frames (Python, manim, the scene): about 250 MB
+#: measured at 480p, rounded up.
+JOB_BASE_BYTES = 300 * 2**20
+#: What it holds per pixel of the frame: drawn RGBA frames queued for the encoders, the
+#: encoders' own YUV frames (lookahead, references), the camera's buffers. Measured peaks:
+#: 1190 MB for RankOneUpdate at 1080p (final: two encoders may still be finishing), 2.2 GB for
+#: TitleCard at 4K (one, :data:`LARGE_FRAME_PIXELS`), so 480 and 240 bytes a pixel cover both.
+JOB_BYTES_PER_PIXEL = 480
+LARGE_JOB_BYTES_PER_PIXEL = 240
+
+
+def job_peak_bytes(quality: str) -> int:
+    """An upper estimate of one render (or chunk) process's peak memory at ``quality``."""
+    pixels = frame_pixels(quality)
+    per_pixel = LARGE_JOB_BYTES_PER_PIXEL if pixels > LARGE_FRAME_PIXELS else JOB_BYTES_PER_PIXEL
+    return JOB_BASE_BYTES + per_pixel * pixels
+
+
+def jobs_within_memory(quality: str, jobs: int, available: int) -> int:
+    """How many of ``jobs`` render processes at ``quality`` fit in ``available`` bytes, keeping
+    a fifth of it for everything else (at least one: a lone render is never refused)."""
+    return max(1, min(jobs, int(available * 0.8) // job_peak_bytes(quality)))

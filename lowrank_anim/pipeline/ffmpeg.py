@@ -17,8 +17,9 @@ from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
 
-#: manim's encoder options for the intermediate file: lossless H.264, fast (it is temporary).
-LOSSLESS_ENCODER_OPTIONS = {"crf": "0", "preset": "ultrafast"}
+#: manim's encoder options for the intermediate file: lossless H.264, fast (it is temporary);
+#: threads pinned as for every H.264 render (:data:`lowrank_anim.pipeline.encoding.X264_THREADS`).
+LOSSLESS_ENCODER_OPTIONS = {"crf": "0", "preset": "ultrafast", "threads": "2"}
 
 
 class ToolMissingError(RuntimeError):

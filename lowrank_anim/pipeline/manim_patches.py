@@ -22,6 +22,17 @@ manim's public API (``tempconfig``, ``Scene.render``) does not cover these thing
   makes those threads daemons: an orphan can no longer hold the process.  Relies on
   ``SceneFileWriter.abort_encode_jobs`` and on ``scene_file_writer`` creating the threads
   through its module-level name ``Thread``.
+* **frame-exact** — when manim skips a play (``from_animation_number`` /
+  ``upto_animation_number``, a chunk's plays before its own) it advances it in one step
+  (``dt = run_time``) and adds ``run_time`` to the clock; a rendered play steps through every
+  frame time and adds one frame's length per frame. dt-based and stateful updaters then end in
+  another state, and :attr:`Scene.time` (which our beats read to size their closing wait)
+  drifts. :func:`install` wraps ``Scene.play_internal`` so that, under a
+  :func:`frame_exact_renderer`, a skipped play steps through the same frame times without
+  drawing and the clock advances exactly as a rendered play's would (manim issues #3005,
+  #4611).  Relies on ``Scene.play_internal``/``update_to_time``/``update_mobjects``,
+  ``CairoRenderer.play``/``time``/``skip_animations`` and ``freeze_current_frame``'s
+  ``int(duration / dt)`` frames.
 * **sections** — previews stop at a section end by raising ``EndSceneEarlyException`` from
   ``Scene.next_section``; :func:`lowrank_anim.pipeline.rendering.publish_beat_clips` reads
   ``file_writer.output_plan.section_index``.
@@ -34,6 +45,7 @@ from __future__ import annotations
 
 import atexit
 import contextlib
+import functools
 import inspect
 import os
 import shutil
@@ -65,6 +77,138 @@ def install() -> None:
     # Every good path joins these threads before the render returns, so being a daemon only
     # changes what happens to an orphan at exit: it is dropped instead of waited for.
     setattr(scene_file_writer, "Thread", DaemonThread)  # noqa: B010
+    _install_frame_exact_play()
+
+
+def _install_frame_exact_play() -> None:
+    """Wrap ``Scene.play_internal`` once (*frame-exact*); other renderers see manim's own."""
+    from manim import Scene
+
+    original = Scene.play_internal
+    if getattr(original, _MARK, False):
+        return
+
+    def play_internal(self: Any, skip_rendering: bool = False) -> None:
+        renderer = self.renderer
+        if not (getattr(renderer, "frame_exact", False) and renderer.skip_animations):
+            original(self, skip_rendering)
+            return
+        renderer.frame_exact_steps = _step_without_drawing(self)
+
+    setattr(play_internal, _MARK, True)
+    play_internal.__doc__ = original.__doc__
+    play_internal.__wrapped__ = original  # type: ignore[attr-defined]  # for the relies-check
+    Scene.play_internal = play_internal  # type: ignore[method-assign]
+
+
+def _step_without_drawing(scene: Any) -> int:
+    """manim's ``play_internal`` for a rendered play, minus the drawing; returns the number
+    of frame times stepped through (the frames a render would have written)."""
+    import numpy as np
+    from manim import config
+
+    assert scene.animations is not None
+    scene.duration = scene.get_run_time(scene.animations)
+    steps = 0
+    # The same times as Scene.get_time_progression for a rendered play.
+    for t in np.arange(0, scene.duration, 1 / config["frame_rate"]):
+        scene.update_to_time(t)
+        steps += 1
+        if scene.stop_condition is not None and scene.stop_condition():
+            break
+    for animation in scene.animations:
+        animation.finish()
+        animation.clean_up_from_scene(scene)
+    scene.update_mobjects(0)  # a rendered play ends with this; a skipped one does not
+    scene.renderer.static_image = None
+    return steps
+
+
+#: A play as a render would write it: how many frames, and whether they are one held frame.
+PlayFrames = tuple[int, bool]
+#: Given every play of a scene, the segment files of the plays rendered elsewhere (by index).
+SegmentProvider = Callable[[list[PlayFrames]], dict[int, Path]]
+
+
+def frame_exact_scene(
+    scene_cls: type[Any], *, segments_only: bool = False, provider: SegmentProvider | None = None
+) -> Any:
+    """A ``scene_cls`` whose skipped plays end in exactly the state, and at exactly the clock
+    time, a rendered play would (*frame-exact* above).  Its renderer is the one manim makes for
+    the scene (with the scene's camera: a ``ThreeDScene``'s is a ``ThreeDCamera``), turned into
+    a subclass that draws nothing while it skips: nobody sees those frames.
+
+    ``segments_only`` (a chunk of a chunked render): at the end, wait for the segments of the
+    rendered plays to be encoded, and join nothing.  ``provider`` (the joining pass of a chunked
+    render, which skips every play): at the end, ask it for the other plays' segments, slot them
+    where manim's file writer keeps the segments of its plays and sections, then let manim join
+    them (the movie, the section clips and the subcaptions) with its own code (*chunks*).
+    """
+    from manim.renderer.cairo_renderer import CairoRenderer
+
+    scene = scene_cls()
+    if type(scene.renderer) is not CairoRenderer:
+        raise RuntimeError(f"frame-exact skipping needs manim's CairoRenderer: {scene.renderer}")
+    renderer: Any = scene.renderer
+    # The same object, now of the subclass: everything manim set up for it stays.
+    renderer.__class__ = _frame_exact_class(segments_only, provider)
+    renderer.played = []
+    return scene
+
+
+def _frame_exact_class(segments_only: bool, provider: SegmentProvider | None) -> type[Any]:
+    # It draws only when it renders, like a last-frame renderer.
+    class FrameExactRenderer(_last_frame_class()):  # type: ignore[misc]
+        frame_exact = True
+        frame_exact_steps: int | None = None
+        time: float  # CairoRenderer's clock
+
+        played: list[PlayFrames]  # the skipped plays, for the provider
+
+        def play(self, scene: Any, *args: Any, **kwargs: Any) -> None:
+            start = self.time
+            self.frame_exact_steps = None
+            super().play(scene, *args, **kwargs)
+            if not self.skip_animations:
+                return
+            dt = 1 / self.camera.frame_rate
+            if self.frame_exact_steps is None:
+                # A static wait: a render adds int(duration / dt) frames in one go.
+                frames = int(scene.duration / dt)
+                self.time = start + frames * dt
+                self.played.append((frames, True))
+            else:
+                # An animation: a render adds one frame's length per frame, one at a time.
+                clock = start
+                for _ in range(self.frame_exact_steps):
+                    clock += dt
+                self.time = clock
+                self.played.append((self.frame_exact_steps, False))
+
+        def scene_finished(self, scene: Any) -> None:
+            writer = self.file_writer
+            if segments_only:
+                writer.join_all_encode_jobs()
+                return
+            if provider is not None and self.played and writer.output_spec.is_video:
+                _slot_segments(writer, provider(list(self.played)))
+            super().scene_finished(scene)
+
+    return FrameExactRenderer
+
+
+def _slot_segments(writer: Any, made: dict[int, Path]) -> None:
+    """Put segments rendered elsewhere where the writer keeps its plays' (and sections') own."""
+    for index, path in made.items():
+        writer.partial_movie_files[index] = str(path)
+    # Each play appended one entry to the scene's list and one to its section's, in order.
+    position = 0
+    for section in writer.sections:
+        for slot in range(len(section.partial_movie_files)):
+            section.partial_movie_files[slot] = writer.partial_movie_files[position]
+            position += 1
+    if position != len(writer.partial_movie_files):
+        raise RuntimeError("manim's sections do not account for every play's segment")
 
 
 class DaemonThread(threading.Thread):
@@ -163,6 +307,11 @@ def last_frame_renderer() -> Any:
     skips animations, to keep a static background it then never uses; the final frame is
     drawn afresh in ``scene_finished``.  Skipping those draws leaves the PNG byte-identical.
     """
+    return _last_frame_class()()
+
+
+@functools.cache
+def _last_frame_class() -> type[Any]:
     from manim.renderer.cairo_renderer import CairoRenderer
 
     class LastFrameRenderer(CairoRenderer):
@@ -177,7 +326,7 @@ def last_frame_renderer() -> Any:
             self.finishing = True
             super().scene_finished(scene)
 
-    return LastFrameRenderer()
+    return LastFrameRenderer
 
 
 @contextlib.contextmanager
@@ -241,6 +390,27 @@ def _encoder_abort_relies() -> None:
     assert "Thread(" in inspect.getsource(scene_file_writer), "scene_file_writer makes Thread(...)"
 
 
+def _frame_exact_relies() -> None:
+    from manim import Scene
+    from manim.renderer.cairo_renderer import CairoRenderer
+
+    for name in ("play_internal", "update_to_time", "update_mobjects", "get_run_time"):
+        assert callable(getattr(Scene, name, None)), f"Scene.{name}"
+    internal = inspect.getsource(inspect.unwrap(Scene.play_internal))
+    for needed in ("update_to_time", "animation.finish()", "clean_up_from_scene", "static_image"):
+        assert needed in internal, f"Scene.play_internal calls {needed}"
+    progression = inspect.getsource(Scene.get_time_progression)
+    assert "np.arange(0, run_time, step)" in progression, "Scene.get_time_progression's times"
+    play = inspect.getsource(CairoRenderer.play)
+    assert "self.time += scene.duration" in play, "CairoRenderer.play advances time when skipping"
+    assert "scene.play_internal()" in play, "CairoRenderer.play calls scene.play_internal()"
+    freeze = inspect.getsource(CairoRenderer.freeze_current_frame)
+    assert "int(duration / dt)" in freeze, "CairoRenderer.freeze_current_frame's frame count"
+    assert "self.time += num_frames * dt" in inspect.getsource(CairoRenderer.add_frame), (
+        "CairoRenderer.add_frame advances time per frame"
+    )
+
+
 def _poster_relies() -> None:
     from manim.camera.camera import Camera
     from manim.renderer.cairo_renderer import CairoRenderer
@@ -256,6 +426,7 @@ PATCHES: dict[str, Callable[[], None]] = {
     "poster": _poster_relies,
     "sections": _sections_relies,
     "encoder-abort": _encoder_abort_relies,
+    "frame-exact": _frame_exact_relies,
 }
 
 

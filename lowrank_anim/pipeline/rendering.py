@@ -9,6 +9,8 @@ leaves a half-written file where a good one was.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +32,28 @@ def poster_path(final: Path) -> Path:
 
 class RenderError(RuntimeError):
     """A render that could not produce its file; the message says what to do."""
+
+
+#: The manim configuration keys a chunk of a render must share with the render itself.
+CHUNK_CONFIG_KEYS = ("format", "video_encoder_options", "max_inflight_encoders")
+
+
+@dataclass(frozen=True)
+class Segments:
+    """Plays rendered elsewhere: their segment files' bytes by play index, the segments'
+    extension, and the last frame drawn (PNG bytes) when the last play was among them."""
+
+    by_play: dict[int, bytes]
+    suffix: str
+    poster: bytes | None = None
+
+
+#: Renders the plays of a request elsewhere, given every play's (frames, held) as a render
+#: would write them, the manim keys that decide the segments' bytes, and the output directory
+#: whose LaTeX store they may use (:mod:`lowrank_anim.pipeline.chunks`).
+SegmentRenderer = Callable[
+    [RenderRequest, "list[manim_patches.PlayFrames]", dict[str, Any], Path], Segments
+]
 
 
 def scene_variant(scene_cls: type[Any], request: RenderRequest) -> type[Any]:
@@ -63,37 +87,76 @@ def params_record(request: RenderRequest) -> dict[str, Any]:
 
 
 def render(
-    request: RenderRequest, output_dir: Path = DEFAULT_OUTPUT_DIR, *, store: Path | None = None
+    request: RenderRequest,
+    output_dir: Path = DEFAULT_OUTPUT_DIR,
+    *,
+    store: Path | None = None,
+    segments: SegmentRenderer | None = None,
 ) -> Path:
     """Render one request and return the path of the finished file.
 
     Compiled LaTeX and text come from (and go to) the store of ``store``, by default
     ``output_dir`` (:mod:`lowrank_anim.pipeline.texstore`).
+
+    With ``segments`` (a chunked render of a video), this process draws nothing: it runs the
+    scene once skipping every play (frame-exact: the same plays, clock and captions), hands
+    the plan to ``segments``, which renders the plays elsewhere, and joins what comes back with
+    manim's own code, exactly as the segments of a render in one piece are joined.
     """
-    from manim import tempconfig
+    from manim import config, tempconfig
 
     manim_patches.install()
     final = request.output_path(output_dir)
     scene_cls = request.scene.load()
+    store = output_dir if store is None else store
+    chunked = segments is not None and request.fmt != "png"
     with (
-        texstore.private_dirs(output_dir if store is None else store) as caches,
+        texstore.private_dirs(store) as caches,
         scratch_dir(final) as media_dir,
     ):
         # A GIF is encoded from a lossless mp4 by the same two-pass palette as `export --gif`.
         gif = request.fmt == "gif"
-        overrides = {"format": "mp4", "video_encoder_options": LOSSLESS_ENCODER_OPTIONS}
-        with tempconfig(manim_config(request, media_dir, caches, **(overrides if gif else {}))):
-            scene = scene_variant(scene_cls, request)()
+        overrides: dict[str, Any] = {
+            "format": "mp4",
+            "video_encoder_options": LOSSLESS_ENCODER_OPTIONS,
+        }
+        if not gif:
+            overrides = {}
+        poster: Path | None = media_dir / "poster.png"
+
+        def elsewhere(played: list[manim_patches.PlayFrames]) -> dict[int, Path]:
+            """Render the plays in chunks; the segment files, by play, in ``media_dir``."""
+            assert segments is not None
+            # The chunks start from the store: give it this pass's LaTeX first.
+            texstore.harvest_all(caches, store)
+            keys = {key: config[key] for key in CHUNK_CONFIG_KEYS}
+            made = segments(request, played, keys, store)
+            folder = media_dir / "chunks"
+            folder.mkdir()
+            paths = {}
+            for index, data in made.by_play.items():
+                paths[index] = folder / f"{index:05d}{made.suffix}"
+                paths[index].write_bytes(data)
+            if made.poster is not None and poster is not None:
+                poster.write_bytes(made.poster)
+            return paths
+
+        if chunked:
+            overrides["from_animation_number"] = 10**9  # skip every play here
+        with tempconfig(manim_config(request, media_dir, caches, **overrides)):
+            scene = manim_patches.frame_exact_scene(
+                scene_variant(scene_cls, request), provider=elsewhere if chunked else None
+            )
             with manim_patches.stopping_encoders(scene):
                 scene.render()
             writer = scene.renderer.file_writer
             produced = Path(
                 writer.image_file_path if request.fmt == "png" else writer.movie_file_path
             )
-            poster = None
-            if request.fmt in POSTER_FORMATS:
+            if request.fmt not in POSTER_FORMATS:
+                poster = None
+            elif not chunked:
                 # The last frame, as the player shows it before playback (and the gallery).
-                poster = media_dir / "poster.png"
                 scene.renderer.camera.get_image().save(poster)
         if not produced.is_file():
             raise RenderError(

@@ -74,6 +74,12 @@ def harvest(private: Path, store: Path) -> int:
     return count
 
 
+def harvest_all(caches: dict[str, str], output_dir: Path) -> int:
+    """Publish now what the private folders ``caches`` (of :func:`private_dirs`) compiled, for
+    other processes to use before this render ends (the chunks of a chunked render)."""
+    return sum(harvest(Path(caches[key]), store_dir(output_dir, key)) for key in STORES)
+
+
 @contextmanager
 def private_dirs(output_dir: Path) -> Iterator[dict[str, str]]:
     """Private, pre-seeded ``tex_dir`` and ``text_dir`` for one render, as manim config keys.

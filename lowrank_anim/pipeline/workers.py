@@ -151,7 +151,8 @@ def _worker(job: Job, conn: multiprocessing.connection.Connection, log: str) -> 
 
 
 @functools.cache
-def _process_context() -> multiprocessing.context.BaseContext:
+def process_context() -> multiprocessing.context.BaseContext:
+    """Where render processes come from: a forkserver that imported manim (else spawn)."""
     if "forkserver" in multiprocessing.get_all_start_methods():
         context = multiprocessing.get_context("forkserver")
         # The server imports manim once; every job forks from it with a pristine config.
@@ -203,7 +204,7 @@ class _Running:
 def run_in_processes(
     todo: Sequence[tuple[int, Job]], workers: int, reporter: Reporter
 ) -> dict[int, JobResult]:
-    context = _process_context()
+    context = process_context()
     pending = deque(todo)
     running: dict[int, _Running] = {}
     results: dict[int, JobResult] = {}

