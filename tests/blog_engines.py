@@ -63,10 +63,11 @@ def run_engine(engine: str, command: list[str], cwd: Path) -> None:
 
 
 def copy_clips(assets: Path, target: Path) -> None:
-    """The export's files (not its folders: the LaTeX store, the Hugo layouts) into ``target``."""
+    """The export's media into ``target``, as the README says: not its folders (the LaTeX
+    store, the Hugo layouts) nor the snippets (MkDocs would make each ``.md`` a page)."""
     target.mkdir(parents=True, exist_ok=True)
     for path in assets.iterdir():
-        if path.is_file() and not path.name.startswith("."):
+        if path.is_file() and not path.name.startswith(".") and ".embed." not in path.name:
             shutil.copyfile(path, target / path.name)
 
 
@@ -268,6 +269,20 @@ def wait_for(check: Callable[[], Any], what: str, timeout: float = 30) -> Any:
         time.sleep(0.1)
 
 
+def play_until(driver: Any, video: Any, seconds: float) -> None:
+    """Start playback (the promise must resolve) and wait until the clip's time passes
+    ``seconds``, still playing."""
+    started = driver.execute_async_script(
+        "const done = arguments[1];"
+        "arguments[0].play().then(() => done('ok'), e => done(String(e)));",
+        video,
+    )
+    assert started == "ok"
+    advanced = "return arguments[0].currentTime > arguments[1]"
+    wait_for(lambda: driver.execute_script(advanced, video, seconds), "playback to advance")
+    assert driver.execute_script("return arguments[0].paused", video) is False
+
+
 def check_clip_plays(driver: Any, video: Any) -> None:
     """The clip loads, plays (its time advances) and seeks (the server answers ranges)."""
     js = driver.execute_script
@@ -275,14 +290,7 @@ def check_clip_plays(driver: Any, video: Any) -> None:
     assert js("return arguments[0].error", video) is None
     duration = float(js("return arguments[0].duration", video))
     assert duration > 1
-    started = driver.execute_async_script(
-        "const done = arguments[1];"
-        "arguments[0].play().then(() => done('ok'), e => done(String(e)));",
-        video,
-    )
-    assert started == "ok"
-    wait_for(lambda: js("return arguments[0].currentTime", video) > 0.3, "playback to advance")
-    assert js("return arguments[0].paused", video) is False
+    play_until(driver, video, 0.3)
     # Seeking needs the server's 206 answers: without them the clip is not seekable.
     assert js("return arguments[0].seekable.length", video) == 1
     assert float(js("return arguments[0].seekable.end(0)", video)) >= duration - 0.1

@@ -20,7 +20,7 @@ import render
 from lowrank_anim.pipeline import cache
 from lowrank_anim.web.embed import ENGINES, HUGO_SHORTCODE_PATH, Clip, video_html
 from lowrank_anim.web.webexport import top_level_boxes
-from tests.blog_engines import headless_chromium, serve, wait_for
+from tests.blog_engines import headless_chromium, play_until, serve, wait_for
 from tests.media_probe import probe
 
 SCENE = "RankOneUpdate"
@@ -186,14 +186,7 @@ def check_video_plays(driver: Any, video: Any, web: Path) -> str:
     assert poster_width == 854
     with Image.open(io.BytesIO(video.screenshot_as_png)) as shot:
         assert colour_count(shot) > 50, "the poster is showing"
-    started = driver.execute_async_script(
-        "const done = arguments[1];"
-        "arguments[0].play().then(() => done('ok'), e => done(String(e)));",
-        video,
-    )
-    assert started == "ok"
-    wait_for(lambda: js("return arguments[0].currentTime", video) > 0.5, "playback to advance")
-    assert js("return arguments[0].paused", video) is False
+    play_until(driver, video, 0.5)
     return chosen
 
 

@@ -251,22 +251,8 @@ def markdown_snippet(
 ) -> str:
     """The Markdown/Liquid variant: a raw HTML block that Markdown passes through untouched
     (no blank or indented lines) and Liquid leaves alone (no braces)."""
-    block = video_html(
-        clip,
-        base_url=base_url,
-        autoplay=autoplay,
-        controls=controls,
-        indent="",
-        captions_on=captions_on,
-    )
-    return liquid_safe(f"{clip_comment(clip, 'raw HTML, safe in Markdown and Liquid')}\n{block}")
-
-
-def clip_comment(clip: Clip, what: str) -> str:
-    """``<!-- Scene: lowrank-anim clip (what) -->``, the first line of a Markdown variant."""
-    # A comment may not contain "--"; scene names are identifiers, but say so rather than trust.
-    name = re.sub(r"[^A-Za-z0-9_]+", "_", clip.scene)
-    return f"<!-- {name}: lowrank-anim clip ({what}) -->"
+    options = dict(base_url=base_url, autoplay=autoplay, controls=controls, captions_on=captions_on)
+    return raw_html_block(clip, "raw HTML, safe in Markdown and Liquid", "", options)
 
 
 def mkdocs_snippet(
@@ -279,16 +265,21 @@ def mkdocs_snippet(
 ) -> str:
     """The MkDocs variant: the block inside a ``<div>``, which Python-Markdown keeps as raw
     HTML, with no blank line inside (braces as character references, for macro plugins)."""
-    block = video_html(
-        clip,
-        base_url=base_url,
-        autoplay=autoplay,
-        controls=controls,
-        indent="",
-        captions_on=captions_on,
-    )
-    comment = clip_comment(clip, "raw HTML in a div, kept by MkDocs' Python-Markdown")
-    return liquid_safe(f'{comment}\n<div class="lowrank-clip">\n{block}</div>\n')
+    options = dict(base_url=base_url, autoplay=autoplay, controls=controls, captions_on=captions_on)
+    what = "raw HTML in a div, kept by MkDocs' Python-Markdown"
+    return raw_html_block(clip, what, "div", options)
+
+
+def raw_html_block(clip: Clip, what: str, wrapper: str, options: dict[str, Any]) -> str:
+    """The ``<video>`` block without indentation (an indented line is a code block), after
+    a comment saying ``what`` it is, inside a ``wrapper`` element if one is named, with its
+    braces as character references."""
+    # A comment may not contain "--"; scene names are identifiers, but say so rather than trust.
+    name = re.sub(r"[^A-Za-z0-9_]+", "_", clip.scene)
+    block = video_html(clip, indent="", **options)
+    if wrapper:
+        block = f'<{wrapper} class="lowrank-clip">\n{block}</{wrapper}>\n'
+    return liquid_safe(f"<!-- {name}: lowrank-anim clip ({what}) -->\n{block}")
 
 
 #: Where a Hugo site looks for the shortcode template, relative to the site (and to the export).
