@@ -586,6 +586,7 @@ def export_command(
     Examples:
       render.py export RankOneUpdate --web
       render.py export --all --web --gif --base-url /assets/clips
+      render.py export RankOneUpdate --captions-on --base-url /assets/clips
       render.py export RankOneUpdate --set x=1.5,-0.5 --theme light
     """
     specs = scenes_from(scenes, all_scenes)
