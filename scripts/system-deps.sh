@@ -2,7 +2,8 @@
 # Install the Debian/Ubuntu packages lowrank-anim needs, only those that are missing.
 #   scripts/system-deps.sh render   # build + render: compilers, cairo/pango headers, LaTeX, ffmpeg
 #   scripts/system-deps.sh test     # render + what the tests drive: Chromium, chromedriver, Docker,
-#                                   # QEMU user emulation (the linux/arm64 image) and a local registry
+#                                   # QEMU user emulation (the linux/arm64 image), a local registry,
+#                                   # and the Jekyll and Hugo blog engines
 #   scripts/system-deps.sh arm64    # the same as test (kept for older instructions)
 # Runs apt-get as root, or through sudo otherwise. Safe to run again: it only installs what dpkg lacks.
 set -euo pipefail
@@ -13,8 +14,10 @@ render_pkgs=(
   ffmpeg fonts-dejavu-core
 )
 # qemu-user-static + binfmt-support build and run the linux/arm64 image on x86-64 (tests/test_docker_arm64.py);
-# docker-registry is the real registry `make release` publishes to in tests/test_docker_release.py.
-test_pkgs=(chromium chromium-driver docker.io debootstrap qemu-user-static binfmt-support docker-registry)
+# docker-registry is the real registry `make release` publishes to in tests/test_docker_release.py;
+# jekyll and hugo build real blog sites around an exported clip in tests/test_blog_engines.py.
+test_pkgs=(chromium chromium-driver docker.io debootstrap qemu-user-static binfmt-support docker-registry
+  jekyll hugo)
 
 want=("${render_pkgs[@]}")
 case "${1:-render}" in

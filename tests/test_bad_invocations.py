@@ -31,6 +31,7 @@ class Bad:
 
 
 R = ("render", "RankOneUpdate")
+EMBED = ("embed", "RankOneUpdate")
 OUT = ("-o", "{out}")
 
 CASES: list[Bad] = [
@@ -71,6 +72,8 @@ CASES: list[Bad] = [
     Bad("misspelt-debug", ("--dbug", "list"), 2, "No such option '--dbug'"),
     Bad("list-extra", ("list", "extra"), 2, "unexpected extra argument (extra)"),
     Bad("doctor-option", ("doctor", "--bogus"), 2, "No such option '--bogus'"),
+    Bad("embed-engine", (*EMBED, "--engine", "wp", *OUT), 2, "'wp' is not one of"),
+    Bad("embed-markdown-hugo", (*EMBED, "--markdown", "--engine", "hugo", *OUT), 2, "drop it for"),
 ]
 
 # Parameter input (`--set` / `--params`), parsed by lowrank_anim/maths/params.py: numbers only

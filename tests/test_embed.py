@@ -3,17 +3,24 @@
 from __future__ import annotations
 
 import html
+import json
 import re
 from html.parser import HTMLParser
+from xml.etree import ElementTree
 
 import pytest
 
 from lowrank_anim.web.embed import (
+    ENGINES,
+    HUGO_SHORTCODE,
     BaseUrlError,
     Clip,
     ClipFile,
     check_base_url,
+    hugo_usage,
     markdown_snippet,
+    mdx_snippet,
+    mkdocs_snippet,
     srt_to_vtt,
     url_for,
     video_html,
@@ -181,3 +188,106 @@ def test_empty_srt_is_a_valid_empty_vtt() -> None:
 def test_snippet_text_is_html_escaped() -> None:
     snippet = video_html(make_clip(description="a < b & c"))
     assert html.escape("a < b & c") in snippet
+
+
+# Blog-engine variants and captions on (tests/test_blog_engines.py builds them for real) ------
+
+
+def test_captions_on_makes_the_track_the_default_one_in_every_variant() -> None:
+    clip = make_clip()
+    for engine in ENGINES.values():
+        off, on = engine.make(clip), engine.make(clip, captions_on=True)
+        track_off = next(
+            line for line in off.splitlines() if "<track" in line or "captions=" in line
+        )
+        track_on = next(line for line in on.splitlines() if "<track" in line or "captions=" in line)
+        assert "default" not in track_off, engine.name
+        assert re.search(r'\bdefault\b|captions-on="true"', track_on), engine.name
+    # An exported clip's own choice is the default, and an explicit option overrides it.
+    clip.captions_on = True
+    assert parse(video_html(clip)).tags[3][1].keys() >= {"default"}
+    assert "default" not in parse(video_html(clip, captions_on=False)).tags[3][1]
+
+
+def test_every_engine_has_its_own_snippet_file() -> None:
+    suffixes = [engine.suffix for engine in ENGINES.values()]
+    assert len(set(suffixes)) == len(suffixes)
+    assert ENGINES["html"].make is video_html
+    assert ENGINES["jekyll"].make is markdown_snippet
+
+
+def test_mkdocs_variant_is_one_div_block_without_blank_lines() -> None:
+    snippet = mkdocs_snippet(make_clip(description=HOSTILE))
+    lines = snippet.rstrip("\n").split("\n")
+    assert all(line.strip() for line in lines)
+    assert not any(line.startswith(" ") for line in lines)
+    assert lines[1] == '<div class="lowrank-clip">'
+    assert lines[-1] == "</div>"
+    assert "{" not in snippet
+    parsed = parse(snippet)
+    assert [tag for tag, _ in parsed.tags] == ["div", "video", "source", "source", "track", "a"]
+    assert parsed.tags[1][1]["aria-label"] == HOSTILE
+
+
+def test_hugo_usage_is_one_shortcode_line_whose_label_is_a_raw_string() -> None:
+    description = HOSTILE + ' \\ "q" `tick` >}}'
+    usage = hugo_usage(make_clip(description=description, base_url="/my clips"), autoplay=True)
+    assert usage.count("\n") == 1
+    assert usage.startswith("{{< lowrank-clip ")
+    assert usage.endswith(" >}}\n")
+    label = re.search(r"label=`([^`]*)`", usage)
+    assert label is not None
+    assert label.group(1) == description.replace("`", "ʼ")
+    assert 'sources="/my%20clips/RankOneUpdate.mp4 /my%20clips/RankOneUpdate.webm"' in usage
+    assert 'autoplay="true"' in usage
+    assert "controls=" not in usage, "controls is the default"
+    # The shortcode reads every parameter the usage passes.
+    params = usage.removeprefix("{{< lowrank-clip").replace(label.group(0), "")
+    for name in re.findall(r" ([a-z-]+)=", params):
+        assert f'Get "{name}"' in HUGO_SHORTCODE, name
+
+
+def jsx_to_xml(snippet: str) -> str:
+    """MDX's JSX as XML, to check it is well formed: string expressions become quoted values
+    (or text), the style object a string, bare attributes name="name".  Anything else in
+    braces fails ``json``'s decoder, and a tag of another shape fails the XML parser."""
+    body = "\n".join(line for line in snippet.splitlines() if not line.startswith("{/*"))
+    decoder = json.JSONDecoder()
+    out, i = [], 0
+    while i < len(body):
+        if body.startswith("{{", i):
+            out.append('"object"')
+            i = body.index("}}", i) + 2
+        elif body[i] == "{":
+            value, end = decoder.raw_decode(body, i + 1)
+            assert body[end] == "}"
+            text = html.escape(str(value), quote=True)
+            out.append(f'"{text}"' if body[i - 1] == "=" else text)
+            i = end + 1
+        else:
+            out.append(body[i])
+            i += 1
+
+    def tag(match: re.Match[str]) -> str:
+        attributes = re.findall(r'\s+([A-Za-z-]+)(?:="([^"]*)")?', match.group(2))
+        written = "".join(f' {name}="{value or name}"' for name, value in attributes)
+        return f"<{match.group(1)}{written}{match.group(3)}>"
+
+    attribute = r'\s+[A-Za-z-]+(?:="[^"]*")?'
+    return re.sub(rf"<([a-z]+)((?:{attribute})*)\s*(/?)>", tag, "".join(out))
+
+
+def test_mdx_variant_is_jsx_with_a_style_object_and_self_closed_void_tags() -> None:
+    snippet = mdx_snippet(make_clip(description=HOSTILE), captions_on=True)
+    assert 'style="' not in snippet, "MDX rejects a string style attribute"
+    assert "style={{maxWidth" in snippet
+    assert "playsInline" in snippet
+    assert "srcLang=" in snippet
+    for void in re.findall(r"<(?:source|track)\b[^>]*>", snippet):
+        assert void.endswith(" />"), void
+    root = ElementTree.fromstring(jsx_to_xml(snippet))
+    assert root.tag == "video"
+    assert root.attrib["aria-label"] == HOSTILE
+    assert [child.tag for child in root] == ["source", "source", "track", "a"]
+    assert root[2].attrib["default"] == "default"
+    assert root[3].text == f"{HOSTILE} (MP4 video)"

@@ -324,3 +324,19 @@ def test_the_filter_reads_the_entries_the_cache_really_writes(tmp_path: Path) ->
     assert listed(tmp_path) == ["rendered · light · 480p15 · transparent"]
     assert gallery(tmp_path, "--theme", "dark").exit_code == 0
     assert listed(tmp_path) == ["rendered · dark · 480p15"]
+
+
+@pytest.mark.parametrize(("on", "says"), [(True, "shown from the start"), (False, "on request")])
+def test_an_exported_clip_says_whether_its_captions_start_on(
+    tmp_path: Path, on: bool, says: str
+) -> None:
+    clip = write_manifest(tmp_path / "web", "desc")
+    (tmp_path / "web" / "RankOneUpdate.vtt").write_text("WEBVTT\n\n", encoding="utf-8")
+    clip.files["vtt"] = ClipFile("RankOneUpdate.vtt", 8)
+    clip.captions_on = on
+    (tmp_path / "web" / "RankOneUpdate.clip.json").write_text(clip.to_json(), encoding="utf-8")
+    page = write_gallery(tmp_path)[0].read_text(encoding="utf-8")
+    assert f"<dt>captions</dt><dd>{says}" in page
+    track = re.search(r"<track [^>]*>", page)
+    assert track is not None
+    assert (" default>" in track.group(0)) is on, "the player starts as the snippets do"

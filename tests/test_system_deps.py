@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 from pathlib import Path
@@ -41,3 +42,30 @@ def test_an_unknown_profile_is_a_usage_error() -> None:
     )
     assert result.returncode == 2
     assert result.stderr.strip() == f"usage: {SCRIPT} [render|test|arm64]"
+
+
+def test_the_test_profile_installs_the_blog_engines_the_tests_build(tmp_path: Path) -> None:
+    # A machine where dpkg knows no package and apt-get only says what it was asked for.
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    (bin_dir / "dpkg-query").write_text("#!/bin/sh\nexit 1\n")
+    (bin_dir / "apt-get").write_text('#!/bin/sh\necho "apt-get $*"\n')
+    for tool in bin_dir.iterdir():
+        tool.chmod(0o755)
+    env = {**os.environ, "PATH": f"{bin_dir}:{os.environ['PATH']}"}
+    installed = {}
+    for profile in ("render", "test"):
+        result = subprocess.run(
+            ["bash", str(SCRIPT), profile],
+            capture_output=True,
+            text=True,
+            env=env,
+            timeout=60,
+            check=False,
+        )
+        assert result.returncode == 0, result.stderr
+        line = next(x for x in result.stdout.splitlines() if x.startswith("apt-get install"))
+        installed[profile] = set(line.split()[2:])
+    # tests/blog_engines.py runs these two; MkDocs comes from PyPI (the dev extra).
+    assert {"jekyll", "hugo"} <= installed["test"]
+    assert not {"jekyll", "hugo"} & installed["render"]

@@ -6,14 +6,9 @@ The export runs once for the module; the browser tests reuse it.
 
 from __future__ import annotations
 
-import functools
 import io
 import shutil
-import threading
-import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -23,13 +18,11 @@ from PIL import Image
 
 import render
 from lowrank_anim.pipeline import cache
-from lowrank_anim.web.embed import Clip, video_html
+from lowrank_anim.web.embed import ENGINES, HUGO_SHORTCODE_PATH, Clip, video_html
 from lowrank_anim.web.webexport import top_level_boxes
-from tests.conftest import in_ci
+from tests.blog_engines import headless_chromium, play_until, serve, wait_for
 from tests.media_probe import probe
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMEDRIVER = Path("/usr/bin/chromedriver")
 SCENE = "RankOneUpdate"
 EXPECTED_FILES = {
     f"{SCENE}{suffix}"
@@ -42,6 +35,9 @@ EXPECTED_FILES = {
         ".vtt",
         ".embed.html",
         ".embed.md",
+        ".embed.hugo.md",
+        ".embed.mkdocs.md",
+        ".embed.mdx",
         ".clip.json",
     )
 }
@@ -68,10 +64,13 @@ def exported(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
 @pytest.mark.render
 def test_export_prints_every_file_with_its_size(exported: tuple[Path, str]) -> None:
     web, stdout = exported
-    # The clip's files, the manifest that records them, and the LaTeX store and manifest lock
-    # (hidden); nothing else, and no scratch folder anywhere.
+    # The clip's files, the manifest that records them, the Hugo shortcode every clip shares,
+    # and the LaTeX store and manifest lock (hidden); nothing else, and no scratch folder.
     visible = {p.name for p in web.iterdir() if not p.name.startswith(".")}
-    assert visible == EXPECTED_FILES | {"manifest.json"}
+    assert visible == EXPECTED_FILES | {"manifest.json", "layouts"}
+    assert [p.relative_to(web) for p in (web / "layouts").rglob("*") if p.is_file()] == [
+        HUGO_SHORTCODE_PATH
+    ]
     assert {p.name for p in web.iterdir() if p.name.startswith(".")} <= {".cache", ".manifest.lock"}
     assert not [p for p in web.rglob(".render-*")], "no scratch files left behind"
     assert all(p.suffix == ".svg" for p in (web / ".cache" / "tex").iterdir())
@@ -79,7 +78,7 @@ def test_export_prints_every_file_with_its_size(exported: tuple[Path, str]) -> N
     for line in stdout.strip().splitlines():
         path, size = line.rsplit("  ", 1)
         printed[Path(path.strip()).name] = size.strip()
-    assert set(printed) == EXPECTED_FILES
+    assert set(printed) == EXPECTED_FILES | {HUGO_SHORTCODE_PATH.name}
     assert all(size.endswith(("B", "KiB", "MiB")) for size in printed.values())
 
 
@@ -138,6 +137,20 @@ def test_manifest_and_snippets_agree_with_the_files(exported: tuple[Path, str]) 
     code = CliRunner().invoke(render.cli, ["embed", SCENE, "-o", str(web)], prog_name="render.py")
     assert code.exit_code == 0
     assert code.output == video_html(clip)
+    # Every engine's file is what `render.py embed --engine` prints, and captions are off
+    # unless the export asked for them.
+    assert not clip.captions_on
+    for engine in ENGINES.values():
+        written = (web / f"{SCENE}{engine.suffix}").read_text(encoding="utf-8")
+        assert written == engine.make(clip), engine.name
+        args = ["embed", SCENE, "--engine", engine.name, "-o", str(web)]
+        printed = CliRunner().invoke(render.cli, args, prog_name="render.py")
+        assert (printed.exit_code, printed.output) == (0, written), engine.name
+    on = CliRunner().invoke(
+        render.cli, ["embed", SCENE, "--captions-on", "-o", str(web)], prog_name="render.py"
+    )
+    assert on.output == video_html(clip, captions_on=True)
+    assert " default>" in on.output
 
 
 def colour_count(image: Image.Image) -> int:
@@ -147,62 +160,10 @@ def colour_count(image: Image.Image) -> int:
 # In a real browser -------------------------------------------------------------------------
 
 
-@contextmanager
-def serve(directory: Path) -> Iterator[str]:
-    """A static server for ``directory`` on 127.0.0.1 (port 0: any free one)."""
-
-    class Quiet(SimpleHTTPRequestHandler):
-        def log_message(self, format: str, *args: Any) -> None:
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(Quiet, directory=directory))
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
-
-
 @pytest.fixture
 def chromium(tmp_path: Path) -> Iterator[Any]:
-    if not (CHROMIUM.exists() and CHROMEDRIVER.exists()):
-        if in_ci():
-            pytest.fail("chromium and chromium-driver are missing: run `make system-deps-test`")
-        pytest.skip("needs Debian's chromium and chromium-driver (make system-deps-test)")
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
-
-    options = webdriver.ChromeOptions()
-    options.binary_location = str(CHROMIUM)
-    for flag in (
-        "--headless=new",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-background-networking",
-        f"--user-data-dir={tmp_path / 'chromium-profile'}",
-        "--window-size=1280,1000",
-        "--mute-audio",
-    ):
-        options.add_argument(flag)
-    driver = webdriver.Chrome(service=Service(str(CHROMEDRIVER)), options=options)
-    driver.set_script_timeout(30)
-    try:
+    with headless_chromium(tmp_path / "chromium-profile") as driver:
         yield driver
-    finally:
-        driver.quit()
-
-
-def wait_for(check: Callable[[], Any], what: str, timeout: float = 30) -> Any:
-    deadline = time.monotonic() + timeout
-    while True:
-        value = check()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        time.sleep(0.1)
 
 
 def check_video_plays(driver: Any, video: Any, web: Path) -> str:
@@ -225,14 +186,7 @@ def check_video_plays(driver: Any, video: Any, web: Path) -> str:
     assert poster_width == 854
     with Image.open(io.BytesIO(video.screenshot_as_png)) as shot:
         assert colour_count(shot) > 50, "the poster is showing"
-    started = driver.execute_async_script(
-        "const done = arguments[1];"
-        "arguments[0].play().then(() => done('ok'), e => done(String(e)));",
-        video,
-    )
-    assert started == "ok"
-    wait_for(lambda: js("return arguments[0].currentTime", video) > 0.5, "playback to advance")
-    assert js("return arguments[0].paused", video) is False
+    play_until(driver, video, 0.5)
     return chosen
 
 

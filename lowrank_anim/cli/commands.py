@@ -54,12 +54,11 @@ from lowrank_anim.pipeline.termination import (
 )
 from lowrank_anim.registry import SCENES, SceneSpec, UnknownSceneError, get_scene
 from lowrank_anim.web.embed import (
+    ENGINES,
     MANIFEST_SUFFIX,
     BaseUrlError,
     Clip,
     check_base_url,
-    markdown_snippet,
-    video_html,
 )
 from lowrank_anim.web.gallery import (
     NoMatchingClipError,
@@ -624,6 +623,12 @@ def web_dir_option(help_text: str) -> Callable[[F], F]:
 @click.option(
     "--controls/--no-controls", default=True, show_default=True, help="Snippets show controls."
 )
+@click.option(
+    "--captions-on",
+    is_flag=True,
+    help="Snippets show the captions from the start (<track default>): the clips have no "
+    "sound, so the captions are their narration.",
+)
 @click.option("--force", is_flag=True, help="Export even the scenes whose inputs have not changed.")
 @quality_option(DEFAULT_EXPORT_QUALITY)
 @scene_options
@@ -636,6 +641,7 @@ def export_command(
     base_url: str,
     autoplay: bool,
     controls: bool,
+    captions_on: bool,
     force: bool,
     quality: str,
     scene_options: SceneOptions,
@@ -645,8 +651,10 @@ def export_command(
     file with its size.
 
     Per scene, in OUTPUT_DIR: SCENE.mp4, SCENE.webm, SCENE.png (poster), SCENE.srt and
-    SCENE.vtt (captions), SCENE.gif with --gif, SCENE.embed.html and SCENE.embed.md (the
-    snippets) and SCENE.clip.json (what the gallery and `render.py embed` read).  An export
+    SCENE.vtt (captions), SCENE.gif with --gif, the snippets (SCENE.embed.html for HTML,
+    .embed.md for Jekyll, .embed.hugo.md for Hugo with layouts/shortcodes/lowrank-clip.html,
+    .embed.mkdocs.md for MkDocs, .embed.mdx for MDX) and SCENE.clip.json (what the gallery
+    and `render.py embed` read).  An export
     whose inputs have not changed is skipped (OUTPUT_DIR/manifest.json records it); one that
     replaces an earlier export says what changed, and removes the files the new one lacks.
 
@@ -654,6 +662,7 @@ def export_command(
     Examples:
       render.py export RankOneUpdate --web
       render.py export --all --web --gif --base-url /assets/clips
+      render.py export RankOneUpdate --captions-on --base-url /assets/clips
       render.py export RankOneUpdate --set x=1.5,-0.5 --theme light
     """
     specs = scenes_from(scenes, all_scenes)
@@ -678,6 +687,7 @@ def export_command(
             autoplay,
             controls,
             params=params,
+            captions_on=captions_on,
         )
         try:
             exported = export_web(
@@ -692,23 +702,43 @@ def export_command(
 
 @cli.command("embed", short_help="Print the embed snippet of an exported scene.")
 @click.argument("scene", metavar="SCENE")
-@click.option("--markdown", is_flag=True, help="The Markdown/Liquid variant instead of HTML.")
+@click.option(
+    "--engine",
+    type=click.Choice(list(ENGINES)),
+    default="html",
+    show_default=True,
+    help="The variant for where it goes: "
+    + "; ".join(f"{e.name}: {e.where}" for e in ENGINES.values())
+    + ".",
+)
+@click.option("--markdown", is_flag=True, help="The Markdown/Liquid variant (--engine jekyll).")
 @click.option("--base-url", default=None, metavar="URL", help="Override the export's base URL.")
 @click.option("--autoplay/--no-autoplay", default=None, help="Override the export's choice.")
 @click.option("--controls/--no-controls", default=None, help="Override the export's choice.")
+@click.option(
+    "--captions-on/--captions-off",
+    default=None,
+    help="Override the export's choice: captions shown from the start, or only on request.",
+)
 @scene_options
 @web_dir_option("Directory the clip was exported to.")
 def embed_command(
     scene: str,
+    engine: str,
     markdown: bool,
     base_url: str | None,
     autoplay: bool | None,
     controls: bool | None,
+    captions_on: bool | None,
     scene_options: SceneOptions,
     output_dir: Path,
 ) -> None:
     """Print the embed snippet of an exported SCENE (see `render.py export`); the scene
-    options pick the variant (--theme light, --set …) exported with the same options."""
+    options pick the variant (--theme light, --set …) exported with the same options.
+    A Hugo site also needs OUTPUT_DIR/layouts/shortcodes/lowrank-clip.html (the export
+    writes it) in its own layouts/shortcodes/."""
+    if markdown and engine not in ("html", "jekyll"):
+        raise click.UsageError(f"--markdown is --engine jekyll; drop it for --engine {engine}")
     spec = scenes_from([scene], False)[0]
     params = scene_options.params([spec])
     exported = WebExportRequest(spec, theme=scene_options.theme, params=params)
@@ -720,9 +750,15 @@ def embed_command(
             f"run `render.py export {spec.name} {f'{given} ' if given else ''}--web "
             f"-o {output_dir}` first"
         )
-    make = markdown_snippet if markdown else video_html
+    make = ENGINES["jekyll" if markdown else engine].make
     try:
-        snippet = make(Clip.load(manifest), base_url=base_url, autoplay=autoplay, controls=controls)
+        snippet = make(
+            Clip.load(manifest),
+            base_url=base_url,
+            autoplay=autoplay,
+            controls=controls,
+            captions_on=captions_on,
+        )
     except BaseUrlError as exc:
         raise click.BadParameter(str(exc), param_hint="'--base-url'") from None
     click.echo(snippet, nl=False)

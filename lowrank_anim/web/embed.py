@@ -23,6 +23,23 @@ Every attribute value and text node goes through :func:`html.escape` with ``quot
 The Markdown/Liquid variant is the same block written so that Markdown keeps it as raw HTML
 (no blank or indented lines inside) and Liquid (Jekyll) leaves it alone (braces are written
 as character references, so no ``{{``/``{%`` can reach the template engine).
+
+Blog engines differ in what they let through, so the export writes one variant per engine
+(:data:`ENGINES`; the README's table says which file goes where):
+
+* **Hugo** drops raw HTML with its default configuration (``<!-- raw HTML omitted -->``), so
+  it gets a shortcode: one shared template (:data:`HUGO_SHORTCODE`, saved as
+  ``layouts/shortcodes/lowrank-clip.html``) and a one-line ``{{< lowrank-clip … >}}`` usage
+  per clip.  Hugo's templates escape every value again, and refuse a ``javascript:`` URL.
+* **MkDocs** (Python-Markdown) keeps a raw HTML block whose first tag is a block-level
+  element: the variant wraps the video in a ``<div>``, with no blank line inside (CommonMark
+  ends an HTML block at a blank line too).
+* **MDX** is JSX, not HTML: a string ``style`` attribute is an error, void tags must be
+  self-closed, ``{`` starts an expression and some attributes are camel-cased; the variant
+  writes every text as a JavaScript string literal (JSON), so no text can break out.
+
+*Captions on* (``captions_on``) marks the caption track ``default``, so the browser shows it
+from the start: the clips have no sound, the captions are their narration.
 """
 
 from __future__ import annotations
@@ -30,6 +47,7 @@ from __future__ import annotations
 import html
 import json
 import re
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -83,6 +101,8 @@ class Clip:
     controls: bool = True
     variant: str = ""
     """What sets this clip apart from the scene's default (transparent, custom numbers)."""
+    captions_on: bool = False
+    """Whether the snippets make the caption track the default one (shown from the start)."""
 
     def to_json(self) -> str:
         return json.dumps(asdict(self), indent=2, ensure_ascii=False) + "\n"
@@ -129,6 +149,44 @@ def attr(value: object) -> str:
     return html.escape(str(value), quote=True)
 
 
+@dataclass(frozen=True)
+class SnippetOptions:
+    """How a snippet looks: the export's choices, each one overridable (``render.py embed``)."""
+
+    base_url: str
+    autoplay: bool
+    controls: bool
+    captions_on: bool
+
+    @classmethod
+    def of(
+        cls,
+        clip: Clip,
+        *,
+        base_url: str | None = None,
+        autoplay: bool | None = None,
+        controls: bool | None = None,
+        captions_on: bool | None = None,
+    ) -> SnippetOptions:
+        """The options given, the clip's own for those left ``None``; the base URL checked."""
+        return cls(
+            check_base_url(clip.base_url if base_url is None else base_url),
+            clip.autoplay if autoplay is None else autoplay,
+            clip.controls if controls is None else controls,
+            clip.captions_on if captions_on is None else captions_on,
+        )
+
+    def flags(self) -> list[str]:
+        """The boolean attributes of ``<video>``, in the order every variant writes them."""
+        chosen = (("controls", self.controls), ("autoplay", self.autoplay))
+        return [name for name, on in chosen if on] + ["playsinline", "muted", "loop"]
+
+
+def fallback_role(clip: Clip) -> str | None:
+    """The file the download link inside ``<video>`` offers: H.264 opens everywhere."""
+    return "mp4" if "mp4" in clip.files else next(iter(clip.sources()), None)
+
+
 def video_html(
     clip: Clip,
     *,
@@ -136,14 +194,13 @@ def video_html(
     autoplay: bool | None = None,
     controls: bool | None = None,
     indent: str = "  ",
+    captions_on: bool | None = None,
 ) -> str:
     """The ``<video>`` block for ``clip``; options default to what the clip was exported with."""
-    base = check_base_url(clip.base_url if base_url is None else base_url)
-    autoplay = clip.autoplay if autoplay is None else autoplay
-    controls = clip.controls if controls is None else controls
-
-    flags = [name for name, on in (("controls", controls), ("autoplay", autoplay)) if on]
-    flags += ["playsinline", "muted", "loop"]
+    options = SnippetOptions.of(
+        clip, base_url=base_url, autoplay=autoplay, controls=controls, captions_on=captions_on
+    )
+    base = options.base_url
     attributes = [
         f'width="{attr(clip.width)}"',
         f'height="{attr(clip.height)}"',
@@ -152,7 +209,7 @@ def video_html(
         attributes.append(f'poster="{attr(url_for(base, clip.files["poster"].name))}"')
     attributes += [
         'preload="metadata"',
-        *flags,
+        *options.flags(),
         f'aria-label="{attr(clip.description)}"',
         f'title="{attr(clip.description)}"',
         'style="max-width:100%;height:auto"',
@@ -163,11 +220,12 @@ def video_html(
         lines.append(f'{indent}<source src="{attr(src)}" type="{attr(MIME_TYPES[role])}">')
     if "vtt" in clip.files:
         src = url_for(base, clip.files["vtt"].name)
+        default = " default" if options.captions_on else ""
         lines.append(
-            f'{indent}<track kind="captions" src="{attr(src)}" srclang="en" label="English">'
+            f'{indent}<track kind="captions" src="{attr(src)}" srclang="en" label="English"'
+            f"{default}>"
         )
-    # The download link is for browsers that play neither source: H.264 opens everywhere.
-    fallback = "mp4" if "mp4" in clip.files else next(iter(clip.sources()), None)
+    fallback = fallback_role(clip)
     if fallback is not None:
         href = url_for(base, clip.files[fallback].name)
         lines.append(
@@ -189,14 +247,194 @@ def markdown_snippet(
     base_url: str | None = None,
     autoplay: bool | None = None,
     controls: bool | None = None,
+    captions_on: bool | None = None,
 ) -> str:
     """The Markdown/Liquid variant: a raw HTML block that Markdown passes through untouched
     (no blank or indented lines) and Liquid leaves alone (no braces)."""
-    block = video_html(clip, base_url=base_url, autoplay=autoplay, controls=controls, indent="")
+    options = dict(base_url=base_url, autoplay=autoplay, controls=controls, captions_on=captions_on)
+    return raw_html_block(clip, "raw HTML, safe in Markdown and Liquid", "", options)
+
+
+def mkdocs_snippet(
+    clip: Clip,
+    *,
+    base_url: str | None = None,
+    autoplay: bool | None = None,
+    controls: bool | None = None,
+    captions_on: bool | None = None,
+) -> str:
+    """The MkDocs variant: the block inside a ``<div>``, which Python-Markdown keeps as raw
+    HTML, with no blank line inside (braces as character references, for macro plugins)."""
+    options = dict(base_url=base_url, autoplay=autoplay, controls=controls, captions_on=captions_on)
+    what = "raw HTML in a div, kept by MkDocs' Python-Markdown"
+    return raw_html_block(clip, what, "div", options)
+
+
+def raw_html_block(clip: Clip, what: str, wrapper: str, options: dict[str, Any]) -> str:
+    """The ``<video>`` block without indentation (an indented line is a code block), after
+    a comment saying ``what`` it is, inside a ``wrapper`` element if one is named, with its
+    braces as character references."""
     # A comment may not contain "--"; scene names are identifiers, but say so rather than trust.
     name = re.sub(r"[^A-Za-z0-9_]+", "_", clip.scene)
-    comment = f"<!-- {name}: lowrank-anim clip (raw HTML, safe in Markdown and Liquid) -->"
-    return liquid_safe(f"{comment}\n{block}")
+    block = video_html(clip, indent="", **options)
+    if wrapper:
+        block = f'<{wrapper} class="lowrank-clip">\n{block}</{wrapper}>\n'
+    return liquid_safe(f"<!-- {name}: lowrank-anim clip ({what}) -->\n{block}")
+
+
+#: Where a Hugo site looks for the shortcode template, relative to the site (and to the export).
+HUGO_SHORTCODE_PATH = Path("layouts") / "shortcodes" / "lowrank-clip.html"
+
+#: The Hugo shortcode: the same ``<video>`` block as :func:`video_html`, from the named
+#: parameters of :func:`hugo_usage`.  Go's html/template escapes every value for where it goes
+#: (and turns a ``javascript:`` URL into ``#ZgotmplZ``).
+HUGO_SHORTCODE = """\
+{{- /* lowrank-anim clip, written by `render.py export`: the same <video> as SCENE.embed.html.
+  Usage (one line, SCENE.embed.hugo.md): {{< lowrank-clip width="…" height="…" poster="…"
+  sources="SMALLEST LARGER" captions="….vtt" download="….mp4" label=`…` >}}, plus
+  controls="false", autoplay="true" or captions-on="true" to change those. */ -}}
+<video width="{{ .Get "width" }}" height="{{ .Get "height" }}"
+{{- with .Get "poster" }} poster="{{ . }}"{{ end }} preload="metadata"
+{{- if ne (.Get "controls") "false" }} controls{{ end }}
+{{- if eq (.Get "autoplay") "true" }} autoplay{{ end }} playsinline muted loop \
+aria-label="{{ .Get "label" }}" title="{{ .Get "label" }}" style="max-width:100%;height:auto">
+{{- range split (.Get "sources") " " }}
+  <source src="{{ . }}" type="
+  {{- if strings.HasSuffix . ".webm" }}video/webm; codecs=&quot;vp9&quot;
+  {{- else if strings.HasSuffix . ".mov" }}video/quicktime
+  {{- else }}video/mp4{{ end }}">
+{{- end }}
+{{- with .Get "captions" }}
+  <track kind="captions" src="{{ . }}" srclang="en" label="English"
+  {{- if eq ($.Get "captions-on") "true" }} default{{ end }}>
+{{- end }}
+{{- with .Get "download" }}
+  {{- $kind := upper (strings.TrimPrefix "." (path.Ext .)) }}
+  <a href="{{ . }}">{{ $.Get "label" }} ({{ $kind }} video)</a>
+{{- end }}
+</video>
+"""
+
+
+def hugo_value(url: str) -> str:
+    """A URL as a quoted shortcode value: spaces (the list separator) and quotes encoded."""
+    return '"' + url.replace(" ", "%20").replace('"', "%22") + '"'
+
+
+def hugo_usage(
+    clip: Clip,
+    *,
+    base_url: str | None = None,
+    autoplay: bool | None = None,
+    controls: bool | None = None,
+    captions_on: bool | None = None,
+) -> str:
+    """The Hugo variant: one ``{{< lowrank-clip … >}}`` line for :data:`HUGO_SHORTCODE`.
+
+    The label is a raw string (backquoted): Hugo takes everything in it as it is, quotes,
+    backslashes and ``>}}`` included; only a backquote cannot be written, so it becomes ʼ.
+    """
+    options = SnippetOptions.of(
+        clip, base_url=base_url, autoplay=autoplay, controls=controls, captions_on=captions_on
+    )
+
+    def url(role: str) -> str:
+        return hugo_value(url_for(options.base_url, clip.files[role].name))
+
+    params = [f'width="{clip.width}"', f'height="{clip.height}"']
+    if "poster" in clip.files:
+        params.append(f"poster={url('poster')}")
+    sources = " ".join(url(role)[1:-1] for role in clip.sources())
+    params.append(f'sources="{sources}"')
+    if "vtt" in clip.files:
+        params.append(f"captions={url('vtt')}")
+    fallback = fallback_role(clip)
+    if fallback is not None:
+        params.append(f"download={url(fallback)}")
+    params.append("label=`" + clip.description.replace("`", "ʼ") + "`")
+    if not options.controls:
+        params.append('controls="false"')
+    if options.autoplay:
+        params.append('autoplay="true"')
+    if options.captions_on:
+        params.append('captions-on="true"')
+    return f"{{{{< lowrank-clip {' '.join(params)} >}}}}\n"
+
+
+def jsx(value: object) -> str:
+    """A JSX attribute value or child: a JavaScript string literal in braces (JSON is one), so
+    no quote, brace or ``<`` in it can end it early."""
+    return "{" + json.dumps(str(value), ensure_ascii=False) + "}"
+
+
+def mdx_snippet(
+    clip: Clip,
+    *,
+    base_url: str | None = None,
+    autoplay: bool | None = None,
+    controls: bool | None = None,
+    captions_on: bool | None = None,
+) -> str:
+    """The MDX variant: the same element as JSX (a style object, camel-cased ``playsInline``
+    and ``srcLang``, self-closed void tags, every text a string expression)."""
+    options = SnippetOptions.of(
+        clip, base_url=base_url, autoplay=autoplay, controls=controls, captions_on=captions_on
+    )
+    base = options.base_url
+    flags = ["playsInline" if flag == "playsinline" else flag for flag in options.flags()]
+    attributes = [f"width={{{int(clip.width)}}}", f"height={{{int(clip.height)}}}"]
+    if "poster" in clip.files:
+        attributes.append(f"poster={jsx(url_for(base, clip.files['poster'].name))}")
+    attributes += [
+        'preload="metadata"',
+        *flags,
+        f"aria-label={jsx(clip.description)}",
+        f"title={jsx(clip.description)}",
+        'style={{maxWidth: "100%", height: "auto"}}',
+    ]
+    name = re.sub(r"[^A-Za-z0-9_]+", "_", clip.scene)
+    lines = [f"{{/* {name}: lowrank-anim clip (MDX) */}}", f"<video {' '.join(attributes)}>"]
+    for role in clip.sources():
+        src = jsx(url_for(base, clip.files[role].name))
+        lines.append(f"  <source src={src} type={jsx(MIME_TYPES[role])} />")
+    if "vtt" in clip.files:
+        default = " default" if options.captions_on else ""
+        src = jsx(url_for(base, clip.files["vtt"].name))
+        lines.append(f'  <track kind="captions" src={src} srcLang="en" label="English"{default} />')
+    fallback = fallback_role(clip)
+    if fallback is not None:
+        href = jsx(url_for(base, clip.files[fallback].name))
+        lines.append(
+            f"  <a href={href}>{jsx(f'{clip.description} ({fallback.upper()} video)')}</a>"
+        )
+    lines.append("</video>")
+    return "\n".join(lines) + "\n"
+
+
+@dataclass(frozen=True)
+class Engine:
+    """A place a snippet is pasted into, and the variant it needs."""
+
+    name: str
+    suffix: str
+    """The snippet file the export writes: ``SCENE{suffix}``."""
+    make: Callable[..., str]
+    """``make(clip, base_url=…, autoplay=…, controls=…, captions_on=…)`` → the snippet."""
+    where: str
+    """Where it goes, for ``render.py embed --help`` and the README."""
+
+
+#: Every variant the export writes, by the name ``render.py embed --engine`` takes.
+ENGINES = {
+    engine.name: engine
+    for engine in (
+        Engine("html", ".embed.html", video_html, "an HTML page, or any Markdown that keeps HTML"),
+        Engine("jekyll", ".embed.md", markdown_snippet, "Jekyll (kramdown), GitHub Pages"),
+        Engine("hugo", ".embed.hugo.md", hugo_usage, "Hugo, with the lowrank-clip shortcode"),
+        Engine("mkdocs", ".embed.mkdocs.md", mkdocs_snippet, "MkDocs (Python-Markdown)"),
+        Engine("mdx", ".embed.mdx", mdx_snippet, "MDX (Docusaurus, Next.js, Astro)"),
+    )
+}
 
 
 def srt_to_vtt(srt: str) -> str:

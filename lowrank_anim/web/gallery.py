@@ -251,6 +251,9 @@ def entry_html(number: int, entry: GalleryEntry) -> str:
     ]
     if entry.kind == "exported":
         params.append(("base URL", clip.base_url or "(relative: files beside the page)"))
+        if "vtt" in clip.files:
+            shown = "shown from the start (--captions-on)" if clip.captions_on else "on request"
+            params.append(("captions", shown))
     param_rows = "\n".join(f"<dt>{esc(k)}</dt><dd>{esc(v)}</dd>" for k, v in params)
     file_rows = "\n".join(
         f'<tr><td><a href="{esc(f"{base}/{f.name}" if base else f.name)}">{esc(f.name)}</a></td>'

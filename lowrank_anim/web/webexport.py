@@ -53,18 +53,19 @@ from lowrank_anim.pipeline.ffmpeg import (
     require_ffmpeg,
     run_ffmpeg,
 )
-from lowrank_anim.pipeline.outputs import publish_together, scratch_dir
+from lowrank_anim.pipeline.outputs import publish_together, scratch_dir, write_text_atomically
 from lowrank_anim.pipeline.rendering import render
 from lowrank_anim.pipeline.request import RenderRequest
 from lowrank_anim.registry import SceneSpec
 from lowrank_anim.web.embed import (
+    ENGINES,
+    HUGO_SHORTCODE,
+    HUGO_SHORTCODE_PATH,
     MANIFEST_SUFFIX,
     Clip,
     ClipFile,
     check_base_url,
-    markdown_snippet,
     srt_to_vtt,
-    video_html,
 )
 
 DEFAULT_EXPORT_QUALITY = "high"
@@ -106,6 +107,8 @@ class WebExportRequest:
     controls: bool = True
     params: SceneParams = field(default_factory=SceneParams)
     """Custom numbers (``--set``/``--params``): the files are named ``SCENE-pTAG.*``."""
+    captions_on: bool = False
+    """The snippets make the caption track the default one (``--captions-on``)."""
 
     def __post_init__(self) -> None:
         check_base_url(self.base_url)
@@ -214,6 +217,7 @@ DESCRIBED_FIELDS = {
     "gif": "GIF",
     "autoplay": "autoplay",
     "controls": "controls",
+    "captions_on": "captions on",
 }
 
 
@@ -261,7 +265,8 @@ def export_web(
         if previous.get("key") == key and not force and cache.files_intact(output_dir, files):
             say(f"{request.scene.name}: unchanged since its last export; nothing re-encoded")
             clip = Clip.load(output_dir / entry_name)
-            return WebExport(clip, [output_dir / name for name in files], skipped=True)
+            listed = [output_dir / name for name in files]
+            return WebExport(clip, [*listed, write_hugo_shortcode(output_dir)], skipped=True)
         if previous.get("key") != key:
             say(f"replacing the export of {request.scene.name}: {replaced(previous, request)}")
     ffmpeg = require_ffmpeg()
@@ -308,12 +313,10 @@ def export_web(
             base_url=request.base_url,
             autoplay=request.autoplay,
             controls=request.controls,
+            captions_on=request.captions_on,
         )
-        snippets = {
-            f"{stem}.embed.html": video_html(clip),
-            f"{stem}.embed.md": markdown_snippet(clip),
-            f"{stem}{MANIFEST_SUFFIX}": clip.to_json(),
-        }
+        snippets = {f"{stem}{engine.suffix}": engine.make(clip) for engine in ENGINES.values()}
+        snippets[f"{stem}{MANIFEST_SUFFIX}"] = clip.to_json()
         for name, text in snippets.items():
             (out / name).write_text(text, encoding="utf-8")
 
@@ -336,4 +339,14 @@ def export_web(
             "files": cache.files_record(published),
         }
         cache.update_manifest(output_dir, {entry_name: entry})
-    return WebExport(clip, published)
+    return WebExport(clip, [*published, write_hugo_shortcode(output_dir)])
+
+
+def write_hugo_shortcode(output_dir: Path) -> Path:
+    """``OUTPUT_DIR/layouts/shortcodes/lowrank-clip.html``, the template every clip's Hugo
+    snippet calls.  It is shared by all clips, so it is not one clip's file in the manifest,
+    and it is only rewritten when its text changed."""
+    path = output_dir / HUGO_SHORTCODE_PATH
+    if not path.is_file() or path.read_text(encoding="utf-8") != HUGO_SHORTCODE:
+        write_text_atomically(path, HUGO_SHORTCODE)
+    return path
