@@ -209,3 +209,16 @@ def test_every_kind_has_a_test() -> None:
         kind for test in catchers for kind in KINDS if f'"{kind}"' in inspect.getsource(test)
     }
     assert asserted == set(KINDS), f"no test_catches_* test for {sorted(set(KINDS) - asserted)}"
+
+
+def test_catches_a_label_on_a_3d_arrow_where_the_camera_shows_it(run_case: Any) -> None:
+    """RankTwoUpdate (3-D): a label moved onto an arrow is caught, and so is one moved onto
+    it only as the camera sees it (pushed along the line of sight), not as seen from above."""
+    scene, defects = run_case(audit.Case("RankTwoUpdate", "defaults"))
+    assert not defects, described(defects)
+    x, arrow = scene.labels_3d["x:x"], scene.arrows["y1"]
+    middle = (arrow.get_start() + arrow.get_end()) / 2
+    towards_camera = scene.renderer.camera.generate_rotation_matrix()[2]
+    for offset in (0.0, 3.0):
+        with moved(x, middle + offset * towards_camera):
+            assert "label/arrow" in kinds(scene), f"missed at depth {offset}"
