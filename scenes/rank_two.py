@@ -50,6 +50,8 @@ LABEL_ROOM = 0.4
 #: Least half-size of the patch through the origin, and how far the patches reach past what
 #: they hold, in units of their sides (:func:`~lowrank_anim.maths.model.span_basis`).
 SPAN_REACH, PAD = 1.0, 0.3
+#: How far out from a crowded tip a label may go, joined to it by a leader line.
+RINGS = (0.45, 0.8, 1.2, 1.6, 2.1, 2.7)
 #: Opacity of the inputs already shown while the next one is drawn.
 FADED = 0.25
 
@@ -294,7 +296,8 @@ def place_names(scene: LowRankScene3D, steps: Plan) -> dict[str, VMobject]:
         if not placement.is_visible_arrow(screen(o), end):
             names[tex] = VMobject()
             continue
-        spots = placement.label_spots(screen(o), end, label.width, label.height)
+        # A crowded 3-D picture may leave no free spot near a tip: rings further out too.
+        spots = placement.label_spots(screen(o), end, label.width, label.height, rings=RINGS)
         spot = board.place(f"label {tex}", spots, label.width, label.height)
         label.move_to(in_scene(tip, np.array(spot.center)))
         scene.labels_3d[f"{role}:{tex}"] = label
