@@ -152,6 +152,11 @@ def _texts_in(scene: Any, mob: Mobject) -> Iterator[tuple[str, Box, float]]:
 def inventory(scene: Any) -> Inventory:
     """Walk what ``scene`` shows now, by type (see the module's docstring)."""
     found = Inventory()
+    camera = scene.renderer.camera
+    if hasattr(camera, "reset_rotation_matrix"):
+        # manim's 3-D camera updates its projection only when it captures a frame, which a
+        # dry run never does: without this, 3-D points would be measured as seen from above.
+        camera.reset_rotation_matrix()
 
     def walk(mob: Mobject) -> None:
         if not visible(mob) or isinstance(mob, (NumberPlane, ThreeDAxes, LeaderLine)):

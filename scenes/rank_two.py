@@ -18,6 +18,7 @@ from dataclasses import dataclass
 import numpy as np
 from manim import *
 
+from lowrank_anim.maths import placement
 from lowrank_anim.maths.layout import FRAME, Box, View
 from lowrank_anim.maths.model import (
     Example,
@@ -28,8 +29,8 @@ from lowrank_anim.maths.model import (
     turned_inputs,
     turning_axis,
 )
-from lowrank_anim.maths.view3d import CameraAngle, choose_camera, fit_picture, place_label
-from scenes.base import PANEL_MAX_WIDTH
+from lowrank_anim.maths.view3d import CameraAngle, choose_camera, fit_picture
+from scenes.base import PANEL_MAX_WIDTH, LeaderLine
 from scenes.space import LowRankScene3D
 
 #: How many inputs the scene shows: x and two turns of it.
@@ -49,6 +50,8 @@ LABEL_ROOM = 0.4
 #: Least half-size of the patch through the origin, and how far the patches reach past what
 #: they hold, in units of their sides (:func:`~lowrank_anim.maths.model.span_basis`).
 SPAN_REACH, PAD = 1.0, 0.3
+#: How far out from a crowded tip a label may go, joined to it by a leader line.
+RINGS = (0.45, 0.8, 1.2, 1.6, 2.1, 2.7)
 #: Opacity of the inputs already shown while the next one is drawn.
 FADED = 0.25
 
@@ -86,10 +89,6 @@ def reach_of(sides: np.ndarray, points: list[np.ndarray], least: float = 0.0) ->
     return ((float(lows[0]), float(highs[0])), (float(lows[1]), float(highs[1])))
 
 
-def corners(u1: np.ndarray, u2: np.ndarray, through: np.ndarray, reach: Reach) -> list[np.ndarray]:
-    return [through + a * u1 + b * u2 for a in reach[0] for b in reach[1]]
-
-
 #: Plans already made, by the example's numbers: a scene asks twice (its fit, its construct).
 _PLANS: dict[bytes, Plan] = {}
 
@@ -114,9 +113,9 @@ def make_plan(ex: Example) -> Plan:
     sides = span_basis(upd)
     span_reach = reach_of(sides, [u1, u2, *(r.delta for r in results)], SPAN_REACH)
     local = tuple(reach_of(sides, [a[0] * u1, a[0] * u1 + a[1] * u2]) for a in alphas)
-    points = [np.zeros(3), u1, u2, *corners(sides[0], sides[1], np.zeros(3), span_reach)]
+    points = [np.zeros(3), u1, u2, *patch_corners(sides, np.zeros(3), span_reach)]
     for res, reach in zip(results, local, strict=True):
-        points += [res.x, res.y, res.z, res.delta, *corners(sides[0], sides[1], res.y, reach)]
+        points += [res.x, res.y, res.z, res.delta, *patch_corners(sides, res.y, reach)]
     low, high = np.min(points, axis=0), np.max(points, axis=0)
     points += [np.diag(low), np.diag(high)]
     cloud = np.vstack(points)
@@ -241,22 +240,45 @@ def show_readouts(scene: LowRankScene3D, panel: Panel, steps: Plan, index: int) 
     scene.probes["input"] = lambda: index + 1
 
 
-def place_names(scene: LowRankScene3D, steps: Plan) -> dict[str, MathTex]:
-    """The labels u₁, u₂, x, y, z, x₂, x₃, each put where no arrow, axis, other label or the
-    panel covers it, as the camera will show the finished picture."""
+def place_names(scene: LowRankScene3D, steps: Plan) -> dict[str, VMobject]:
+    """The labels u₁, u₂, x, y, z, x₂, x₃, each put by the placement board
+    (:mod:`lowrank_anim.maths.placement`, as the 2-D scenes do) where no arrow, patch outline,
+    axis, other label or the panel covers it, as the camera will show the finished picture;
+    with a leader line when it had to go further out.  The label of an arrow too short to see
+    is an empty mobject."""
     view, camera = steps.view, steps.camera
     res = steps.results
 
     def screen(p: np.ndarray) -> np.ndarray:
-        out: np.ndarray = camera.project(view.to_scene(p))[0]
+        out: np.ndarray = camera.project(view.to_scene(p))[0][:2]
         return out
 
+    def in_scene(tip: np.ndarray, at: np.ndarray) -> np.ndarray:
+        """The scene point the camera shows at screen point ``at``, level with ``tip``."""
+        out: np.ndarray = view.to_scene(tip) + camera.lift(at - screen(tip))
+        return out
+
+    board = placement.Board(area=PICTURE_BOX)
+    board.add_box("panel", PANEL_BOX)
     o = np.zeros(3)
-    drawn = [(o, steps.u1), (o, steps.u2)]
-    for r in res:
-        drawn += [(o, r.x), (o, r.y), (o, r.z), (r.y, r.z), (o, r.delta)]
-    drawn += [(np.diag(steps.axes_low)[i], np.diag(steps.axes_high)[i]) for i in range(3)]
-    segments = [(screen(a), screen(b)) for a, b in drawn]
+    arrows = {"u_1": (o, steps.u1), "u_2": (o, steps.u2)}
+    for key, r in enumerate(res, start=1):
+        arrows.update(
+            {f"x{key}": (o, r.x), f"y{key}": (o, r.y), f"z{key}": (o, r.z)},
+            **{f"delta{key}": (r.y, r.z), f"change{key}": (o, r.delta)},
+        )
+        step = r.y + r.alpha[0] * steps.u1
+        if key == 1:
+            arrows.update(alpha1_u1=(r.y, step), alpha2_u2=(step, r.z))
+    for name, (a, b) in arrows.items():
+        board.add_segments(f"arrow {name}", placement.arrow_segments(screen(a), screen(b)))
+    outlines = [(o, steps.span_reach), *zip((r.y for r in res), steps.local_reach, strict=True)]
+    for index, (through, reach) in enumerate(outlines):
+        ring = [screen(c) for c in patch_corners(steps.sides, through, reach)]
+        board.add_segments(f"patch {index}", placement.path_segments([*ring, ring[0]]))
+    for i in range(3):
+        ends = np.diag(steps.axes_low)[i], np.diag(steps.axes_high)[i]
+        board.add_segments(f"axis {i}", placement.path_segments([screen(e) for e in ends]))
     wanted = [
         ("u_1", "u", steps.u1),
         ("u_2", "u", steps.u2),
@@ -266,27 +288,47 @@ def place_names(scene: LowRankScene3D, steps: Plan) -> dict[str, MathTex]:
         ("x_2", "x", res[1].x),
         ("x_3", "x", res[2].x),
     ]
-    taken = [PANEL_BOX]
-    names: dict[str, MathTex] = {}
+    names: dict[str, VMobject] = {}
+    labels = []
     for tex, role, tip in wanted:
         label = scene.get_label_3d(tex, role)
-        spot = place_label(
-            screen(tip),
-            screen(tip) - screen(o),
-            (label.width, label.height),
-            segments,
-            taken,
-            PICTURE_BOX,
-        )
-        taken.append(spot)
-        names[tex] = label.move_to(view.to_scene(tip) + camera.lift(spot.center - screen(tip)))
+        end = screen(tip)
+        if not placement.is_visible_arrow(screen(o), end):
+            names[tex] = VMobject()
+            continue
+        # A crowded 3-D picture may leave no free spot near a tip: rings further out too.
+        spots = placement.label_spots(screen(o), end, label.width, label.height, rings=RINGS)
+        spot = board.place(f"label {tex}", spots, label.width, label.height)
+        label.move_to(in_scene(tip, np.array(spot.center)))
         scene.labels_3d[f"{role}:{tex}"] = label
-    scene.face_camera(*names.values())
+        labels.append(label)
+        names[tex] = label
+        if spot.leader_to is not None:
+            box = placement.box_around(spot.center, label.width, label.height)
+            edge = np.clip(end, [box.left, box.bottom], [box.right, box.top])
+            line = LeaderLine(
+                in_scene(tip, edge),
+                view.to_scene(tip),
+                color=scene.theme.muted,
+                stroke_width=1.5,
+                buff=0.05,
+            )
+            names[tex] = VGroup(label, line)
+    scene.face_camera(*labels)
     scene.remove(*names.values())
     return names
 
 
-def show_pairs(scene: LowRankScene3D, steps: Plan, panel: Panel, names: dict[str, MathTex]) -> None:
+def patch_corners(sides: np.ndarray, through: np.ndarray, reach: Reach) -> list[np.ndarray]:
+    """The corners of the patch :meth:`LowRankScene3D.get_span_patch` draws, in order."""
+    (lo1, hi1), (lo2, hi2) = reach
+    pairs = ((hi1, hi2), (lo1, hi2), (lo1, lo2), (hi1, lo2))
+    return [through + s * sides[0] + t * sides[1] for s, t in pairs]
+
+
+def show_pairs(
+    scene: LowRankScene3D, steps: Plan, panel: Panel, names: dict[str, VMobject]
+) -> None:
     """Axes, the plane span(u₁, u₂) through the origin, u₁ and u₂, and the equations."""
     axes = scene.get_axes_3d(steps.axes_low, steps.axes_high)
     plane = scene.get_span_patch(steps.sides[0], steps.sides[1], (0, 0, 0), steps.span_reach)
@@ -303,7 +345,7 @@ def show_input(
     scene: LowRankScene3D,
     steps: Plan,
     panel: Panel,
-    names: dict[str, MathTex],
+    names: dict[str, VMobject],
     index: int,
     shown: list[list[Mobject]],
 ) -> list[Mobject]:

@@ -130,9 +130,9 @@ def squash(scene: LowRankScene, c: Cast) -> None:
         )
         scene.remove(c.null_line)
         scene.board.remove("span v", "dots", "null dots", "tag v:v^\\perp")
-        # The squashed grid's lines all lie on span(u) now; the panel stays above them.
-        scene.bring_to_front(c.rule)
-        scene.play(Create(c.span_u))
+        # The squashed grid's lines all lie on span(u) now: the line span(u), drawn right of
+        # the panel column, takes their place, so nothing runs under a panel.
+        scene.play(Create(c.span_u), FadeOut(c.moving))
         scene.wait(0.5)
 
 

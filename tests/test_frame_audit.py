@@ -33,11 +33,6 @@ def load_audit_script() -> Any:
 
 audit = load_audit_script()
 
-#: Not yet zero (issue 10): RankTwoUpdate's labels pass its own last-frame check
-#: (tests/test_rank_two.py) but not yet the audit's stricter measure. Strict, so the mark must go
-#: the day they pass.
-OTHER_BRANCH = pytest.mark.xfail(strict=True, reason="RankTwoUpdate: audit defects not yet zero")
-
 
 @pytest.fixture(scope="module")
 def run_case(tmp_path_factory: pytest.TempPathFactory, tex_store: Path) -> Any:
@@ -69,13 +64,7 @@ def described(defects: list[Any]) -> str:
     return "\n".join(f"{d.beat}: {d.kind}: {d.what}" for d in defects[:20])
 
 
-def default_params(name: str) -> Any:
-    # FullStory plays RankTwoUpdate as one of its chapters.
-    mark = [OTHER_BRANCH] if name in {"RankTwoUpdate", "FullStory"} else []
-    return pytest.param(name, marks=mark)
-
-
-@pytest.mark.parametrize("name", [default_params(n) for n in SCENES])
+@pytest.mark.parametrize("name", list(SCENES))
 def test_default_frames_have_no_defects(name: str, run_case: Any) -> None:
     _, defects = run_case(audit.Case(name, "defaults"))
     assert not defects, described(defects)
@@ -90,8 +79,7 @@ def random_cases(count: int = 30, seed: int = 2026) -> list[Any]:
         scene = scenes[index % len(scenes)]
         kind = "rank2" if scene in audit.RANK_TWO_SCENES else "rank1"
         case = audit.Case(scene, f"random {index}", audit.random_sets(kind, rng))
-        marks = [OTHER_BRANCH] if scene in audit.RANK_TWO_SCENES else []
-        cases.append(pytest.param(case, marks=marks, id=f"{scene}-{index}"))
+        cases.append(pytest.param(case, id=f"{scene}-{index}"))
     return cases
 
 
@@ -221,3 +209,16 @@ def test_every_kind_has_a_test() -> None:
         kind for test in catchers for kind in KINDS if f'"{kind}"' in inspect.getsource(test)
     }
     assert asserted == set(KINDS), f"no test_catches_* test for {sorted(set(KINDS) - asserted)}"
+
+
+def test_catches_a_label_on_a_3d_arrow_where_the_camera_shows_it(run_case: Any) -> None:
+    """RankTwoUpdate (3-D): a label moved onto an arrow is caught, and so is one moved onto
+    it only as the camera sees it (pushed along the line of sight), not as seen from above."""
+    scene, defects = run_case(audit.Case("RankTwoUpdate", "defaults"))
+    assert not defects, described(defects)
+    x, arrow = scene.labels_3d["x:x"], scene.arrows["y1"]
+    middle = (arrow.get_start() + arrow.get_end()) / 2
+    towards_camera = scene.renderer.camera.generate_rotation_matrix()[2]
+    for offset in (0.0, 3.0):
+        with moved(x, middle + offset * towards_camera):
+            assert "label/arrow" in kinds(scene), f"missed at depth {offset}"

@@ -94,6 +94,20 @@ def test_crowded_tip_uses_a_leader_line() -> None:
     assert not boxes_overlap(box_around(spot.center, 0.3, 0.3), board.boxes["crowd"])
 
 
+def test_further_rings_free_a_label_from_a_wide_crowd() -> None:
+    # A crowd wider than the default rings (1.2 out): no free spot, unless rings reach past it.
+    board = Board()
+    tip = np.array([1.0, 1.0])
+    crowd = Box(-1.5, 3.4, -1.5, 3.4)
+    board.add_box("crowd", crowd)
+    near = board.place("x", label_spots((0, 0), tip, 0.3, 0.3), 0.3, 0.3)
+    assert boxes_overlap(box_around(near.center, 0.3, 0.3), crowd)
+    far = label_spots((0, 0), tip, 0.3, 0.3, rings=(0.45, 0.8, 1.2, 1.6, 2.1, 2.7))
+    spot = board.place("x", far, 0.3, 0.3)
+    assert spot.leader_to == (1.0, 1.0)
+    assert not boxes_overlap(box_around(spot.center, 0.3, 0.3), crowd)
+
+
 def test_nothing_is_placed_outside_the_safe_area_if_a_free_spot_exists() -> None:
     # An arrow pointing into the bottom-right corner: its label turns back inside.
     end = (SAFE.right - 0.05, SAFE.bottom + 0.05)

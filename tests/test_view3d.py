@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
-from lowrank_anim.maths.layout import FRAME, Box
+from lowrank_anim.maths.layout import Box
 from lowrank_anim.maths.model import (
     LowRankUpdate,
     change,
@@ -28,7 +28,6 @@ from lowrank_anim.maths.view3d import (
     fit_picture,
     grow,
     openness,
-    place_label,
     polygon_meets_box,
     rotation,
 )
@@ -98,13 +97,13 @@ def test_the_fitted_picture_stays_in_its_box_and_clear_of_the_panel(points: np.n
 
 
 def test_the_default_rank_two_picture_fills_most_of_the_frame_height() -> None:
-    from scenes.rank_two import PANEL_BOX, PICTURE_BOX, corners, plan
+    from scenes.rank_two import PANEL_BOX, PICTURE_BOX, patch_corners, plan
 
     steps = plan(default_rank_two())
     o = np.zeros(3)
     # What the last frame draws: axes, the plane through the origin, and every arrow.
     points = [*np.diag(steps.axes_low), *np.diag(steps.axes_high)]
-    points += corners(steps.sides[0], steps.sides[1], o, steps.span_reach)
+    points += patch_corners(steps.sides, o, steps.span_reach)
     points += [o, steps.u1, steps.u2, *(p for r in steps.results for p in (r.x, r.y, r.z))]
     screen = steps.camera.project(np.array([steps.view.to_scene(p) for p in points]))
     assert fill_fraction(screen) >= 0.6
@@ -118,32 +117,6 @@ def test_polygon_meets_box() -> None:
     # The bounding boxes overlap but the triangle passes beside the corner.
     assert not polygon_meets_box(np.array([[0.9, 1.5], [1.5, 0.9], [2, 2]]), box)
     assert polygon_meets_box(np.array([[-1, 0.5], [2, 0.5]]), box), "a segment through the box"
-
-
-def test_a_label_goes_beyond_its_tip_unless_something_is_there() -> None:
-    tip, along, size = np.array([1.0, 0.0]), np.array([1.0, 0.0]), (0.4, 0.4)
-    spot = place_label(tip, along, size, [], [], FRAME)
-    assert spot.left > tip[0]
-    assert spot.bottom < 0 < spot.top
-    # An arrow leaving the tip to the right: the label moves off it.
-    blocked = [(tip, np.array([4.0, 0.0]))]
-    moved = place_label(tip, along, size, blocked, [], FRAME)
-    assert not polygon_meets_box(np.array(blocked[0]), moved)
-    # ... and off another label sitting above the tip.
-    taken = [Box(0.8, 1.6, 0.1, 0.9), moved]
-    third = place_label(tip, along, size, blocked, taken, FRAME)
-    assert not any(
-        third.left < b.right
-        and b.left < third.right
-        and third.bottom < b.top
-        and b.bottom < third.top
-        for b in taken
-    )
-
-
-def test_a_label_stays_inside_its_bounds() -> None:
-    spot = place_label([FRAME.right - 0.1, 0.0], [1.0, 0.0], (0.5, 0.4), [], [], FRAME)
-    assert spot.right <= FRAME.right
 
 
 def old_axis_changes(update: LowRankUpdate, x: np.ndarray) -> np.ndarray:

@@ -227,13 +227,14 @@ def label_spots(
     height: float,
     side: ArrayLike | None = None,
     leaders: bool = True,
+    rings: Sequence[float] = (0.45, 0.8, 1.2),
 ) -> list[Spot]:
     """Where to try a ``width`` × ``height`` label for the arrow ``start``→``end``, best first.
 
     With ``side`` (a direction), first beside the middle on that side and then the other;
     then beyond the tip and around it; then beside the arrow further along its length on
-    both sides; finally (with ``leaders``) further out from the tip, joined to it by a
-    leader line.
+    both sides; finally (with ``leaders``) further out from the tip, ``rings`` away, joined
+    to it by a leader line.
     """
     a = np.asarray(start, dtype=float)[:2]
     b = np.asarray(end, dtype=float)[:2]
@@ -253,7 +254,7 @@ def label_spots(
         spots += [_beside(point, n, width, height), _beside(point, -n, width, height)]
     # Further out, joined by a leader line; without leader lines (a label that moves every
     # frame) only the two nearest rings, close enough to read as the tip's.
-    for distance in (0.45, 0.8, 1.2) if leaders else (0.3, 0.6):
+    for distance in rings if leaders else (0.3, 0.6):
         for k in (0, 1, -1, 2, -2, 3, -3, 4):
             d = math.cos(k * math.pi / 4) * u + math.sin(k * math.pi / 4) * n
             spot = _beside(b + d * distance, d, width, height)

@@ -12,9 +12,10 @@ anything renders:
   allows;
 - :func:`fit_picture` scales and shifts the picture (a
   :class:`~lowrank_anim.maths.layout.View`) so its projection fills the free part of the frame
-  and stays clear of a reserved box (the panel);
-- :func:`place_label` puts a label beside a projected tip where it covers no arrow and no other
-  label.
+  and stays clear of a reserved box (the panel).
+
+Labels are then placed on the projected picture by the 2-D placement board
+(:mod:`lowrank_anim.maths.placement`), like every other scene's.
 
 Pure numpy, no manim: tested on its own (``tests/test_view3d.py``).
 """
@@ -22,7 +23,6 @@ Pure numpy, no manim: tested on its own (``tests/test_view3d.py``).
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -253,63 +253,6 @@ def _free_spot(
 def _view_at(camera: CameraAngle, scale: float, shift: Array) -> View:
     origin = camera.lift(shift)
     return View(scale=float(scale), origin=(float(origin[0]), float(origin[1]), float(origin[2])))
-
-
-def segment_meets_box(a: ArrayLike, b: ArrayLike, box: Box) -> bool:
-    """Whether the 2-D segment ``a``–``b`` passes through ``box``."""
-    return polygon_meets_box(np.array([a, b], dtype=float)[:, :2], box)
-
-
-def boxes_meet(a: Box, b: Box) -> bool:
-    return a.left < b.right and b.left < a.right and a.bottom < b.top and b.bottom < a.top
-
-
-def place_label(
-    tip: ArrayLike,
-    along: ArrayLike,
-    size: tuple[float, float],
-    segments: Sequence[tuple[ArrayLike, ArrayLike]],
-    taken: Sequence[Box],
-    bounds: Box,
-    buff: float = 0.12,
-) -> Box:
-    """Where a label of ``size`` (width, height, screen units) goes beside a projected tip:
-    beyond the tip first, then turning around it, the first spot that covers none of
-    ``segments`` (arrows and lines, screen points), none of the ``taken`` boxes (labels,
-    panels) and stays inside ``bounds``; then the same a little farther out.  If every spot is
-    blocked, the one covering least (another label counting ten times an arrow).
-    """
-    t = np.asarray(tip, dtype=float)[:2]
-    d = np.asarray(along, dtype=float)[:2]
-    angle0 = math.atan2(d[1], d[0]) if np.linalg.norm(d) > 1e-9 else math.pi / 2
-    w, h = size
-    best: tuple[int, Box] | None = None
-    turns = (0, 1, -1, 2, -2, 3, -3, 4, -4, 5, -5, 6)
-    for ring, k in [(ring, k) for ring in (0.0, 0.35) for k in turns]:
-        a = angle0 + k * math.pi / 6
-        u = np.array([math.cos(a), math.sin(a)])
-        # Far enough along u that the box clears the tip by ``buff`` (and ``ring`` more on
-        # the second try round, for crowded tips).
-        reach = ring + buff + min(w / 2 / max(abs(u[0]), 1e-9), h / 2 / max(abs(u[1]), 1e-9))
-        cx, cy = t + reach * u
-        spot = Box(cx - w / 2, cx + w / 2, cy - h / 2, cy + h / 2)
-        inside = (
-            spot.left >= bounds.left
-            and spot.right <= bounds.right
-            and spot.bottom >= bounds.bottom
-            and spot.top <= bounds.top
-        )
-        padded = grow(spot, 0.04)
-        hits = sum(segment_meets_box(p, q, padded) for p, q in segments)
-        # Covering a label is worse than crossing an arrow.
-        hits += 10 * sum(boxes_meet(padded, other) for other in taken)
-        cost = hits + (0 if inside else 100)
-        if cost == 0:
-            return spot
-        if best is None or cost < best[0]:
-            best = (cost, spot)
-    assert best is not None
-    return best[1]
 
 
 def fill_fraction(screen_points: ArrayLike, frame: Box = FRAME) -> float:
