@@ -502,3 +502,47 @@ def test_numbers_are_written_as_the_video_writes_them(figure: Any) -> None:
     assert "y = Wx = (2.7, 1.4)" in readout
     assert "z = y + αu = (\u22120.3, 2.4)" in readout
     assert html.unescape("α = vᵀx = 2") in readout
+
+
+#: For one position of x: labels that overlap another label, leave the figure, or cover an
+#: arrow (points sampled along every arrow, the label's own included).
+LABEL_PROBLEMS = """
+const f = document.querySelector('lowrank-explorable'), svg = f.querySelector('svg');
+f.setX(...arguments[0]);
+const b = svg.viewBox.baseVal, boxes = [], problems = [];
+for (const t of svg.querySelectorAll('.lr-label')) boxes.push([t.textContent, t.getBBox()]);
+const points = [];
+for (const line of svg.querySelectorAll('.lr-arrow line')) {
+  const [x1, y1, x2, y2] = ['x1', 'y1', 'x2', 'y2'].map((k) => line[k].baseVal.value);
+  for (let s = 0; s <= 1; s += 1 / 50) points.push([x1 + (x2 - x1) * s, y1 + (y2 - y1) * s]);
+}
+for (const [name, r] of boxes) {
+  if (r.x < 0 || r.y < 0 || r.x + r.width > b.width || r.y + r.height > b.height)
+    problems.push(`${name} leaves the figure`);
+  for (const [other, o] of boxes)
+    if (other < name && r.x < o.x + o.width && o.x < r.x + r.width && r.y < o.y + o.height
+        && o.y < r.y + r.height) problems.push(`${name} overlaps ${other}`);
+  if (points.some(([px, py]) => px > r.x && px < r.x + r.width && py > r.y && py < r.y + r.height))
+    problems.push(`${name} covers an arrow`);
+}
+return problems;
+"""
+
+
+@pytest.mark.browser
+def test_labels_never_overlap_each_other_an_arrow_or_the_edge(figure: Any) -> None:
+    open_figure(figure)
+    config = explorable_config(SCENE)
+    h, v = config["domain"], np.array(config["v"])
+    along = v / np.linalg.norm(v) * h * 0.9
+    positions = {
+        "start": config["x"],
+        **{f"corner {c}": [c[0] * h, c[1] * h] for c in ((1, 1), (1, -1), (-1, 1), (-1, -1))},
+        "along v (alpha largest)": along.tolist(),
+        "perpendicular to v (alpha 0)": [-along[1], along[0]],
+        "small": [0.1, 0.05],
+    }
+    rng = np.random.default_rng(3)
+    positions.update({f"random {i}": rng.uniform(-h, h, 2).tolist() for i in range(12)})
+    for name, x in positions.items():
+        assert figure.execute_script(LABEL_PROBLEMS, x) == [], name
