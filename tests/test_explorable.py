@@ -27,7 +27,7 @@ import render
 from lowrank_anim.maths.formatting import format_many, format_number, trim
 from lowrank_anim.maths.palette import THEMES
 from lowrank_anim.maths.params import ParamError, parse_assignments
-from lowrank_anim.registry import get_scene
+from lowrank_anim.registry import SceneSpec, get_scene
 from lowrank_anim.web.explorable import (
     SCRIPT,
     STYLE,
@@ -41,6 +41,7 @@ from tests.test_web_clips import chromium, wait_for
 __all__ = ["chromium"]  # the fixture, shared with the clip tests
 
 SCENE = get_scene("RankOneUpdate")
+SWEEP = get_scene("InputSweep")
 CSP = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'"
 
 
@@ -201,6 +202,9 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     (root / "index.html").write_text(page(snippet))
     # The same page with one inline style attribute: the violation log must catch it.
     (root / "planted.html").write_text(page(snippet, '<p style="color:red">inline</p>\n'))
+    write_explorable(SWEEP, root, poster="InputSweep.png")
+    sweep = (root / "InputSweep.explorable.html").read_text()
+    (root / "sweep.html").write_text(page(sweep))
     broken = re.sub(r'data-config="[^"]*"', 'data-config="not json"', snippet)
     (root / "broken.html").write_text(page(broken))
     return root
@@ -267,10 +271,10 @@ return out;
 """
 
 
-def check_matches_model(driver: Any) -> dict[str, Any]:
+def check_matches_model(driver: Any, scene: SceneSpec = SCENE) -> dict[str, Any]:
     """The element's numbers equal numpy's to 1e-9, and each drawn tip is within half a pixel of
     where the model's numbers belong on screen; returns the state."""
-    config = explorable_config(SCENE)
+    config = explorable_config(scene)
     now = state(driver)
     expected = model_of(config, now["x"])
     np.testing.assert_allclose(now["z"], expected["z"], rtol=0, atol=1e-9)
@@ -530,9 +534,12 @@ return problems;
 
 
 @pytest.mark.browser
-def test_labels_never_overlap_each_other_an_arrow_or_the_edge(figure: Any) -> None:
-    open_figure(figure)
-    config = explorable_config(SCENE)
+@pytest.mark.parametrize(("name", "scene"), [("index.html", SCENE), ("sweep.html", SWEEP)])
+def test_labels_never_overlap_each_other_an_arrow_or_the_edge(
+    figure: Any, name: str, scene: SceneSpec
+) -> None:
+    open_figure(figure, name)
+    config = explorable_config(scene)
     h, v = config["domain"], np.array(config["v"])
     along = v / np.linalg.norm(v) * h * 0.9
     positions = {
@@ -546,3 +553,71 @@ def test_labels_never_overlap_each_other_an_arrow_or_the_edge(figure: Any) -> No
     positions.update({f"random {i}": rng.uniform(-h, h, 2).tolist() for i in range(12)})
     for name, x in positions.items():
         assert figure.execute_script(LABEL_PROBLEMS, x) == [], name
+
+
+@pytest.mark.render
+def test_export_writes_the_figure_beside_the_clip_with_the_same_numbers(tmp_path: Path) -> None:
+    """One real low-quality export: the snippet sits beside the clip, its poster is the clip's
+    poster, and its numbers are the ones --set gave the video."""
+    web = tmp_path / "web"
+    result = CliRunner().invoke(
+        render.cli,
+        [
+            "export",
+            "RankOneUpdate",
+            "--explorable",
+            "--set",
+            "x=1.5,-0.5",
+            "-q",
+            "low",
+            "-o",
+            f"{web}",
+        ],
+        prog_name="render.py",
+    )
+    assert result.exit_code == 0, result.output
+    clip = json.loads(next(web.glob("RankOneUpdate-p*.clip.json")).read_text())
+    stem = Path(clip["files"]["poster"]["name"]).stem
+    printed = {Path(line.rsplit("  ", 1)[0].strip()) for line in result.stdout.splitlines()}
+    for name in (SCRIPT, STYLE, f"{stem}.explorable.html", f"{stem}.mp4", f"{stem}.png"):
+        assert web / name in printed, name
+    assert web / "shortcodes" / f"{stem.lower()}-explorable.html" in printed
+    parser = Elements()
+    parser.feed((web / f"{stem}.explorable.html").read_text())
+    tags = dict(parser.tags)
+    assert tags["img"]["src"] == f"{stem}.png"
+    data = tags["lowrank-explorable"]["data-config"]
+    assert data is not None
+    assert json.loads(data)["x"] == [1.5, -0.5]
+    assert json.loads(data) == json.loads(
+        json.dumps(explorable_config(SCENE, parse_assignments(["x=1.5,-0.5"])))
+    )
+
+
+@pytest.mark.browser
+def test_input_sweep_keys_and_drags_turn_x_on_its_circle(figure: Any) -> None:
+    from selenium.webdriver.common.action_chains import ActionChains
+    from selenium.webdriver.common.keys import Keys
+
+    open_figure(figure, "sweep.html")
+    config = explorable_config(SWEEP)
+    radius = config["domain"]
+    start = np.array(state(figure)["x"])
+    assert np.linalg.norm(start) == pytest.approx(radius, abs=1e-12)
+    figure.execute_script("document.querySelector('.lr-handle').focus()")
+    ActionChains(figure).send_keys(*[Keys.ARROW_UP] * 5).perform()
+    now = check_matches_model(figure, SWEEP)
+    turned = np.degrees(np.arctan2(now["x"][1], now["x"][0]) - np.arctan2(start[1], start[0]))
+    assert turned % 360 == pytest.approx(5 * config["angle_step"], abs=1e-9)
+    assert np.linalg.norm(now["x"]) == pytest.approx(radius, abs=1e-9)
+    handle = figure.find_element("css selector", ".lr-handle")
+    ActionChains(figure).move_to_element(handle).click_and_hold().move_by_offset(
+        -150, -40
+    ).release().perform()
+    dragged = check_matches_model(figure, SWEEP)
+    assert np.linalg.norm(dragged["x"]) == pytest.approx(radius, abs=1e-9)
+    assert not np.allclose(dragged["x"], now["x"])
+    angle_range = figure.find_elements("css selector", ".lr-range")
+    assert len(angle_range) == 1
+    assert figure.execute_script("return arguments[0].max", angle_range[0]) == "360"
+    no_violations(figure)

@@ -96,3 +96,28 @@ def test_nice_ceil(value: float, expected: float) -> None:
 def test_drag_square_grows_with_a_long_v() -> None:
     example = Example(LowRankUpdate(W=np.eye(2), U=[[1.0], [0.0]], V=[[0.0], [9.0]]), x=[1, 0])
     assert drag_half_width(example) == 15.0  # 1.25 × 9 = 11.25 → 15
+
+
+@pytest.mark.parametrize("example", random_examples(30, seed=11), ids=lambda e: f"x={e.x.round(2)}")
+def test_every_arrow_for_x_on_its_circle_fits_with_its_margin(example: Example) -> None:
+    """InputSweep's figure: x turns on the circle through the starting x."""
+    radius, view = explorable_view(example, circle=True)
+    assert radius == pytest.approx(float(np.linalg.norm(example.x)))
+    for angle in np.linspace(0, 2 * np.pi, 360, endpoint=False):
+        x = radius * np.array([np.cos(angle), np.sin(angle)])
+        for point in arrow_ends(example, x):
+            assert view.contains(point, MARGIN_PX - 1e-6), (angle, point, view)
+
+
+def test_the_circles_view_is_tight() -> None:
+    """The ellipses' extents are exact: some arrow end touches the margin's edge."""
+    example = default_rank_one()
+    radius, view = explorable_view(example, circle=True)
+    angles = np.linspace(0, 2 * np.pi, 5000, endpoint=False)
+    ends = np.array(
+        [p for a in angles for p in arrow_ends(example, radius * np.array([np.cos(a), np.sin(a)]))]
+    )
+    pixels = np.array([view.to_pixels(p) for p in ends])
+    closest = min(pixels[:, 0].min(), view.width - pixels[:, 0].max())
+    closest = min(closest, pixels[:, 1].min(), view.height - pixels[:, 1].max())
+    assert closest == pytest.approx(MARGIN_PX, abs=0.2)

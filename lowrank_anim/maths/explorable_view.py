@@ -5,8 +5,9 @@ every arrow for every x in it.
 A linear map sends the square's corners to the corners of a parallelogram that holds the
 images of every point of the square, so a view that holds the images of the four corners
 (and 0, u, v) holds every arrow the reader can make: x is clamped to the square in the page,
-and no arrow ever leaves the figure.  Pure numpy, tested on its own
-(``tests/test_explorable_view.py``).
+and no arrow ever leaves the figure.  InputSweep's figure keeps x on a circle instead, whose
+images are ellipses with exactly known extents (:func:`circle_points`).  Pure numpy, tested
+on its own (``tests/test_explorable_view.py``).
 """
 
 from __future__ import annotations
@@ -111,6 +112,19 @@ def reachable_points(example: Example, half_width: float) -> NDArray[np.float64]
     return np.vstack([fixed, *images])
 
 
+def circle_points(example: Example, radius: float) -> NDArray[np.float64]:
+    """Like :func:`reachable_points` for x on the circle of ``radius`` (InputSweep's inputs):
+    a linear map M sends the circle to an ellipse whose extent along axis i is
+    ``radius · |row i of M|``, so the corners of those extents hold it exactly."""
+    update = example.update
+    v = update.v
+    maps = [np.eye(2), update.W, update.W_prime, np.outer(v, v) / float(v @ v)]
+    signs = np.array([[-1, -1], [1, -1], [1, 1], [-1, 1]], dtype=float)
+    boxes = [signs * (radius * np.linalg.norm(m, axis=1)) for m in maps]
+    fixed = np.array([[0.0, 0.0], update.u, v])
+    return np.vstack([fixed, *boxes])
+
+
 def fit_figure(points: NDArray[np.float64], width: float = WIDTH_PX) -> FigureView:
     """The view that holds ``points`` with :data:`MARGIN_PX` to spare on every side, at a
     height between :data:`MIN_ASPECT` and :data:`MAX_ASPECT` of ``width`` (the shorter
@@ -136,8 +150,12 @@ def fit_figure(points: NDArray[np.float64], width: float = WIDTH_PX) -> FigureVi
     )
 
 
-def explorable_view(example: Example) -> tuple[float, FigureView]:
-    """The drag square's half-width and the view that shows every x in it."""
+def explorable_view(example: Example, circle: bool = False) -> tuple[float, FigureView]:
+    """The drag square's half-width and the view that shows every x in it; with ``circle``,
+    x stays on the circle through the starting x (InputSweep), and the view fits that."""
+    if circle:
+        radius = float(np.linalg.norm(example.x))
+        return radius, fit_figure(circle_points(example, radius))
     half_width = drag_half_width(example)
     return half_width, fit_figure(reachable_points(example, half_width))
 

@@ -1,6 +1,7 @@
 """The explorable figure beside a clip: readers drag x and watch y, α u and z move.
 
-``render.py export SCENE --explorable`` writes, next to the clip's files:
+``render.py export SCENE --explorable`` (RankOneUpdate; InputSweep, whose x turns on the
+circle through its starting point) writes, next to the clip's files:
 
 * ``lowrank-explorable.js`` and ``lowrank-explorable.css`` — shared by every figure on a site
   (a vanilla custom element, ``<lowrank-explorable>``, drawing SVG; package data under
@@ -36,7 +37,9 @@ from lowrank_anim.registry import SceneSpec
 from lowrank_anim.web.embed import attr, liquid_safe, url_for
 
 #: The scenes that have an explorable figure so far.
-EXPLORABLE_SCENES = ("RankOneUpdate",)
+EXPLORABLE_SCENES = ("RankOneUpdate", "InputSweep")
+#: The scenes whose x stays on the circle through the starting x (only its angle moves).
+CIRCLE_SCENES = ("InputSweep",)
 #: The shared files, the same for every figure.
 SCRIPT = "lowrank-explorable.js"
 STYLE = "lowrank-explorable.css"
@@ -52,8 +55,12 @@ LABELS: dict[str, Any] = {
     "z": "z",
     "alpha": "αu",
     "handle": "tip of x: drag it, or move it with the arrow keys",
+    "circle": "tip of x, on a circle: drag it, or turn it with the arrow keys",
     "ranges": ["x₁", "x₂"],
+    "angle": "angle of x (°)",
 }
+#: Degrees an arrow key turns x on InputSweep's circle.
+ANGLE_STEP = 2.0
 
 
 #: The theme colours the figure uses besides the objects' own.
@@ -98,7 +105,8 @@ def explorable_config(spec: SceneSpec, params: SceneParams = NO_PARAMS) -> dict[
     check_explorable(spec)
     example = scene_example(spec, params)
     update = example.update
-    half_width, view = explorable_view(example)
+    circle = spec.name in CIRCLE_SCENES
+    half_width, view = explorable_view(example, circle)
     palette = {
         name: {key: getattr(theme, key) for key in (*ROLES, *SURFACES)}
         for name, theme in THEMES.items()
@@ -112,6 +120,8 @@ def explorable_config(spec: SceneSpec, params: SceneParams = NO_PARAMS) -> dict[
         "x": _plain(example.x),
         "domain": half_width,
         "step": 2 * half_width / STEPS_PER_SIDE,
+        "circle": circle,
+        "angle_step": ANGLE_STEP,
         "view": view.as_json(),
         "grid": grid_step(view),
         "palette": palette,

@@ -69,6 +69,11 @@
       }, figure);
       el("rect", { class: "lr-bg", width: view.width, height: view.height }, svg);
       this.drawGrid(el("g", { class: "lr-grid" }, svg));
+      if (this.cfg.circle) {
+        // InputSweep: x only turns, on the circle through where it starts.
+        const [cx, cy] = this.px([0, 0]), s = view.width / (view.xmax - view.xmin);
+        el("circle", { class: "lr-circle", cx, cy, r: this.cfg.domain * s }, svg);
+      }
       this.vline = el("line", { class: "lr-vline lr-v" }, svg);
       this.drop = el("line", { class: "lr-drop" }, svg);
       this.arrows = {};
@@ -82,19 +87,21 @@
         this.labels[role].textContent = labels[role];
       }
       this.handle = el("circle", {
-        class: "lr-handle", r: HIT, tabindex: "0", role: "slider", "aria-label": labels.handle,
+        class: "lr-handle", r: HIT, tabindex: "0", role: "slider",
+        "aria-label": this.cfg.circle ? labels.circle : labels.handle,
       }, svg);
       this.svg = svg;
 
       const controls = html("div", { class: "lr-controls" }, figure);
-      this.ranges = [0, 1].map((i) => {
+      const range = (text, min, max, step) => {
         const label = html("label", {}, controls);
-        label.textContent = labels.ranges[i] + " ";
-        const h = this.cfg.domain;
-        return html("input", {
-          type: "range", min: -h, max: h, step: this.cfg.step, class: "lr-range",
-        }, label);
-      });
+        label.textContent = text + " ";
+        return html("input", { type: "range", min, max, step, class: "lr-range" }, label);
+      };
+      const h = this.cfg.domain;
+      this.ranges = this.cfg.circle
+        ? [range(labels.angle, 0, 360, this.cfg.angle_step)]
+        : [0, 1].map((i) => range(labels.ranges[i], -h, h, this.cfg.step));
       this.readout = html("p", { class: "lr-readout" }, figure);
       this.status = html("p", { class: "lr-status", role: "status", "aria-live": "polite" }, figure);
       this.replaceChildren(figure);
@@ -139,12 +146,19 @@
         const d = keys[e.key];
         if (!d) return;
         e.preventDefault();
-        const step = this.cfg.step * (e.shiftKey ? 10 : 1);
+        const times = e.shiftKey ? 10 : 1;
+        if (this.cfg.circle) {
+          // Right and up turn x anticlockwise, left and down clockwise.
+          this.turnTo(this.angle() + (d[0] + d[1]) * this.cfg.angle_step * times);
+          return;
+        }
+        const step = this.cfg.step * times;
         this.setX(this.x[0] + d[0] * step, this.x[1] + d[1] * step);
       });
       h.addEventListener("keyup", (e) => { if (keys[e.key]) this.announce(); });
       this.ranges.forEach((r, i) => {
         r.addEventListener("input", () => {
+          if (this.cfg.circle) return this.turnTo(Number(r.value));
           const x = [...this.x];
           x[i] = Number(r.value);
           this.setX(...x);
@@ -167,7 +181,12 @@
     setX(x1, x2) {
       const h = this.cfg.domain, clamp = (a) => Math.min(h, Math.max(-h, a));
       const { W, u, v } = this.cfg;
-      const x = [clamp(x1), clamp(x2)];
+      let x = [clamp(x1), clamp(x2)];
+      if (this.cfg.circle) {
+        // On the circle: keep the direction, set the length (the centre keeps the old x).
+        const len = Math.hypot(x1, x2);
+        x = len > 0 ? [(h * x1) / len, (h * x2) / len] : this.x;
+      }
       const y = [W[0][0] * x[0] + W[0][1] * x[1], W[1][0] * x[0] + W[1][1] * x[1]];
       const alpha = v[0] * x[0] + v[1] * x[1];
       const z = [y[0] + alpha * u[0], y[1] + alpha * u[1]];
@@ -175,6 +194,17 @@
       const shadow = [k * v[0], k * v[1]];
       Object.assign(this, { x, y, alpha, z, shadow });
       this.draw();
+    }
+
+    /** x's angle in degrees, in [0, 360). */
+    angle() {
+      return ((Math.atan2(this.x[1], this.x[0]) * 180) / Math.PI + 360) % 360;
+    }
+
+    /** Put x on its circle at `degrees` (InputSweep). */
+    turnTo(degrees) {
+      const a = (degrees * Math.PI) / 180, h = this.cfg.domain;
+      this.setX(h * Math.cos(a), h * Math.sin(a));
     }
 
     get state() {
@@ -196,7 +226,8 @@
       const [p, q] = [this.px(this.x), this.px(this.shadow)];
       this.attrs(this.drop, { x1: p[0], y1: p[1], x2: q[0], y2: q[1] });
       this.attrs(this.handle, { cx: p[0], cy: p[1] });
-      this.ranges.forEach((r, i) => { r.value = this.x[i]; });
+      if (this.cfg.circle) this.ranges[0].value = this.angle();
+      else this.ranges.forEach((r, i) => { r.value = this.x[i]; });
       this.handle.setAttribute("aria-valuetext", `x = ${column(this.x)}`);
       this.placeLabels(segments);
       this.writeReadout();
