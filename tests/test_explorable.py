@@ -6,14 +6,10 @@ arrow keys and the range inputs move x while y, α u and z follow the model exac
 from __future__ import annotations
 
 import functools
-import html
 import json
 import re
-import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
 from html.parser import HTMLParser
-from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from io import BytesIO
 from pathlib import Path
 from typing import Any
@@ -36,7 +32,7 @@ from lowrank_anim.web.explorable import (
     static_asset,
     write_explorable,
 )
-from tests.test_web_clips import chromium, wait_for
+from tests.test_web_clips import chromium, serve, wait_for
 
 __all__ = ["chromium"]  # the fixture, shared with the clip tests
 
@@ -151,30 +147,6 @@ def test_shared_files_have_no_eval_and_no_network() -> None:
 # In a real browser, under a strict CSP ---------------------------------------------------------
 
 
-class CspHandler(SimpleHTTPRequestHandler):
-    def end_headers(self) -> None:
-        self.send_header("Content-Security-Policy", CSP)
-        super().end_headers()
-
-    def log_message(self, format: str, *args: Any) -> None:
-        pass
-
-
-@contextmanager
-def serve_with_csp(directory: Path) -> Iterator[str]:
-    """A static server for ``directory`` whose every response carries :data:`CSP`."""
-    server = ThreadingHTTPServer(
-        ("127.0.0.1", 0), functools.partial(CspHandler, directory=directory)
-    )
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
-
-
 #: Loaded first (a file: inline script is what the CSP forbids), it records every violation.
 VIOLATION_LOG = (
     "window.violations = [];\n"
@@ -212,7 +184,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture
 def figure(site: Path, chromium: Any) -> Iterator[Any]:
-    with serve_with_csp(site) as url:
+    with serve(site, {"Content-Security-Policy": CSP}) as url:
         chromium.base = url
         yield chromium
 
@@ -505,7 +477,7 @@ def test_numbers_are_written_as_the_video_writes_them(figure: Any) -> None:
     readout = figure.execute_script("return document.querySelector('.lr-readout').textContent")
     assert "y = Wx = (2.7, 1.4)" in readout
     assert "z = y + αu = (\u22120.3, 2.4)" in readout
-    assert html.unescape("α = vᵀx = 2") in readout
+    assert "α = vᵀx = 2" in readout
 
 
 #: For one position of x: labels that overlap another label, leave the figure, or cover an

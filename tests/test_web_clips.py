@@ -148,10 +148,16 @@ def colour_count(image: Image.Image) -> int:
 
 
 @contextmanager
-def serve(directory: Path) -> Iterator[str]:
-    """A static server for ``directory`` on 127.0.0.1 (port 0: any free one)."""
+def serve(directory: Path, headers: dict[str, str] | None = None) -> Iterator[str]:
+    """A static server for ``directory`` on 127.0.0.1 (port 0: any free one), adding
+    ``headers`` (a Content-Security-Policy, say) to every response."""
 
     class Quiet(SimpleHTTPRequestHandler):
+        def end_headers(self) -> None:
+            for name, value in (headers or {}).items():
+                self.send_header(name, value)
+            super().end_headers()
+
         def log_message(self, format: str, *args: Any) -> None:
             pass
 
