@@ -342,6 +342,9 @@ def test_arrow_keys_move_x_by_the_step_and_announce_when_released(figure: Any) -
         f"z = ({', '.join(format_many(now['z']))})"
     ).replace("-", "\u2212")
     assert announced(figure) == expected
+    handle = figure.find_element("css selector", ".lr-handle")
+    assert handle.get_attribute("aria-valuetext") == expected.split(", α")[0]
+    assert float(handle.get_attribute("aria-valuenow")) == pytest.approx(now["x"][0])
     no_violations(figure)
 
 

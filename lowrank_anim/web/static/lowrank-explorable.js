@@ -228,7 +228,14 @@
       this.attrs(this.handle, { cx: p[0], cy: p[1] });
       if (this.cfg.circle) this.ranges[0].value = this.angle();
       else this.ranges.forEach((r, i) => { r.value = this.x[i]; });
-      this.handle.setAttribute("aria-valuetext", `x = ${column(this.x)}`);
+      // A slider needs a number: x₁ (the angle on InputSweep's circle); the text says both.
+      const h = this.cfg.domain, circle = this.cfg.circle;
+      this.attrs(this.handle, {
+        "aria-valuenow": circle ? this.angle() : this.x[0],
+        "aria-valuemin": circle ? 0 : -h,
+        "aria-valuemax": circle ? 360 : h,
+        "aria-valuetext": `x = ${column(this.x)}`,
+      });
       this.placeLabels(segments);
       this.writeReadout();
     }
