@@ -60,6 +60,7 @@ from lowrank_anim.web.embed import (
     Clip,
     check_base_url,
 )
+from lowrank_anim.web.explorable import NotExplorableError, check_explorable, write_explorable
 from lowrank_anim.web.gallery import (
     NoMatchingClipError,
     VariantFilter,
@@ -630,6 +631,12 @@ def web_dir_option(help_text: str) -> Callable[[F], F]:
     "sound, so the captions are their narration.",
 )
 @click.option("--force", is_flag=True, help="Export even the scenes whose inputs have not changed.")
+@click.option(
+    "--explorable",
+    is_flag=True,
+    help="Also an explorable figure readers drag x in (RankOneUpdate, InputSweep): "
+    "lowrank-explorable.js and .css, SCENE.explorable.html and a Hugo shortcode in layouts/shortcodes/.",
+)
 @quality_option(DEFAULT_EXPORT_QUALITY)
 @scene_options
 @web_dir_option("Directory the web files are written to (copy it to your site).")
@@ -643,6 +650,7 @@ def export_command(
     controls: bool,
     captions_on: bool,
     force: bool,
+    explorable: bool,
     quality: str,
     scene_options: SceneOptions,
     output_dir: Path,
@@ -657,6 +665,9 @@ def export_command(
     and `render.py embed` read).  An export
     whose inputs have not changed is skipped (OUTPUT_DIR/manifest.json records it); one that
     replaces an earlier export says what changed, and removes the files the new one lacks.
+    With --explorable, also lowrank-explorable.js and .css (shared by every figure),
+    SCENE.explorable.html (the figure's snippet: its numbers from the same --set/--params,
+    the poster inside as the fallback) and layouts/shortcodes/scene-explorable.html (for Hugo).
 
     \b
     Examples:
@@ -664,9 +675,16 @@ def export_command(
       render.py export --all --web --gif --base-url /assets/clips
       render.py export RankOneUpdate --captions-on --base-url /assets/clips
       render.py export RankOneUpdate --set x=1.5,-0.5 --theme light
+      render.py export RankOneUpdate --explorable --base-url /assets/clips
     """
     specs = scenes_from(scenes, all_scenes)
     params = scene_options.params(specs)
+    if explorable:
+        try:
+            for spec in specs:
+                check_explorable(spec)
+        except NotExplorableError as exc:
+            raise click.UsageError(str(exc)) from None
     if scene_options.transparent:
         raise click.UsageError(
             "web clips (mp4, webm for every browser) have no transparency; for a transparent "
@@ -695,8 +713,19 @@ def export_command(
             )
         except (ToolMissingError, EncodeError) as exc:
             raise click.ClickException(str(exc)) from None
-        width = max(len(str(path)) for path in exported.files)
-        for path in exported.files:
+        files = list(exported.files)
+        if explorable:
+            poster = exported.clip.files.get("poster")
+            files += write_explorable(
+                spec,
+                output_dir,
+                params,
+                stem=request.stem,
+                poster=poster.name if poster else None,
+                base_url=base_url,
+            )
+        width = max(len(str(path)) for path in files)
+        for path in files:
             click.echo(f"{path!s:<{width}}  {human_size(path.stat().st_size):>10}")
 
 
