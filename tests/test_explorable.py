@@ -35,6 +35,8 @@ from lowrank_anim.web.explorable import (
 from tests.blog_engines import serve, wait_for
 from tests.test_web_clips import chromium
 
+HUGO = "layouts/shortcodes"
+
 __all__ = ["chromium"]  # the fixture, shared with the clip tests
 
 SCENE = get_scene("RankOneUpdate")
@@ -129,10 +131,10 @@ def test_files_are_written_together_with_a_hugo_shortcode(tmp_path: Path) -> Non
     files = write_explorable(SCENE, tmp_path, poster="RankOneUpdate.png")
     names = sorted(str(p.relative_to(tmp_path)) for p in files)
     assert names == sorted(
-        [SCRIPT, STYLE, "RankOneUpdate.explorable.html", "layouts/shortcodes/rankoneupdate-explorable.html"]
+        [SCRIPT, STYLE, "RankOneUpdate.explorable.html", f"{HUGO}/rankoneupdate-explorable.html"]
     )
     snippet = (tmp_path / "RankOneUpdate.explorable.html").read_text()
-    assert (tmp_path / "layouts" / "shortcodes" / "rankoneupdate-explorable.html").read_text() == snippet
+    assert (tmp_path / HUGO / "rankoneupdate-explorable.html").read_text() == snippet
     assert (tmp_path / SCRIPT).read_text() == static_asset(SCRIPT)
     assert not [p for p in tmp_path.rglob(".render-*")], "no scratch folder left"
 

@@ -635,7 +635,8 @@ def web_dir_option(help_text: str) -> Callable[[F], F]:
     "--explorable",
     is_flag=True,
     help="Also an explorable figure readers drag x in (RankOneUpdate, InputSweep): "
-    "lowrank-explorable.js and .css, SCENE.explorable.html and a Hugo shortcode in layouts/shortcodes/.",
+    "lowrank-explorable.js and .css, SCENE.explorable.html and a Hugo shortcode in "
+    "layouts/shortcodes/.",
 )
 @quality_option(DEFAULT_EXPORT_QUALITY)
 @scene_options
