@@ -100,7 +100,7 @@ def build_jekyll(markdown: str, assets: Path, workdir: Path) -> Path:
 
 def build_hugo(markdown: str, assets: Path, workdir: Path) -> Path:
     """Debian's ``hugo`` with its default configuration (Goldmark drops raw HTML), the export's
-    shortcode copied to the site's ``layouts/shortcodes/``."""
+    ``layouts/`` (its shortcodes) copied into the site."""
     hugo = require_tool("hugo", "hugo")
     source, site = workdir / "hugo-src", workdir / "hugo-site"
     (source / "content").mkdir(parents=True)
@@ -110,10 +110,11 @@ def build_hugo(markdown: str, assets: Path, workdir: Path) -> Path:
     )
     layout = PAGE_LAYOUT.format(title="{{ .Title }}", content="{{ .Content }}")
     (source / "layouts" / "_default" / "single.html").write_text(layout, encoding="utf-8")
-    shortcode = assets / HUGO_SHORTCODE_PATH
-    if shortcode.is_file():
-        (source / HUGO_SHORTCODE_PATH).parent.mkdir(parents=True)
-        shutil.copyfile(shortcode, source / HUGO_SHORTCODE_PATH)
+    # The export's layouts/ (the clip shortcode, an explorable figure's), as the README says.
+    if (assets / HUGO_SHORTCODE_PATH.parts[0]).is_dir():
+        shutil.copytree(
+            assets / HUGO_SHORTCODE_PATH.parts[0], source / "layouts", dirs_exist_ok=True
+        )
     front = f'---\ntitle: "{TITLE}"\n---\n'
     (source / "content" / "post.md").write_text(front + markdown, encoding="utf-8")
     copy_clips(assets, source / "static" / CLIPS_URL.strip("/"))
