@@ -12,3 +12,11 @@ try:
     __version__ = importlib.metadata.version("lowrank-anim")
 except importlib.metadata.PackageNotFoundError:  # a checkout that was never installed
     __version__ = "0+unknown"
+
+
+def load_ipython_extension(ipython: object) -> None:
+    """``%load_ext lowrank_anim`` in Jupyter: adds the ``%lowrank`` line magic (see
+    :mod:`lowrank_anim.notebook`; imported only here, so the CLI never loads IPython)."""
+    from lowrank_anim.notebook import load_ipython_extension as load
+
+    load(ipython)

@@ -161,6 +161,17 @@ class SceneOptions:
             words.append(f"--params {shlex.quote(str(self.params_file))}")
         return words
 
+    @classmethod
+    def parsed(
+        cls,
+        theme: str,
+        transparent: bool,
+        assignments: Sequence[str],
+        params_file: Path | None,
+    ) -> SceneOptions:
+        """The options from click's parsed values (the names :func:`scene_options` declares)."""
+        return cls(theme.lower(), transparent, tuple(assignments), params_file)
+
     def params(self, specs: Sequence[SceneSpec]) -> SceneParams:
         """``--set``/``--params`` parsed and checked against every scene asked for."""
         return scene_params(specs, self.assignments, self.params_file)
@@ -192,7 +203,7 @@ def scene_options(func: F) -> F:
         params_file: Path | None,
         **kwargs: Any,
     ) -> Any:
-        chosen = SceneOptions(theme.lower(), transparent, tuple(assignments), params_file)
+        chosen = SceneOptions.parsed(theme, transparent, assignments, params_file)
         return func(*args, scene_options=chosen, **kwargs)
 
     options = [
@@ -368,17 +379,8 @@ def render_command(
       render.py render InputSweep --params assets/params/along-v.toml --theme light
       render.py render RankOneUpdate --transparent --sections
     """
-    specs = scenes_from(scenes, all_scenes)
-    params = scene_options.params(specs)
-    fmt = fmt.lower()
-    default_fmt = ctx.get_parameter_source("fmt") is click.core.ParameterSource.DEFAULT
-    if scene_options.transparent and default_fmt:
-        fmt = "webm"  # the one default format that keeps an alpha channel
+    requests = render_requests(ctx, scenes, all_scenes, quality, fmt, scene_options, sections)
     ensure_writable(output_dir)
-    requests = [
-        scene_options.request(spec, params, quality=quality.lower(), fmt=fmt, sections=sections)
-        for spec in specs
-    ]
     results = render_and_report(
         requests,
         output_dir,
@@ -394,6 +396,58 @@ def render_command(
     message = failure_message(results)
     if message:
         raise click.ClickException(message)
+
+
+def render_requests(
+    ctx: click.Context,
+    scenes: Sequence[str],
+    all_scenes: bool,
+    quality: str,
+    fmt: str,
+    scene_options: SceneOptions,
+    sections: bool,
+) -> list[RenderRequest]:
+    """The requests ``render`` makes of its parsed options (``ctx`` says whether ``--format``
+    was given), or a click error naming the fix."""
+    specs = scenes_from(scenes, all_scenes)
+    params = scene_options.params(specs)
+    fmt = fmt.lower()
+    default_fmt = ctx.get_parameter_source("fmt") is click.core.ParameterSource.DEFAULT
+    if scene_options.transparent and default_fmt:
+        fmt = "webm"  # the one default format that keeps an alpha channel
+    return [
+        scene_options.request(spec, params, quality=quality.lower(), fmt=fmt, sections=sections)
+        for spec in specs
+    ]
+
+
+@dataclass(frozen=True)
+class RenderPlan:
+    """What a ``render`` command line asks for, parsed but not run (for the notebook)."""
+
+    requests: list[RenderRequest]
+    output_dir: Path
+    jobs: int | None
+    force: bool
+    draft: bool
+
+
+def plan_render(args: Sequence[str], prog_name: str = "render.py render") -> RenderPlan:
+    """Parse ``args`` exactly as ``render.py render`` does, options and checks included.
+
+    Raises the command's click errors (format them with :func:`one_line`) and
+    ``click.exceptions.Exit`` after printing ``--help``."""
+    ctx = render_command.make_context(prog_name, list(args))
+    p = ctx.params
+    options = SceneOptions.parsed(p["theme"], p["transparent"], p["assignments"], p["params_file"])
+    try:
+        requests = render_requests(
+            ctx, p["scenes"], p["all_scenes"], p["quality"], p["fmt"], options, p["sections"]
+        )
+    except click.UsageError as exc:
+        exc.ctx = exc.ctx or ctx  # as click does for a command's own errors: names its --help
+        raise
+    return RenderPlan(requests, p["output_dir"], p["jobs"], p["force"], p["draft"])
 
 
 @cli.command("doctor")
