@@ -35,7 +35,13 @@ from lowrank_anim.maths.palette import DEFAULT_THEME, THEMES
 from lowrank_anim.maths.params import ParamError, SceneParams, build_example, collect
 from lowrank_anim.pipeline.batch import default_jobs, render_and_report
 from lowrank_anim.pipeline.ffmpeg import EncodeError, ToolMissingError
-from lowrank_anim.pipeline.outputs import OutputDirError, ensure_writable, human_size, shorten
+from lowrank_anim.pipeline.outputs import (
+    OutputDirError,
+    ensure_writable,
+    human_size,
+    shorten,
+    write_text_atomically,
+)
 from lowrank_anim.pipeline.progress import failure_message
 from lowrank_anim.pipeline.rendering import render
 from lowrank_anim.pipeline.request import (
@@ -758,6 +764,84 @@ def gallery_filter(ctx: click.Context, chosen: SceneOptions) -> VariantFilter | 
         params=chosen.params([]).as_json() if numbers_given else None,
         asked=" ".join(asked),
     )
+
+
+@cli.command("post", short_help="Turn a notebook into a Markdown post with its clips exported.")
+@click.argument(
+    "notebook", metavar="NOTEBOOK", type=click.Path(exists=True, dir_okay=False, path_type=Path)
+)
+@click.option(
+    "--execute",
+    is_flag=True,
+    help="Run the notebook in a fresh kernel first (needs the notebook extra); without it the "
+    "notebook's saved outputs are used.",
+)
+@click.option(
+    "--base-url",
+    default="",
+    metavar="URL",
+    help="Where the site will serve the clips (/assets/clips for Jekyll, whose posts live at "
+    "their permalink). Default: relative (clips beside the page).",
+)
+@quality_option(DEFAULT_EXPORT_QUALITY)
+@web_dir_option("Directory the post and its clips are written to.")
+def post_command(
+    notebook: Path, execute: bool, base_url: str, quality: str, output_dir: Path
+) -> None:
+    """Turn NOTEBOOK into a Jekyll-ready Markdown post in OUTPUT_DIR, with every clip it shows
+    exported beside it (as `render.py export` does) and every inline player replaced by the
+    clip's embed snippet.
+
+    Front matter comes from a first cell that is a --- block (or the notebook metadata's
+    lowrank_anim.front_matter); formulas are written $$…$$ for kramdown and MathJax; code
+    cells that only call show() or %lowrank disappear. The post is named
+    DATE-NOTEBOOK.md when the front matter has a date, as Jekyll's _posts wants.
+
+    \b
+    Examples:
+      render.py post docs/post/low-rank-updates.ipynb --execute -o site/_posts
+      render.py post notes.ipynb --base-url /assets/clips -q medium
+    """
+    from lowrank_anim.web.post import PostError, build_post, load_notebook
+
+    try:
+        check_base_url(base_url)
+    except BaseUrlError as exc:
+        raise click.BadParameter(str(exc), param_hint="'--base-url'") from None
+    ensure_writable(output_dir)
+    try:
+        if execute:
+            from lowrank_anim.notebook import LowrankError, execute_notebook
+
+            try:
+                nb = execute_notebook(notebook)
+            except LowrankError as exc:
+                raise click.ClickException(str(exc)) from None
+        else:
+            nb = load_notebook(notebook)
+
+        def export(options: Sequence[str]) -> Clip:
+            return export_for_post(options, quality.lower(), base_url, output_dir)
+
+        post = build_post(nb, notebook.stem, export)
+    except PostError as exc:
+        raise click.ClickException(str(exc)) from None
+    target = write_text_atomically(output_dir / post.filename, post.markdown)
+    click.echo(f"{target}  ({clip_count(len(post.clips))})")
+
+
+def export_for_post(words: Sequence[str], quality: str, base_url: str, output_dir: Path) -> Clip:
+    """Run ``render.py export`` on a player's recorded options (scene and scene options) and
+    return the exported clip."""
+    args = [*words, "--quality", quality, "--base-url", base_url, "--output-dir", str(output_dir)]
+    ctx = export_command.make_context("render.py export", args)
+    with ctx:
+        export_command.invoke(ctx)
+        p = ctx.params
+        spec = scenes_from(p["scenes"], False)[0]
+        options = SceneOptions.parsed(p["theme"], False, p["assignments"], p["params_file"])
+        stem = WebExportRequest(spec, theme=options.theme, params=options.params([spec])).stem
+    return Clip.load(output_dir / f"{stem}{MANIFEST_SUFFIX}")
 
 
 # Entry point --------------------------------------------------------------------------------
