@@ -12,6 +12,7 @@ import pytest
 
 from lowrank_anim.notebook import LowrankError, export_options, format_value, show, show_args
 from tests.notebooks import cell_outputs, execute, notebook_of
+from tests.test_web_clips import chromium, serve, wait_for  # noqa: F401 (chromium: a fixture)
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -86,9 +87,10 @@ def record_of(output: dict[str, Any]) -> dict[str, Any]:
     return record
 
 
-@pytest.mark.render
-@pytest.mark.latex
-def test_show_lowrank_and_manim_magic_in_a_kernel(tmp_path: Path) -> None:
+@pytest.fixture(scope="module")
+def kernel_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[Any, Path]:
+    """A notebook of show(), %lowrank and %%manim cells, executed in a real kernel."""
+    folder = tmp_path_factory.mktemp("kernel")
     nb = notebook_of(
         "%load_ext lowrank_anim\nfrom lowrank_anim.notebook import show",
         'show("TitleCard", theme="light")',
@@ -102,7 +104,13 @@ def test_show_lowrank_and_manim_magic_in_a_kernel(tmp_path: Path) -> None:
         "from scenes.title import TitleCard",
         "%%manim -ql -v WARNING TitleCard\n# our scene, rendered by manim's own magic",
     )
-    executed = execute(nb, tmp_path)
+    return execute(nb, folder), folder
+
+
+@pytest.mark.render
+@pytest.mark.latex
+def test_show_lowrank_and_manim_magic_in_a_kernel(kernel_run: tuple[Any, Path]) -> None:
+    executed, tmp_path = kernel_run
     outputs = cell_outputs(executed)
 
     # show(): a video player with its caption track, and the record `render.py post` reads.
@@ -168,3 +176,40 @@ def test_export_options_name_the_variant() -> None:
         get_scene("RankOneUpdate"), theme="light", params=collect(["x=1.5,-0.5"], None)
     )
     assert export_options(request) == ["RankOneUpdate", "--theme", "light", "--set", "x=1.5,-0.5"]
+
+
+@pytest.mark.render
+@pytest.mark.latex
+@pytest.mark.browser
+def test_player_plays_with_captions_in_nbconvert_html(
+    kernel_run: tuple[Any, Path],
+    chromium: Any,  # noqa: F811 (the fixture imported above)
+    tmp_path: Path,
+) -> None:
+    """The self-contained player works where notebooks are read outside Jupyter: an
+    `nbconvert --to html` page in Chromium loads the clip, plays it and shows its captions."""
+    from nbconvert import HTMLExporter
+
+    page, _ = HTMLExporter().from_notebook_node(kernel_run[0])
+    (tmp_path / "notebook.html").write_text(page, encoding="utf-8")
+    with serve(tmp_path) as base:
+        chromium.get(f"{base}/notebook.html")
+        video = chromium.find_element("css selector", "video")
+        js = chromium.execute_script
+        wait_for(lambda: js("return arguments[0].readyState >= 1", video), "video metadata")
+        assert js("return arguments[0].error", video) is None
+        assert js("return arguments[0].duration", video) > 1
+        started = chromium.execute_async_script(
+            "const done = arguments[1];"
+            "arguments[0].play().then(() => done('ok'), e => done(String(e)));",
+            video,
+        )
+        assert started == "ok"
+        wait_for(lambda: js("return arguments[0].currentTime", video) > 0.5, "playback")
+        # The caption track is on by default and its cues parse from the data: URL.
+        assert js("return arguments[0].textTracks[0].mode", video) == "showing"
+        wait_for(
+            lambda: js("return arguments[0].textTracks[0].cues?.length || 0", video) > 0,
+            "caption cues",
+        )
+        chromium.save_screenshot(str(tmp_path / "notebook.png"))

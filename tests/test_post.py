@@ -138,6 +138,7 @@ def test_post_command_writes_a_jekyll_post_with_clips(executed_post: Path, tmp_p
     # Each player became its clip's snippet, with URLs under --base-url to files that exist.
     assert "show(" not in text
     assert "from lowrank_anim" not in text
+    assert "The animations in this notebook are live" not in text  # its cell is remove-cell
     videos = re.findall(r"<video [^>]*>", text)
     assert len(videos) == 5
     for src in re.findall(r'src="(/assets/clips/[^"]+)"', text):

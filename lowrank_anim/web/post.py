@@ -8,7 +8,8 @@ MathJax untouched (inline ``$…$`` would lose its backslashes and underscores),
 written ``\\vert`` so no formula is mistaken for a table row.  Each player that
 ``show()``/``%lowrank`` left in an output (its metadata record,
 :data:`lowrank_anim.notebook.METADATA_KEY`) becomes the exported clip's embed snippet; a code
-cell that only shows scenes disappears, other code cells stay as code blocks.
+cell that only shows scenes disappears (so does any cell tagged ``remove-cell``), other code
+cells stay as code blocks.
 
 Exporting is the caller's job (``render.py post`` runs ``render.py export`` for each record):
 :func:`build_post` takes a function from a record's export options to the exported
@@ -29,6 +30,9 @@ from lowrank_anim.web.embed import Clip, markdown_snippet
 
 #: The key of a player's record in an output's metadata (as lowrank_anim.notebook writes it).
 RECORD_KEY = "lowrank_anim"
+
+#: The tag (Jupyter Book's) of a cell that belongs to the notebook only, not to the post.
+REMOVE_TAG = "remove-cell"
 
 #: Statements and magics that only set up or show scenes; a cell of nothing else disappears.
 SHOW_FUNCTIONS = frozenset({"show"})
@@ -184,6 +188,8 @@ def build_post(nb: dict[str, Any], stem: str, export: ExportFunction) -> Post:
     exported: dict[tuple[str, ...], Clip] = {}
     for cell in cells:
         kind, source = cell.get("cell_type"), source_of(cell).strip()
+        if REMOVE_TAG in cell.get("metadata", {}).get("tags", []):
+            continue
         if kind == "markdown":
             parts.append(kramdown_math(source))
         elif kind == "code":
