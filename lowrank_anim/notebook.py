@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import base64
 import html
-import json
 import shlex
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -211,30 +210,3 @@ def lowrank_magic(line: str) -> SceneOutput | None:
 def load_ipython_extension(ipython: Any) -> None:
     """``%load_ext lowrank_anim``: register the ``%lowrank`` line magic."""
     ipython.register_magic_function(lowrank_magic, "line", "lowrank")
-
-
-def execute_notebook(path: Path, timeout: int = 1800) -> dict[str, Any]:
-    """Run every cell of the notebook at ``path`` in a fresh kernel started in its folder and
-    return the executed notebook's JSON (the file is not changed); a failing cell is a
-    :class:`LowrankError` naming it."""
-    try:
-        import nbformat
-        from nbclient import NotebookClient
-        from nbclient.exceptions import CellExecutionError
-    except ImportError:
-        raise LowrankError(
-            "running a notebook needs the notebook extra: pip install -e '.[notebook]'"
-        ) from None
-    nb = nbformat.read(path, as_version=4)  # type: ignore[no-untyped-call]
-    client = NotebookClient(
-        nb,
-        timeout=timeout,
-        kernel_name="python3",
-        resources={"metadata": {"path": str(path.parent)}},
-    )
-    try:
-        client.execute()
-    except CellExecutionError as exc:
-        raise LowrankError(f"a cell of {path} failed: {exc.ename}: {exc.evalue}") from None
-    executed: dict[str, Any] = json.loads(nbformat.writes(nb))  # type: ignore[no-untyped-call]
-    return executed

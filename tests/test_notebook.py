@@ -12,7 +12,7 @@ import pytest
 
 from lowrank_anim.notebook import LowrankError, export_options, format_value, show, show_args
 from tests.notebooks import cell_outputs, execute, notebook_of
-from tests.test_web_clips import chromium, serve, wait_for  # noqa: F401 (chromium: a fixture)
+from tests.test_web_clips import chromium, play_and_advance, serve, wait_for  # noqa: F401 (chromium: a fixture)
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -199,13 +199,7 @@ def test_player_plays_with_captions_in_nbconvert_html(
         wait_for(lambda: js("return arguments[0].readyState >= 1", video), "video metadata")
         assert js("return arguments[0].error", video) is None
         assert js("return arguments[0].duration", video) > 1
-        started = chromium.execute_async_script(
-            "const done = arguments[1];"
-            "arguments[0].play().then(() => done('ok'), e => done(String(e)));",
-            video,
-        )
-        assert started == "ok"
-        wait_for(lambda: js("return arguments[0].currentTime", video) > 0.5, "playback")
+        play_and_advance(chromium, video)
         # The caption track is on by default and its cues parse from the data: URL.
         assert js("return arguments[0].textTracks[0].mode", video) == "showing"
         wait_for(

@@ -802,7 +802,7 @@ def post_command(
       render.py post docs/post/low-rank-updates.ipynb --execute -o site/_posts
       render.py post notes.ipynb --base-url /assets/clips -q medium
     """
-    from lowrank_anim.web.post import PostError, build_post, load_notebook
+    from lowrank_anim.web.post import PostError, build_post, execute_notebook, load_notebook
 
     try:
         check_base_url(base_url)
@@ -810,15 +810,7 @@ def post_command(
         raise click.BadParameter(str(exc), param_hint="'--base-url'") from None
     ensure_writable(output_dir)
     try:
-        if execute:
-            from lowrank_anim.notebook import LowrankError, execute_notebook
-
-            try:
-                nb = execute_notebook(notebook)
-            except LowrankError as exc:
-                raise click.ClickException(str(exc)) from None
-        else:
-            nb = load_notebook(notebook)
+        nb = execute_notebook(notebook) if execute else load_notebook(notebook)
 
         def export(options: Sequence[str]) -> Clip:
             return export_for_post(options, quality.lower(), base_url, output_dir)

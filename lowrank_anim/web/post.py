@@ -211,3 +211,30 @@ def build_post(nb: dict[str, Any], stem: str, export: ExportFunction) -> Post:
                 parts.append(markdown_snippet(exported[options]).rstrip("\n"))
     body = "\n\n".join(part for part in parts if part) + "\n"
     return Post(f"{matter}\n{body}" if matter else body, clips, post_filename(matter, stem))
+
+
+def execute_notebook(path: Path, timeout: int = 1800) -> dict[str, Any]:
+    """Run every cell of the notebook at ``path`` in a fresh kernel started in its folder and
+    return the executed notebook's JSON (the file is not changed); a failing cell is a
+    :class:`PostError` naming it."""
+    try:
+        import nbformat
+        from nbclient import NotebookClient
+        from nbclient.exceptions import CellExecutionError
+    except ImportError:
+        raise PostError(
+            "--execute needs the notebook extra: pip install -e '.[notebook]'"
+        ) from None
+    nb = nbformat.read(path, as_version=4)  # type: ignore[no-untyped-call]
+    client = NotebookClient(
+        nb,
+        timeout=timeout,
+        kernel_name="python3",
+        resources={"metadata": {"path": str(path.parent)}},
+    )
+    try:
+        client.execute()
+    except CellExecutionError as exc:
+        raise PostError(f"a cell of {path} failed: {exc.ename}: {exc.evalue}") from None
+    executed: dict[str, Any] = json.loads(nbformat.writes(nb))  # type: ignore[no-untyped-call]
+    return executed
