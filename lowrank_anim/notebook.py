@@ -27,6 +27,7 @@ import click
 from lowrank_anim.cli.commands import one_line, plan_render
 from lowrank_anim.pipeline.batch import render_batch
 from lowrank_anim.pipeline.progress import failure_message
+from lowrank_anim.pipeline.rendering import poster_path
 from lowrank_anim.pipeline.request import RenderRequest
 from lowrank_anim.web.embed import MIME_TYPES, srt_to_vtt
 
@@ -86,9 +87,15 @@ class SceneOutput:
         src = data_url(MIME_TYPES[self.request.fmt], self.path.read_bytes())
         if self.request.fmt == "gif":
             return f'<img src="{src}" alt="{description}" style="max-width:100%">'
+        # The poster (the last frame) shows the finished picture before playback; frame 0
+        # is often an empty plane.
+        poster = poster_path(self.path)
+        poster_attr = (
+            f' poster="{data_url("image/png", poster.read_bytes())}"' if poster.is_file() else ""
+        )
         lines = [
-            f'<video controls playsinline muted loop preload="auto" aria-label="{description}" '
-            f'title="{description}" style="max-width:100%;height:auto">',
+            f'<video controls playsinline muted loop preload="auto"{poster_attr} '
+            f'aria-label="{description}" title="{description}" style="max-width:100%;height:auto">',
             f'<source src="{src}" type="{html.escape(MIME_TYPES[self.request.fmt])}">',
         ]
         subtitles = self.path.with_suffix(".srt")

@@ -119,6 +119,7 @@ def test_show_lowrank_and_manim_magic_in_a_kernel(kernel_run: tuple[Any, Path]) 
     assert "<video" in page
     assert 'src="data:video/mp4;base64,' in page
     assert '<track kind="captions" src="data:text/vtt;base64,' in page
+    assert ' poster="data:image/png;base64,' in page  # the finished frame before playback
     assert record_of(video) | {"path": None} == {
         "scene": "TitleCard",
         "options": ["TitleCard", "--theme", "light"],
