@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import base64
 import html
+import numbers
 import shlex
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -25,6 +26,7 @@ from typing import Any
 import click
 
 from lowrank_anim.cli.commands import one_line, plan_render
+from lowrank_anim.maths.palette import DEFAULT_THEME
 from lowrank_anim.pipeline.batch import render_batch
 from lowrank_anim.pipeline.progress import failure_message
 from lowrank_anim.pipeline.rendering import poster_path
@@ -52,9 +54,10 @@ def data_url(mime: str, payload: bytes) -> str:
 
 def export_options(request: RenderRequest) -> list[str]:
     """The ``render.py export`` arguments that publish the clip ``request`` shows: the scene
-    and its scene options (the quality is the post's choice)."""
+    and its scene options (the quality is the post's choice; web clips are never transparent,
+    so ``--transparent`` is left out)."""
     words = [request.scene.name]
-    if request.theme != "dark":
+    if request.theme != DEFAULT_THEME:
         words += ["--theme", request.theme]
     for key, value in request.params.as_json().items():
         words += ["--set", f"{key}={format_value(value)}"]
@@ -125,10 +128,10 @@ def format_value(value: Any) -> str:
     joined by ``;`` for a matrix, a string as it is."""
     if isinstance(value, str):
         return value
-    if isinstance(value, (int, float)):
-        return repr(value)
+    if isinstance(value, numbers.Real):  # numpy's numbers too; repr(float) is exact
+        return repr(float(value))
     items = list(value)
-    if items and not isinstance(items[0], (int, float, str)):
+    if items and not isinstance(items[0], (numbers.Real, str)):
         return ";".join(format_value(row) for row in items)
     return ",".join(format_value(item) for item in items)
 

@@ -45,13 +45,17 @@ def test_show_args_are_render_options() -> None:
         "--set",
         "x=1.5,-0.5",
         "--set",
-        "W=2,0;0,1",
+        "W=2.0,0.0;0.0,1.0",
     ]
 
 
 def test_format_value_keeps_strings_and_joins_columns() -> None:
+    import numpy as np
+
     assert format_value("0.8,0.6") == "0.8,0.6"
-    assert format_value([[1, 0, 0.5], [0, 0.8, 0.5]]) == "1,0,0.5;0,0.8,0.5"
+    assert format_value([[1, 0, 0.5], [0, 0.8, 0.5]]) == "1.0,0.0,0.5;0.0,0.8,0.5"
+    assert format_value(np.array([[2, 0], [0, 1]])) == "2.0,0.0;0.0,1.0"
+    assert format_value(np.float64(0.1) * 3) == "0.30000000000000004"
 
 
 def test_bad_values_are_the_cli_one_line_errors(tmp_path: Path) -> None:
