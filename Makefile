@@ -63,6 +63,14 @@ lock:  ## Re-pin requirements*.lock from pyproject.toml
 	$(PY) -m piptools compile -q --strip-extras --no-header --no-emit-index-url --no-emit-find-links -o requirements.lock pyproject.toml
 	$(PY) -m piptools compile -q --strip-extras --no-header --no-emit-index-url --no-emit-find-links --extra dev -o requirements-dev.lock pyproject.toml
 
+.PHONY: post
+NOTEBOOK ?= docs/post/low-rank-updates.ipynb
+POST_DIR ?= media/post
+POST_QUALITY ?= high
+BASE_URL ?=
+post: setup  ## Notebook → post: run NOTEBOOK, export its clips into POST_DIR and write the Markdown post there (BASE_URL=/assets/clips)
+	$(PY) render.py post $(NOTEBOOK) --execute -q $(POST_QUALITY) -o $(POST_DIR) $(if $(BASE_URL),--base-url $(BASE_URL))
+
 .PHONY: bench
 bench: setup  ## Time render.py against plain manim; rewrites its section of BENCHMARKS.md (BENCH_ARGS=--runs 3)
 	$(PY) bench/run.py $(BENCH_ARGS)

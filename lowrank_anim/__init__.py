@@ -12,3 +12,14 @@ try:
     __version__ = importlib.metadata.version("lowrank-anim")
 except importlib.metadata.PackageNotFoundError:  # a checkout that was never installed
     __version__ = "0+unknown"
+
+
+def load_ipython_extension(ipython: object) -> None:
+    """``%load_ext lowrank_anim`` in Jupyter: adds the ``%lowrank`` line magic (see
+    :mod:`lowrank_anim.notebook`; imported only here, so the CLI never loads IPython)."""
+    # By name, not an import statement: every module's render cache key follows the import
+    # graph through this package's __init__, and the notebook module (which imports the CLI)
+    # cannot change a pixel.
+    import importlib
+
+    importlib.import_module("lowrank_anim.notebook").load_ipython_extension(ipython)

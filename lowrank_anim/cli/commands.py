@@ -37,7 +37,13 @@ from lowrank_anim.maths.params import ParamError, SceneParams, build_example, co
 from lowrank_anim.pipeline.batch import default_jobs, render_and_report
 from lowrank_anim.pipeline.farm import SCHEDULER_ENV, FarmError
 from lowrank_anim.pipeline.ffmpeg import EncodeError, ToolMissingError
-from lowrank_anim.pipeline.outputs import OutputDirError, ensure_writable, human_size, shorten
+from lowrank_anim.pipeline.outputs import (
+    OutputDirError,
+    ensure_writable,
+    human_size,
+    shorten,
+    write_text_atomically,
+)
 from lowrank_anim.pipeline.progress import failure_message
 from lowrank_anim.pipeline.rendering import render
 from lowrank_anim.pipeline.request import (
@@ -168,6 +174,17 @@ class SceneOptions:
             words.append(f"--params {shlex.quote(str(self.params_file))}")
         return words
 
+    @classmethod
+    def parsed(
+        cls,
+        theme: str,
+        transparent: bool,
+        assignments: Sequence[str],
+        params_file: Path | None,
+    ) -> SceneOptions:
+        """The options from click's parsed values (the names :func:`scene_options` declares)."""
+        return cls(theme.lower(), transparent, tuple(assignments), params_file)
+
     def params(self, specs: Sequence[SceneSpec]) -> SceneParams:
         """``--set``/``--params`` parsed and checked against every scene asked for."""
         return scene_params(specs, self.assignments, self.params_file)
@@ -199,7 +216,7 @@ def scene_options(func: F) -> F:
         params_file: Path | None,
         **kwargs: Any,
     ) -> Any:
-        chosen = SceneOptions(theme.lower(), transparent, tuple(assignments), params_file)
+        chosen = SceneOptions.parsed(theme, transparent, assignments, params_file)
         return func(*args, scene_options=chosen, **kwargs)
 
     options = [
@@ -421,17 +438,8 @@ def render_command(
       render.py render RankOneUpdate --transparent --sections
       render.py render FullStory -q high --chunks 2
     """
-    specs = scenes_from(scenes, all_scenes)
-    params = scene_options.params(specs)
-    fmt = fmt.lower()
-    default_fmt = ctx.get_parameter_source("fmt") is click.core.ParameterSource.DEFAULT
-    if scene_options.transparent and default_fmt:
-        fmt = "webm"  # the one default format that keeps an alpha channel
+    requests = render_requests(ctx, scenes, all_scenes, quality, fmt, scene_options, sections)
     ensure_writable(output_dir)
-    requests = [
-        scene_options.request(spec, params, quality=quality.lower(), fmt=fmt, sections=sections)
-        for spec in specs
-    ]
     results = render_and_report(
         requests,
         output_dir,
@@ -470,6 +478,58 @@ def worker_command(address: str, dask_args: tuple[str, ...]) -> None:
         raise click.BadParameter(f"{address!r} is not tcp://HOST:PORT", param_hint="ADDRESS")
     argv = [sys.executable, "-m", "distributed.cli.dask_worker", address, "--nthreads", "1"]
     os.execv(sys.executable, [*argv, *dask_args])
+
+
+def render_requests(
+    ctx: click.Context,
+    scenes: Sequence[str],
+    all_scenes: bool,
+    quality: str,
+    fmt: str,
+    scene_options: SceneOptions,
+    sections: bool,
+) -> list[RenderRequest]:
+    """The requests ``render`` makes of its parsed options (``ctx`` says whether ``--format``
+    was given), or a click error naming the fix."""
+    specs = scenes_from(scenes, all_scenes)
+    params = scene_options.params(specs)
+    fmt = fmt.lower()
+    default_fmt = ctx.get_parameter_source("fmt") is click.core.ParameterSource.DEFAULT
+    if scene_options.transparent and default_fmt:
+        fmt = "webm"  # the one default format that keeps an alpha channel
+    return [
+        scene_options.request(spec, params, quality=quality.lower(), fmt=fmt, sections=sections)
+        for spec in specs
+    ]
+
+
+@dataclass(frozen=True)
+class RenderPlan:
+    """What a ``render`` command line asks for, parsed but not run (for the notebook)."""
+
+    requests: list[RenderRequest]
+    output_dir: Path
+    jobs: int | None
+    force: bool
+    draft: bool
+
+
+def plan_render(args: Sequence[str], prog_name: str = "render.py render") -> RenderPlan:
+    """Parse ``args`` exactly as ``render.py render`` does, options and checks included.
+
+    Raises the command's click errors (format them with :func:`one_line`) and
+    ``click.exceptions.Exit`` after printing ``--help``."""
+    ctx = render_command.make_context(prog_name, list(args))
+    p = ctx.params
+    options = SceneOptions.parsed(p["theme"], p["transparent"], p["assignments"], p["params_file"])
+    try:
+        requests = render_requests(
+            ctx, p["scenes"], p["all_scenes"], p["quality"], p["fmt"], options, p["sections"]
+        )
+    except click.UsageError as exc:
+        exc.ctx = exc.ctx or ctx  # as click does for a command's own errors: names its --help
+        raise
+    return RenderPlan(requests, p["output_dir"], p["jobs"], p["force"], p["draft"])
 
 
 @cli.command("doctor")
@@ -846,6 +906,85 @@ def gallery_filter(ctx: click.Context, chosen: SceneOptions) -> VariantFilter | 
         params=chosen.params([]).as_json() if numbers_given else None,
         asked=" ".join(asked),
     )
+
+
+@cli.command("post", short_help="Turn a notebook into a Markdown post with its clips exported.")
+@click.argument(
+    "notebook", metavar="NOTEBOOK", type=click.Path(exists=True, dir_okay=False, path_type=Path)
+)
+@click.option(
+    "--execute",
+    is_flag=True,
+    help="Run the notebook in a fresh kernel first (needs the notebook extra); without it the "
+    "notebook's saved outputs are used.",
+)
+@click.option(
+    "--base-url",
+    default="",
+    metavar="URL",
+    help="Where the site will serve the clips (/assets/clips for Jekyll, whose posts live at "
+    "their permalink). Default: relative (clips beside the page).",
+)
+@click.option(
+    "--engine",
+    type=click.Choice([name for name in ENGINES if name != "html"]),
+    default="jekyll",
+    show_default=True,
+    help="The blog engine whose snippet replaces each player (hugo: copy OUTPUT_DIR/layouts/ "
+    "into the site, for its shortcode).",
+)
+@quality_option(DEFAULT_EXPORT_QUALITY)
+@web_dir_option("Directory the post and its clips are written to.")
+def post_command(
+    notebook: Path, execute: bool, base_url: str, engine: str, quality: str, output_dir: Path
+) -> None:
+    """Turn NOTEBOOK into a Jekyll-ready Markdown post in OUTPUT_DIR, with every clip it shows
+    exported beside it (as `render.py export` does) and every inline player replaced by the
+    clip's embed snippet.
+
+    Front matter comes from a first cell that is a --- block (or the notebook metadata's
+    lowrank_anim.front_matter); formulas are written $$…$$ for kramdown and MathJax; code
+    cells that only call show() or %lowrank disappear. The post is named
+    DATE-NOTEBOOK.md when the front matter has a date, as Jekyll's _posts wants.
+
+    \b
+    Examples:
+      render.py post docs/post/low-rank-updates.ipynb --execute -o site/_posts
+      render.py post notes.ipynb --base-url /assets/clips -q medium
+      render.py post notes.ipynb --engine hugo --base-url /clips -o site/content/posts
+    """
+    from lowrank_anim.web.post import PostError, build_post, execute_notebook, load_notebook
+
+    try:
+        check_base_url(base_url)
+    except BaseUrlError as exc:
+        raise click.BadParameter(str(exc), param_hint="'--base-url'") from None
+    ensure_writable(output_dir)
+    try:
+        nb = execute_notebook(notebook) if execute else load_notebook(notebook)
+
+        def export(options: Sequence[str]) -> Clip:
+            return export_for_post(options, quality.lower(), base_url, output_dir)
+
+        post = build_post(nb, notebook.stem, export, ENGINES[engine].make)
+    except PostError as exc:
+        raise click.ClickException(str(exc)) from None
+    target = write_text_atomically(output_dir / post.filename, post.markdown)
+    click.echo(f"{target}  ({clip_count(len(post.clips))})")
+
+
+def export_for_post(words: Sequence[str], quality: str, base_url: str, output_dir: Path) -> Clip:
+    """Run ``render.py export`` on a player's recorded options (scene and scene options) and
+    return the exported clip."""
+    args = [*words, "--quality", quality, "--base-url", base_url, "--output-dir", str(output_dir)]
+    ctx = export_command.make_context("render.py export", args)
+    with ctx:
+        export_command.invoke(ctx)
+        p = ctx.params
+        spec = scenes_from(p["scenes"], False)[0]
+        options = SceneOptions.parsed(p["theme"], False, p["assignments"], p["params_file"])
+        stem = WebExportRequest(spec, theme=options.theme, params=options.params([spec])).stem
+    return Clip.load(output_dir / f"{stem}{MANIFEST_SUFFIX}")
 
 
 # Entry point --------------------------------------------------------------------------------

@@ -1,0 +1,246 @@
+"""Notebook → post: turn an executed notebook into a Jekyll-ready Markdown post.
+
+The notebook is read as the JSON it is (no Jupyter package needed).  Its front matter comes
+from a first raw (or Markdown) cell that is a ``---`` block, or from the notebook metadata's
+``lowrank_anim.front_matter`` mapping.  Markdown cells are copied with their maths rewritten
+for kramdown (Jekyll's Markdown): every formula becomes ``$$…$$``, which kramdown hands to
+MathJax untouched (inline ``$…$`` would lose its backslashes and underscores), with ``|``
+written ``\\vert`` so no formula is mistaken for a table row.  Each player that
+``show()``/``%lowrank`` left in an output (its metadata record,
+:data:`lowrank_anim.notebook.METADATA_KEY`) becomes the exported clip's embed snippet; a code
+cell that only shows scenes disappears (so does any cell tagged ``remove-cell``), other code
+cells stay as code blocks.
+
+Exporting is the caller's job (``render.py post`` runs ``render.py export`` for each record):
+:func:`build_post` takes a function from a record's export options to the exported
+:class:`~lowrank_anim.web.embed.Clip`.
+"""
+
+from __future__ import annotations
+
+import ast
+import json
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from lowrank_anim.web.embed import Clip, markdown_snippet
+
+#: The key of a player's record in an output's metadata (as lowrank_anim.notebook writes it).
+RECORD_KEY = "lowrank_anim"
+
+#: The tag (Jupyter Book's) of a cell that belongs to the notebook only, not to the post.
+REMOVE_TAG = "remove-cell"
+
+#: Statements and magics that only set up or show scenes; a cell of nothing else disappears.
+SHOW_FUNCTIONS = frozenset({"show"})
+_MAGIC = re.compile(r"^\s*%(lowrank\b|load_ext\s+lowrank_anim\b)")
+_FENCE = re.compile(r"^(```|~~~)")
+_CODE_SPAN = re.compile(r"(`+)(.+?)\1")
+# $$…$$ (maybe over several lines) or $…$ (one line, no space just inside the dollars).
+_MATH = re.compile(r"\$\$(.+?)\$\$|(?<![\\$])\$(?![\s$])([^$\n]+?)(?<![\s\\])\$(?!\$)", re.DOTALL)
+
+
+class PostError(ValueError):
+    """A notebook that cannot become a post; the message names the fix."""
+
+
+ExportFunction = Callable[[Sequence[str]], Clip]
+
+
+@dataclass(frozen=True)
+class Post:
+    """The Markdown of a post and the clips it embeds."""
+
+    markdown: str
+    clips: list[Clip]
+    filename: str
+    """``YYYY-MM-DD-slug.md`` when the front matter has a date (Jekyll's ``_posts`` name)."""
+
+
+def load_notebook(path: Path) -> dict[str, Any]:
+    """The notebook's JSON, or :class:`PostError` naming what is wrong with the file."""
+    try:
+        nb: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError) as exc:
+        raise PostError(f"cannot read {path}: {exc}") from None
+    except json.JSONDecodeError as exc:
+        raise PostError(f"{path} is not a notebook (.ipynb JSON): {exc}") from None
+    if not isinstance(nb, dict) or not isinstance(nb.get("cells"), list):
+        raise PostError(f"{path} is not a notebook: it has no list of cells")
+    return nb
+
+
+def source_of(cell: dict[str, Any]) -> str:
+    source = cell.get("source", "")
+    return "".join(source) if isinstance(source, list) else str(source)
+
+
+def front_matter(nb: dict[str, Any]) -> tuple[str, bool]:
+    """The post's ``---`` front matter block (or ``""``), and whether it came from the
+    first cell (which then is not part of the body)."""
+    cells = nb["cells"]
+    first = source_of(cells[0]).strip() if cells else ""
+    if cells and cells[0].get("cell_type") in ("raw", "markdown") and first.startswith("---"):
+        if first.count("\n---") == 0:
+            raise PostError("the first cell opens front matter with --- but never closes it")
+        return first + "\n", True
+    mapping = nb.get("metadata", {}).get(RECORD_KEY, {}).get("front_matter")
+    if not mapping:
+        return "", False
+    # JSON scalars are valid YAML, so each value keeps its type and its quoting.
+    lines = [f"{key}: {json.dumps(value, ensure_ascii=False)}" for key, value in mapping.items()]
+    return "---\n" + "\n".join(lines) + "\n---\n", False
+
+
+def post_filename(matter: str, stem: str) -> str:
+    """``2024-05-01-stem.md`` when the front matter has a ``date``, else ``stem.md``."""
+    match = re.search(r"^date:\s*[\"']?(\d{4}-\d\d-\d\d)", matter, re.MULTILINE)
+    return f"{match.group(1)}-{stem}.md" if match else f"{stem}.md"
+
+
+def kramdown_math(markdown: str) -> str:
+    """``markdown`` with every formula as ``$$…$$`` (kramdown's only maths delimiter) and
+    ``|`` inside formulas as ``\\vert``; code spans and fenced code are left alone."""
+    out: list[str] = []
+    in_fence = False
+    block: list[str] = []
+
+    def flush() -> None:
+        if block:
+            out.append(_rewrite_math("\n".join(block)))
+            block.clear()
+
+    for line in markdown.split("\n"):
+        if _FENCE.match(line.strip()):
+            flush()
+            in_fence = not in_fence
+            out.append(line)
+        elif in_fence:
+            out.append(line)
+        else:
+            block.append(line)
+    flush()
+    return "\n".join(out)
+
+
+def _rewrite_math(text: str) -> str:
+    # Code spans are cut out first so a $ inside one stays literal.
+    spans: list[str] = []
+
+    def keep(match: re.Match[str]) -> str:
+        spans.append(match.group(0))
+        return f"\0{len(spans) - 1}\0"
+
+    def formula(match: re.Match[str]) -> str:
+        body = match.group(1) if match.group(1) is not None else match.group(2)
+        return "$$" + body.replace("|", r"\vert ") + "$$"
+
+    text = _MATH.sub(formula, _CODE_SPAN.sub(keep, text))
+    return re.sub(r"\0(\d+)\0", lambda m: spans[int(m.group(1))], text)
+
+
+def only_shows(source: str) -> bool:
+    """Whether a code cell does nothing but show scenes: ``show(...)`` calls, ``%lowrank``
+    lines, ``%load_ext lowrank_anim`` and imports from ``lowrank_anim``."""
+    code = "\n".join("" if _MAGIC.match(line) else line for line in source.split("\n"))
+    try:
+        tree = ast.parse(code)
+    except SyntaxError:
+        return False
+    for node in tree.body:
+        if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("lowrank_anim"):
+            continue
+        if isinstance(node, ast.Import) and all(
+            a.name.startswith("lowrank_anim") for a in node.names
+        ):
+            continue
+        if (
+            isinstance(node, ast.Expr)
+            and isinstance(node.value, ast.Call)
+            and isinstance(node.value.func, ast.Name)
+            and node.value.func.id in SHOW_FUNCTIONS
+        ):
+            continue
+        return False
+    return True
+
+
+def records(cell: dict[str, Any]) -> list[dict[str, Any]]:
+    """The players a code cell's outputs hold, in order (their metadata records)."""
+    found = []
+    for output in cell.get("outputs", []):
+        record = output.get("metadata", {}).get(RECORD_KEY)
+        if isinstance(record, dict) and record.get("format") != "png":
+            found.append(record)
+    return found
+
+
+def build_post(
+    nb: dict[str, Any],
+    stem: str,
+    export: ExportFunction,
+    snippet: Callable[[Clip], str] = markdown_snippet,
+) -> Post:
+    """The post for notebook ``nb``: front matter, Markdown cells, remaining code, and each
+    player replaced by the ``snippet`` (the Jekyll variant, unless another engine's) of the clip
+    ``export`` returns for its options."""
+    matter, from_cell = front_matter(nb)
+    cells = nb["cells"][1:] if from_cell else nb["cells"]
+    parts: list[str] = []
+    clips: list[Clip] = []
+    exported: dict[tuple[str, ...], Clip] = {}
+    for cell in cells:
+        kind, source = cell.get("cell_type"), source_of(cell).strip()
+        if REMOVE_TAG in cell.get("metadata", {}).get("tags", []):
+            continue
+        if kind == "markdown":
+            parts.append(kramdown_math(source))
+        elif kind == "code":
+            if source and not only_shows(source):
+                parts.append(f"```python\n{source}\n```")
+            shown = records(cell)
+            if not shown and re.search(r"\bshow\(|%lowrank\b", source):
+                raise PostError(
+                    "a cell that shows a scene has no player in its outputs: run the notebook "
+                    "(Run All, then save) or pass --execute"
+                )
+            for record in shown:
+                options = tuple(str(word) for word in record.get("options", []))
+                if not options:
+                    raise PostError(f"a player's record has no export options: {record}")
+                if options not in exported:
+                    exported[options] = export(options)
+                    clips.append(exported[options])
+                parts.append(snippet(exported[options]).rstrip("\n"))
+    body = "\n\n".join(part for part in parts if part) + "\n"
+    return Post(f"{matter}\n{body}" if matter else body, clips, post_filename(matter, stem))
+
+
+def execute_notebook(path: Path, timeout: int = 1800) -> dict[str, Any]:
+    """Run every cell of the notebook at ``path`` in a fresh kernel started in its folder and
+    return the executed notebook's JSON (the file is not changed); a failing cell is a
+    :class:`PostError` naming it."""
+    try:
+        import nbformat
+        from nbclient import NotebookClient
+        from nbclient.exceptions import CellExecutionError
+    except ImportError:
+        raise PostError(
+            "--execute needs the notebook extra: pip install -e '.[notebook]'"
+        ) from None
+    nb = nbformat.read(path, as_version=4)  # type: ignore[no-untyped-call]
+    client = NotebookClient(
+        nb,
+        timeout=timeout,
+        kernel_name="python3",
+        resources={"metadata": {"path": str(path.parent)}},
+    )
+    try:
+        client.execute()
+    except CellExecutionError as exc:
+        raise PostError(f"a cell of {path} failed: {exc.ename}: {exc.evalue}") from None
+    executed: dict[str, Any] = json.loads(nbformat.writes(nb))  # type: ignore[no-untyped-call]
+    return executed
