@@ -9,6 +9,7 @@ once into a :class:`~lowrank_anim.pipeline.request.RenderRequest`.  ``render.py`
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import os
 import shlex
@@ -34,6 +35,7 @@ from lowrank_anim.health.diagnosis import explain
 from lowrank_anim.health.doctor import format_table, run_checks
 from lowrank_anim.maths.palette import DEFAULT_THEME, THEMES
 from lowrank_anim.maths.params import ParamError, SceneParams, build_example, collect
+from lowrank_anim.pipeline import cache, encoding
 from lowrank_anim.pipeline.batch import default_jobs, render_and_report
 from lowrank_anim.pipeline.farm import SCHEDULER_ENV, FarmError
 from lowrank_anim.pipeline.ffmpeg import EncodeError, ToolMissingError
@@ -44,7 +46,7 @@ from lowrank_anim.pipeline.outputs import (
     shorten,
     write_text_atomically,
 )
-from lowrank_anim.pipeline.progress import failure_message
+from lowrank_anim.pipeline.progress import SilentReporter, failure_message
 from lowrank_anim.pipeline.rendering import render
 from lowrank_anim.pipeline.request import (
     DEFAULT_OUTPUT_DIR,
@@ -52,12 +54,14 @@ from lowrank_anim.pipeline.request import (
     QUALITY_PRESETS,
     RenderRequest,
 )
+from lowrank_anim.pipeline.shards import ShardWritten, parse_shard, shard_reader, shard_writer
 from lowrank_anim.pipeline.termination import (
     SIGTERM_EXIT_CODE,
     Terminated,
     interruption,
     sigterm_raises,
 )
+from lowrank_anim.pipeline.workers import Job, run_here, run_job
 from lowrank_anim.registry import SCENES, SceneSpec, UnknownSceneError, get_scene
 from lowrank_anim.web.embed import (
     ENGINES,
@@ -457,6 +461,120 @@ def render_command(
     message = failure_message(results)
     if message:
         raise click.ClickException(message)
+
+
+def shard_job(
+    scene: str, quality: str, fmt: str, scene_options: SceneOptions, output_dir: Path, draft: bool
+) -> Job:
+    """The render job ``shard`` and ``join`` share: the same request, key and encoder."""
+    spec = scenes_from([scene], False)[0]
+    params = scene_options.params([spec])
+    request = scene_options.request(spec, params, quality=quality.lower(), fmt=fmt.lower())
+    settings = encoding.request_overrides(request, draft)
+    key = cache.cache_key(request, settings)
+    purpose = encoding.purpose_for(request.quality, draft)
+    return Job(request, output_dir, key, settings, purpose, render)
+
+
+def shard_format_option(func: F) -> F:
+    return click.option(
+        "--format",
+        "-f",
+        "fmt",
+        type=click.Choice([f for f in FORMATS if f != "png"], case_sensitive=False),
+        default="mp4",
+        show_default=True,
+        help="Video format (the same for every shard and the join).",
+    )(func)
+
+
+@cli.command("shard")
+@click.argument("scene", metavar="SCENE")
+@click.argument("which", metavar="K/N")
+@quality_option("low")
+@shard_format_option
+@scene_options
+@click.option("--draft", is_flag=True, help="Fast encoder settings, as `render --draft`.")
+@click.option(
+    "--output-dir",
+    "-o",
+    "folder",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("shards"),
+    show_default=True,
+    help="Folder the shard's segments and record go to (shared by every shard, then joined).",
+)
+def shard_command(
+    scene: str,
+    which: str,
+    quality: str,
+    fmt: str,
+    scene_options: SceneOptions,
+    draft: bool,
+    folder: Path,
+) -> None:
+    """Render shard K of N of SCENE's plays into a folder; `render.py join` makes the file.
+
+    The plays are cut into N runs of about equal cost, as `render --chunks N` cuts them, and
+    shard K renders only the K-th (a Kubernetes Indexed Job runs K = $JOB_COMPLETION_INDEX+1).
+    Every shard and the join must get the same scene, quality, format and scene options.
+    Prints the shard's record file.
+
+    \b
+    Examples:
+      render.py shard FullStory 1/4 -q high -o /shards
+      render.py join FullStory /shards -q high -o media
+    """
+    try:
+        shard, shards = parse_shard(which)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="K/N") from None
+    ensure_writable(folder)
+    job = shard_job(scene, quality, fmt, scene_options, folder, draft)
+    write = shard_writer(shard, shards, folder, job.key)
+    try:
+        run_job(job.request, folder, job.settings, functools.partial(render, segments=write))
+    except ShardWritten as done:
+        click.echo(done.record)
+        return
+    raise click.ClickException(f"{scene} rendered without reaching its plays; nothing to shard")
+
+
+@cli.command("join")
+@click.argument("scene", metavar="SCENE")
+@click.argument(
+    "folder", metavar="SHARDS_DIR", type=click.Path(exists=True, file_okay=False, path_type=Path)
+)
+@quality_option("low")
+@shard_format_option
+@scene_options
+@click.option("--draft", is_flag=True, help="Fast encoder settings, as the shards had.")
+@output_dir_option
+def join_command(
+    scene: str,
+    folder: Path,
+    quality: str,
+    fmt: str,
+    scene_options: SceneOptions,
+    draft: bool,
+    output_dir: Path,
+) -> None:
+    """Join the shards of SCENE in SHARDS_DIR into its file, as `render` would have made it.
+
+    The options must be the shards' own: the shards are matched by the render's cache key,
+    and every play must be covered. The file lands where `render` puts it (and is recorded,
+    so `render` with the same options finds it up to date); prints its path.
+    """
+    ensure_writable(output_dir)
+    job = shard_job(scene, quality, fmt, scene_options, output_dir, draft)
+    read = shard_reader(folder, job.key)
+    job = dataclasses.replace(job, render_fn=functools.partial(render, segments=read))
+    result = run_here(
+        job, SilentReporter(), bool((click.get_current_context().obj or {}).get("debug"))
+    )
+    if not result.ok:
+        raise click.ClickException(result.error or "the join failed")
+    click.echo(result.path)
 
 
 @cli.command(
