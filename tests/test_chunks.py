@@ -86,19 +86,8 @@ def files_under(folder: Path) -> dict[str, bytes]:
     }
 
 
-# FullStory's first chunk once failed reading a truncated SVG ("ParseError: unclosed token")
-# from the test session's LaTeX store, on a machine running several pytest sessions at once;
-# not yet reproduced or explained, so it is not claimed (the others passed byte for byte).
-UNEXPLAINED = pytest.mark.xfail(
-    reason="FullStory: a chunk read a truncated SVG from the LaTeX store once; unexplained",
-    strict=False,
-)
-
-
 @pytest.mark.render
-@pytest.mark.parametrize(
-    "name", [pytest.param(n, marks=UNEXPLAINED) if n == "FullStory" else n for n in SCENES]
-)
+@pytest.mark.parametrize("name", list(SCENES))
 def test_a_chunked_render_is_byte_identical_to_the_whole(
     name: str, tmp_path: Path, tex_store: Path
 ) -> None:

@@ -19,9 +19,10 @@ def test_every_patch_fits_the_installed_manim() -> None:
     )
 
 
-def test_the_patches_cover_tex_last_frame_poster_sections_encoder_abort_and_frame_exact() -> None:
+def test_the_patches_cover_tex_text_last_frame_poster_sections_encoder_abort_frame_exact() -> None:
     assert set(manim_patches.PATCHES) == {
         "tex",
+        "text",
         "last-frame",
         "poster",
         "sections",
@@ -161,3 +162,54 @@ def test_an_orphaned_encode_thread_cannot_hold_the_process(patched: bool) -> Non
     assert exited is patched, "the daemon patch decides whether the process can exit"
     if patched:
         assert proc.returncode == 0, err
+
+
+# A store file and a render's hard link to it: the same bytes on disk (texstore.seed).
+SHARED_TEXT = """
+import os, sys
+from pathlib import Path
+from manim import Text, tempconfig
+
+from lowrank_anim.pipeline import manim_patches
+
+if sys.argv[1] == "patched":
+    manim_patches.install()
+store, private = Path(sys.argv[2], "store"), Path(sys.argv[2], "private")
+store.mkdir()
+private.mkdir()
+with tempconfig({"text_dir": str(store)}):
+    Text("shared by hard links")  # compiled into the store
+(stored,) = store.glob("*.svg")
+os.link(stored, private / stored.name)
+before = stored.stat().st_mtime_ns, stored.read_bytes()
+with tempconfig({"text_dir": str(private)}):
+    Text("shared by hard links")  # found in the private folder, as a render finds it
+print("rewritten" if (stored.stat().st_mtime_ns, stored.read_bytes()) != before else "untouched")
+"""
+
+
+@pytest.mark.parametrize("patched", [True, False], ids=["installed", "manim-alone"])
+def test_building_a_cached_text_never_rewrites_the_shared_file(
+    patched: bool, tmp_path: Path
+) -> None:
+    """The CI failure of 2026-12-01, made deterministic: manim rewrote a cached text SVG in
+    place (``O_TRUNC``) on every ``Text``, through the link into the store, so a chunk could
+    read it empty, and one stopped mid-rewrite left it empty for every later render."""
+    result = subprocess.run(
+        [sys.executable, "-c", SHARED_TEXT, "patched" if patched else "alone", str(tmp_path)],
+        capture_output=True, text=True, timeout=120, check=False,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == ("untouched" if patched else "rewritten")
+
+
+def test_the_text_clean_up_still_cleans_a_fresh_svg(tmp_path: Path) -> None:
+    """manimpango's substitution (its pattern is checked by *text*) is kept where it changes
+    something: a fresh SVG is cleaned as manim alone cleans it, into a new file."""
+    svg = tmp_path / "fresh.svg"
+    svg.write_text('<svg><path d="M 1 2 L 3 4 Z M 5 6 "/></svg>\n')
+    inode = svg.stat().st_ino
+    manim_patches.atomic_remove_last_M(str(svg))
+    assert svg.read_text() == '<svg><path d="M 1 2 L 3 4 Z "/></svg>\n'
+    assert svg.stat().st_ino != inode, "replaced by a new file, not rewritten in place"
+    assert [p.name for p in tmp_path.iterdir()] == ["fresh.svg"]

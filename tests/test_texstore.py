@@ -58,6 +58,19 @@ def holding_render(out: Path, tmp_path: Path) -> Iterator[tuple[subprocess.Popen
         proc.wait()
 
 
+def test_an_incomplete_stored_svg_is_dropped_not_seeded(tmp_path: Path) -> None:
+    """A store left with an empty or cut-off SVG (by a version before the *text* patch) heals:
+    renders never see it, and it is compiled again."""
+    text_store = texstore.store_dir(tmp_path, "text_dir")
+    text_store.mkdir(parents=True)
+    (text_store / "good.svg").write_text("<svg>\n</svg>\n")
+    (text_store / "empty.svg").write_bytes(b"")
+    (text_store / "cut.svg").write_text("<svg><path d='M 0 0")
+    with texstore.private_dirs(tmp_path) as caches:
+        assert sorted(p.name for p in Path(caches["text_dir"]).iterdir()) == ["good.svg"]
+    assert sorted(p.name for p in text_store.iterdir()) == ["good.svg"]
+
+
 def preview(out: Path) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "render.py", "preview", "TitleCard", "-o", str(out)],

@@ -8,6 +8,16 @@ manim's public API (``tempconfig``, ``Scene.render``) does not cover these thing
   ``manim.mobject.text.tex_mobject.tex_to_svg_file`` (imported there by name) and
   ``manim.utils.tex_file_writing.tex_to_svg_file(expression, environment, tex_template)`` /
   ``tex_hash``, plus ``TexTemplate.get_texcode_for_expression[_in_env]``.
+* **text** — every ``Text``/``MarkupText`` manim builds runs manimpango's
+  ``PangoUtils.remove_last_M`` on its SVG, which rewrites the file *in place* (open with
+  ``O_TRUNC``, then write) even when it was cached and nothing changes.  Our renders read the
+  store's SVGs through hard links, so that rewrite truncated the one stored file under every
+  other process: a chunk reading it at that moment failed with ``ParseError``, and a chunk
+  stopped mid-rewrite left it empty for every later render (CI failed so once).
+  :func:`install` replaces it with :func:`atomic_remove_last_M`: the same substitution, no
+  write when nothing changes, else a new file renamed into place (a new inode: the stored one
+  is never touched).  Relies on ``text_mobject`` calling ``PangoUtils.remove_last_M(file_name)``
+  and on that function's pattern, checked against its source.
 * **last-frame** — :func:`last_frame_renderer` subclasses ``CairoRenderer`` so a preview draws
   only the final frame.  Relies on ``update_frame``, ``scene_finished`` and
   ``skip_animations``.
@@ -56,7 +66,13 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
-from lowrank_anim.pipeline.outputs import disk_error, nearly_full, publish, scratch_dir
+from lowrank_anim.pipeline.outputs import (
+    disk_error,
+    nearly_full,
+    publish,
+    scratch_dir,
+    write_text_atomically,
+)
 
 _MARK = "_lowrank_atomic"
 # Per-process directories holding links to cached SVGs, open (and locked) until exit.
@@ -66,10 +82,12 @@ atexit.register(_exit_stack.close)
 
 
 def install() -> None:
-    """Route manim's ``tex_to_svg_file`` through :func:`atomic_tex_to_svg_file`, and make the
-    file writer's encode threads daemons (*tex* and *encoder-abort* above; idempotent)."""
+    """Route manim's ``tex_to_svg_file`` through :func:`atomic_tex_to_svg_file`, text SVGs'
+    clean-up through :func:`atomic_remove_last_M`, and make the file writer's encode threads
+    daemons (*tex*, *text* and *encoder-abort* above; idempotent)."""
     import manim.mobject.text.tex_mobject as tex_mobject
     import manim.scene.scene_file_writer as scene_file_writer
+    from manimpango.utils import PangoUtils
 
     # tex_mobject imported the function by name, so that is the reference to replace.
     if not getattr(getattr(tex_mobject, "tex_to_svg_file", None), _MARK, False):
@@ -77,6 +95,7 @@ def install() -> None:
     # Every good path joins these threads before the render returns, so being a daemon only
     # changes what happens to an orphan at exit: it is dropped instead of waited for.
     setattr(scene_file_writer, "Thread", DaemonThread)  # noqa: B010
+    PangoUtils.remove_last_M = staticmethod(atomic_remove_last_M)
     _install_frame_exact_play()
 
 
@@ -249,6 +268,23 @@ def atomic_tex_to_svg_file(
     return _private_link(cached)
 
 
+#: manimpango's ``remove_last_M`` substitution (checked against its source by *text*).
+_LAST_M = (r'Z M [^A-Za-z]*? "\/>', 'Z "/>')
+
+
+def atomic_remove_last_M(file_name: str) -> None:
+    """manimpango's ``remove_last_M`` without its in-place rewrite (see *text*): the file is
+    left alone when the substitution changes nothing (every cached SVG: it was applied when
+    the SVG was made), else replaced by a new file with an atomic rename."""
+    import re
+
+    path = Path(file_name)
+    content = path.read_text()
+    cleaned = re.sub(_LAST_M[0], _LAST_M[1], content)
+    if cleaned != content:
+        write_text_atomically(path, cleaned)
+
+
 def _private_link(cached: Path) -> Path:
     """A path to ``cached`` that only this process uses (a hard link, else a copy)."""
     private = _private_dirs.get(cached.parent)
@@ -359,6 +395,16 @@ def _tex_relies() -> None:
         assert callable(getattr(TexTemplate, name, None)), f"TexTemplate.{name}"
 
 
+def _text_relies() -> None:
+    import manim.mobject.text.text_mobject as text_mobject
+    from manimpango.utils import PangoUtils
+
+    source = inspect.getsource(text_mobject)
+    assert source.count("PangoUtils.remove_last_M(file_name)") >= 2, "Text/MarkupText call it"
+    original = inspect.getsource(inspect.getmodule(PangoUtils))  # type: ignore[arg-type]
+    assert f"r'{_LAST_M[0]}', '{_LAST_M[1]}'" in original, "remove_last_M's substitution"
+
+
 def _last_frame_relies() -> None:
     from manim.renderer.cairo_renderer import CairoRenderer
 
@@ -422,6 +468,7 @@ def _poster_relies() -> None:
 #: Patch name → a check that raises when the installed manim no longer has what it uses.
 PATCHES: dict[str, Callable[[], None]] = {
     "tex": _tex_relies,
+    "text": _text_relies,
     "last-frame": _last_frame_relies,
     "poster": _poster_relies,
     "sections": _sections_relies,

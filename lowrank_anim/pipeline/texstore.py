@@ -15,7 +15,9 @@ So manim is never pointed at the store:
   whole input, so two processes publishing one name publish the same bytes);
 * each render gets private ``tex_dir``/``text_dir`` folders in a scratch directory *beside* the
   stores (``OUTPUT_DIR/.cache/.render-*``, never inside a folder manim cleans), seeded with
-  hard links to the stored SVGs (manim never rewrites one), so it compiles only what is new;
+  hard links to the stored SVGs, so it compiles only what is new.  A link shares the stored
+  file, so nothing may rewrite one in place: manim did, for every ``Text`` (manimpango's
+  ``remove_last_M``), until the *text* patch of :mod:`lowrank_anim.pipeline.manim_patches`;
 * when the render succeeds, its new SVGs are published into the store.  A failed render adds
   nothing (it may have left a truncated file).  A render killed with ``kill -9`` leaves only its
   scratch directory, which the next command removes once its owner is dead
@@ -24,6 +26,7 @@ So manim is never pointed at the store:
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 from collections.abc import Iterator
@@ -44,11 +47,29 @@ def store_dir(output_dir: Path, config_key: str) -> Path:
     return output_dir / CACHE_DIRNAME / STORES[config_key]
 
 
+def complete(svg: Path) -> bool:
+    """Whether ``svg`` is a whole SVG file (it ends with its closing tag)."""
+    try:
+        with open(svg, "rb") as f:
+            f.seek(max(0, os.fstat(f.fileno()).st_size - 64))
+            return f.read().rstrip().endswith(b"</svg>")
+    except OSError:
+        return False
+
+
 def seed(store: Path, private: Path) -> int:
     """Link every stored SVG into ``private``; returns how many.  Copies where links fail
-    (another filesystem, or one without hard links)."""
+    (another filesystem, or one without hard links).
+
+    An incomplete stored SVG is dropped from the store, to be compiled again: versions before
+    the *text* patch (:mod:`lowrank_anim.pipeline.manim_patches`) could leave one behind.
+    """
     count = 0
     for svg in store.glob("*.svg"):
+        if not complete(svg):
+            with contextlib.suppress(OSError):
+                svg.unlink()
+            continue
         target = private / svg.name
         try:
             os.link(svg, target)
@@ -67,7 +88,7 @@ def harvest(private: Path, store: Path) -> int:
         final = store / svg.name
         if final.exists() or svg.name.endswith("_.svg"):  # manim's own parse-time side file
             continue
-        if not svg.read_bytes().rstrip().endswith(b"</svg>"):
+        if not complete(svg):
             continue  # dvisvgm's exit status is ignored by manim: never store a truncated SVG
         publish(svg, final)
         count += 1
