@@ -289,3 +289,59 @@ def test_render_py_worker_refuses_a_bare_host() -> None:
     assert done.returncode == 2
     assert "is not tcp://HOST:PORT" in done.stderr
     assert len(done.stderr.strip().splitlines()) == 1, done.stderr
+
+
+# One scene's chunks on the cluster ---------------------------------------------------------------
+
+
+def shard_prefixes(address: str) -> list[str]:
+    """The task prefixes the scheduler has seen that are chunks (``render.py shard`` tasks)."""
+    from distributed import Client
+
+    def prefixes(dask_scheduler: object) -> list[str]:
+        return sorted(getattr(dask_scheduler, "task_prefixes", {}))
+
+    with Client(address, timeout=60) as client:
+        seen: list[str] = client.run_on_scheduler(prefixes)
+    return [p for p in seen if p.startswith("lowrank-shard-")]
+
+
+@pytest.mark.render
+def test_a_chunked_render_with_a_scheduler_is_the_local_render_byte_for_byte(
+    cluster: Cluster, tmp_path: Path
+) -> None:
+    """``--chunks 2 --scheduler``: each chunk is a task on a worker (a ``render.py shard``),
+    joined here into the same mp4, sections and captions as a local render in one piece."""
+    here, there = tmp_path / "here", tmp_path / "there"
+    options = ("-q", "low", "--sections", *AWKWARD[:2])
+    local = cli("render", "RankOneUpdate", *options, "-o", str(here))
+    assert local.returncode == 0, local.stderr
+    cluster.worker("w1")
+    cluster.worker("w2")
+    wait_for_workers(cluster.address, 2)
+    done = cli("render", "RankOneUpdate", *options, "--chunks", "2", "-o", str(there),
+               "--scheduler", cluster.address)  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert shard_prefixes(cluster.address) == ["lowrank-shard-RankOneUpdate"]
+    made, whole = Path(done.stdout.strip()), Path(local.stdout.strip())
+    assert made == there / whole.relative_to(here)
+    ours = {p.relative_to(there): p.read_bytes() for p in there.rglob("*") if p.is_file()}
+    theirs = {p.relative_to(here): p.read_bytes() for p in here.rglob("*") if p.is_file()}
+    # The manifest records when each file was made; everything else must be the same bytes.
+    clips = {n for n in theirs if not str(n).startswith(".") and n.name != "manifest.json"}
+    assert clips, "the local render made files"
+    assert {name: ours.get(name) for name in clips} == {name: theirs[name] for name in clips}
+    assert any(".sections" in str(name) for name in clips)
+    assert not list(there.rglob(".render-*")), "no scratch folder is left"
+
+
+def test_a_lone_scene_on_a_cluster_is_cut_as_asked_or_per_worker_where_it_pays() -> None:
+    from lowrank_anim.pipeline.batch import farm_chunks
+    from lowrank_anim.pipeline.request import RenderRequest
+    from lowrank_anim.registry import get_scene
+
+    scene = get_scene("RankOneUpdate")
+    assert farm_chunks(RenderRequest(scene, "low"), 3) == 3
+    assert farm_chunks(RenderRequest(scene, "low"), None) == 1  # 480p: whole, on one worker
+    assert farm_chunks(RenderRequest(scene, "high"), None) is None  # one per worker thread
+    assert farm_chunks(RenderRequest(scene, "high", "png"), 4) == 1  # a still has no plays

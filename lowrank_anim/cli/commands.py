@@ -408,8 +408,9 @@ class ChunksParam(click.ParamType[int | None]):
     metavar="N|auto",
     default="auto",
     show_default=True,
-    help="Cut a lone scene into N chunks of plays rendered in parallel (at most -j processes) "
-    "and joined: the same file, sooner. auto: one per core at 1080p and above, else 1.",
+    help="Cut a lone scene into N chunks of plays rendered in parallel (at most -j processes, "
+    "or on the --scheduler's workers) and joined: the same file, sooner. auto: one per core "
+    "(per worker thread with --scheduler) at 1080p and above, else 1.",
 )
 @click.pass_context
 def render_command(
@@ -464,12 +465,20 @@ def render_command(
 
 
 def shard_job(
-    scene: str, quality: str, fmt: str, scene_options: SceneOptions, output_dir: Path, draft: bool
+    scene: str,
+    quality: str,
+    fmt: str,
+    scene_options: SceneOptions,
+    output_dir: Path,
+    draft: bool,
+    sections: bool = False,
 ) -> Job:
     """The render job ``shard`` and ``join`` share: the same request, key and encoder."""
     spec = scenes_from([scene], False)[0]
     params = scene_options.params([spec])
-    request = scene_options.request(spec, params, quality=quality.lower(), fmt=fmt.lower())
+    request = scene_options.request(
+        spec, params, quality=quality.lower(), fmt=fmt.lower(), sections=sections
+    )
     settings = encoding.request_overrides(request, draft)
     key = cache.cache_key(request, settings)
     purpose = encoding.purpose_for(request.quality, draft)
@@ -495,6 +504,7 @@ def shard_format_option(func: F) -> F:
 @shard_format_option
 @scene_options
 @click.option("--draft", is_flag=True, help="Fast encoder settings, as `render --draft`.")
+@click.option("--sections", is_flag=True, help="As `render --sections` (give it to the join too).")
 @click.option(
     "--output-dir",
     "-o",
@@ -511,6 +521,7 @@ def shard_command(
     fmt: str,
     scene_options: SceneOptions,
     draft: bool,
+    sections: bool,
     folder: Path,
 ) -> None:
     """Render shard K of N of SCENE's plays into a folder; `render.py join` makes the file.
@@ -530,7 +541,7 @@ def shard_command(
     except ValueError as exc:
         raise click.BadParameter(str(exc), param_hint="K/N") from None
     ensure_writable(folder)
-    job = shard_job(scene, quality, fmt, scene_options, folder, draft)
+    job = shard_job(scene, quality, fmt, scene_options, folder, draft, sections)
     write = shard_writer(shard, shards, folder, job.key)
     try:
         run_job(job.request, folder, job.settings, functools.partial(render, segments=write))
@@ -549,6 +560,7 @@ def shard_command(
 @shard_format_option
 @scene_options
 @click.option("--draft", is_flag=True, help="Fast encoder settings, as the shards had.")
+@click.option("--sections", is_flag=True, help="One clip per beat as well, as `render --sections`.")
 @output_dir_option
 def join_command(
     scene: str,
@@ -557,6 +569,7 @@ def join_command(
     fmt: str,
     scene_options: SceneOptions,
     draft: bool,
+    sections: bool,
     output_dir: Path,
 ) -> None:
     """Join the shards of SCENE in SHARDS_DIR into its file, as `render` would have made it.
@@ -566,7 +579,7 @@ def join_command(
     so `render` with the same options finds it up to date); prints its path.
     """
     ensure_writable(output_dir)
-    job = shard_job(scene, quality, fmt, scene_options, output_dir, draft)
+    job = shard_job(scene, quality, fmt, scene_options, output_dir, draft, sections)
     read = shard_reader(folder, job.key)
     job = dataclasses.replace(job, render_fn=functools.partial(render, segments=read))
     result = run_here(

@@ -71,6 +71,16 @@ def available_memory() -> int:
 # The batch -------------------------------------------------------------------------------
 
 
+def farm_chunks(request: RenderRequest, chunks: int | None) -> int | None:
+    """How many chunks a lone render sent to a cluster is cut into: ``chunks`` as asked, and
+    for ``auto`` one per worker thread (None) where chunking pays at all, else 1 (whole)."""
+    if request.fmt == "png":
+        return 1
+    if chunks is not None:
+        return chunks
+    return None if chunks_for(request, None, 2) > 1 else 1
+
+
 def render_batch(
     requests: Sequence[RenderRequest],
     output_dir: Path,
@@ -127,16 +137,26 @@ def render_batch(
             largest = max((job.request for _, job in todo), key=lambda r: job_peak_bytes(r.quality))
             budget = jobs_within_memory(largest.quality, budget, available_memory())
         workers = min(budget, len(todo))
-        if len(todo) == 1 and todo[0][1].render_fn is render:
+        address = farm.scheduler_address(scheduler)
+        lone = len(todo) == 1 and todo[0][1].render_fn is render
+        if address is not None and lone and farm_chunks(todo[0][1].request, chunks) != 1:
+            # One scene's chunks, each a task on the cluster; planned and joined here.
+            index, job = todo[0]
+            with farm.farm(address, workers=workers) as running:
+                parts = farm_chunks(job.request, chunks)
+                spread = farm.farm_segments(running, job, parts, draft=draft)
+                job = dataclasses.replace(job, render_fn=functools.partial(render, segments=spread))
+                results[index] = run_here(job, reporter, debug)
+        elif address is not None and todo:
+            # A cluster renders each scene whole on one worker.
+            results.update(farm.run_jobs(todo, address, reporter, workers=workers, draft=draft))
+        elif lone:
             index, job = todo[0]
             parts = chunks_for(job.request, chunks, budget)
             if parts > 1:
                 chunked = functools.partial(render_chunked, parts=parts, workers=budget)
-                todo[0] = (index, dataclasses.replace(job, render_fn=chunked))
-        address = farm.scheduler_address(scheduler)
-        if address is not None and todo:
-            # A cluster renders each scene whole on one worker (chunks stay on this machine).
-            results.update(farm.run_jobs(todo, address, reporter, workers=workers, draft=draft))
+                job = dataclasses.replace(job, render_fn=chunked)
+            results[index] = run_here(job, reporter, debug)
         elif workers <= 1:
             for index, job in todo:
                 results[index] = run_here(job, reporter, debug)

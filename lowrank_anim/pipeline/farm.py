@@ -1,5 +1,9 @@
 """Render tasks on Dask: an embedded ``LocalCluster`` by default, a cluster with ``--scheduler``.
 
+Scenes go to the cluster whole, one task each (:func:`run_jobs`); a lone scene cut into chunks
+(``--chunks``) sends one ``render.py shard K/N`` task per chunk instead and joins the segments
+here (:func:`farm_segments`), with the same code that joins a local chunked render.
+
 A :class:`Task` is a command line of this project's own CLI, run by a worker as a fresh
 subprocess (``python -m lowrank_anim ARGS``) in a scratch folder of its own.  A fresh process
 gets a fresh manim ``config`` and a crash fails one attempt, not the worker; the task returns
@@ -28,8 +32,10 @@ from pathlib import Path
 from typing import Any
 
 from lowrank_anim.paths import PROJECT_ROOT
+from lowrank_anim.pipeline.manim_patches import PlayFrames
 from lowrank_anim.pipeline.outputs import publish_together, scratch_dir
 from lowrank_anim.pipeline.progress import JobResult, Reporter
+from lowrank_anim.pipeline.rendering import SegmentRenderer, Segments
 from lowrank_anim.pipeline.request import RenderRequest
 from lowrank_anim.pipeline.texstore import CACHE_DIRNAME
 from lowrank_anim.pipeline.workers import Job, Outcome, finish, media_duration
@@ -355,3 +361,51 @@ def run_jobs(
             reporter.started(job.request)
         running.run([job_task(job, draft=draft) for _, job in todo], on_done=arrived)
     return results
+
+
+# One scene's chunks on the farm ------------------------------------------------------------------
+
+
+def shard_tasks(job: Job, parts: int, *, draft: bool = False) -> list[Task]:
+    """``render.py shard K/N`` for K = 1..``parts``: the tasks that render ``job``'s plays."""
+    scene, *options = request_args(job.request, draft=draft)
+    return [
+        Task(
+            key=f"shard-{scene}-{k}of{parts}-{job.key[:12]}",
+            args=("shard", scene, f"{k}/{parts}", *options, "-o", OUT),
+            outputs=("*",),
+        )
+        for k in range(1, parts + 1)
+    ]
+
+
+def total_threads(running: Farm) -> int:
+    """How many tasks the cluster runs at once (its workers' threads)."""
+    threads: dict[str, int] = running.client.nthreads()
+    return max(1, sum(threads.values()))
+
+
+def farm_segments(
+    running: Farm, job: Job, parts: int | None, *, draft: bool = False
+) -> SegmentRenderer:
+    """A segment renderer for :func:`lowrank_anim.pipeline.rendering.render` that renders the
+    plays as ``parts`` shards on ``running``'s workers (None: one per worker thread) and reads
+    them back as :func:`lowrank_anim.pipeline.shards.shard_reader` reads a shards folder."""
+    from lowrank_anim.pipeline.shards import shard_reader
+
+    def segments(
+        request: RenderRequest,
+        played: list[PlayFrames],
+        settings: dict[str, Any],
+        store: Path,
+    ) -> Segments:
+        count = parts if parts is not None else total_threads(running)
+        made = running.run(shard_tasks(job, count, draft=draft))
+        with tempfile.TemporaryDirectory(prefix="lowrank-shards-") as folder:
+            for files in made.values():
+                for name, data in files.items():
+                    if not name.startswith("."):  # the task's store link, bookkeeping
+                        Path(folder, name).write_bytes(data)
+            return shard_reader(Path(folder), job.key)(request, played, settings, store)
+
+    return segments
