@@ -97,6 +97,31 @@ def test_plain_progress_and_summary(tmp_path: Path, monkeypatch: pytest.MonkeyPa
 
 
 @pytest.mark.render
+class StartOrder(progress.SilentReporter):
+    def __init__(self) -> None:
+        self.names: list[str] = []
+
+    def started(self, request: RenderRequest) -> None:
+        self.names.append(request.scene.name)
+
+
+def test_a_parallel_batch_starts_the_renders_that_took_longest_first(tmp_path: Path) -> None:
+    """The manifest's render times order the next batch (longest first), so a long scene
+    listed last no longer runs alone at the end; scenes never timed keep their order."""
+    requests = [RenderRequest(spec(n)) for n in ("TinySquare", "TinyCircle", "TinySquare")]
+    requests[2] = RenderRequest(spec("TinySquare"), theme="light")
+    first = StartOrder()
+    batch.render_batch(requests, tmp_path, jobs=2, reporter=first)
+    assert first.names == ["TinySquare", "TinyCircle", "TinySquare"]  # nothing timed yet
+    # Make TinyCircle the slow one, as the manifest would after a slow render of it.
+    manifest = cache.read_manifest(tmp_path)
+    circle = next(name for name, entry in manifest.items() if entry["scene"] == "TinyCircle")
+    cache.update_manifest(tmp_path, {circle: {**manifest[circle], "render_seconds": 1e6}})
+    again = StartOrder()
+    batch.render_batch(requests, tmp_path, jobs=2, force=True, reporter=again)
+    assert again.names == ["TinyCircle", "TinySquare", "TinySquare"]
+
+
 def test_two_parallel_jobs_both_produce_valid_files(tmp_path: Path) -> None:
     requests = [RenderRequest(spec("TinySquare")), RenderRequest(spec("TinyCircle"))]
     results = batch.render_batch(requests, tmp_path, jobs=2)

@@ -71,6 +71,19 @@ def available_memory() -> int:
 # The batch -------------------------------------------------------------------------------
 
 
+def longest_first(todo: Sequence[tuple[int, Job]], output_dir: Path) -> list[tuple[int, Job]]:
+    """``todo`` with the renders that took longest last time first (the rest keep their order):
+    started last, FullStory alone would hold the batch long after the other scenes finished
+    (as ninja starts the longest of its recorded build steps first)."""
+    took = cache.past_render_seconds(output_dir)
+
+    def cost(item: tuple[int, Job]) -> float:
+        request = item[1].request
+        return took.get((request.scene.name, request.quality), 0.0)
+
+    return sorted(todo, key=cost, reverse=True)
+
+
 def farm_chunks(request: RenderRequest, chunks: int | None) -> int | None:
     """How many chunks a lone render sent to a cluster is cut into: ``chunks`` as asked, and
     for ``auto`` one per worker thread (None) where chunking pays at all, else 1 (whole)."""
@@ -161,7 +174,7 @@ def render_batch(
             for index, job in todo:
                 results[index] = run_here(job, reporter, debug)
         else:
-            results.update(run_in_processes(todo, workers, reporter))
+            results.update(run_in_processes(longest_first(todo, output_dir), workers, reporter))
     finally:
         reporter.close()
     return [results[i] for i in range(len(requests))]

@@ -191,6 +191,19 @@ def read_manifest(output_dir: Path) -> dict[str, Any]:
     return outputs if isinstance(outputs, dict) else {}
 
 
+def past_render_seconds(output_dir: Path) -> dict[tuple[str, str], float]:
+    """(scene, quality) → how long its last recorded render took, from the manifest: what a
+    batch uses to start its longest renders first."""
+    seconds: dict[tuple[str, str], float] = {}
+    for entry in read_manifest(output_dir).values():
+        if not isinstance(entry, dict):
+            continue
+        scene, quality, took = entry.get("scene"), entry.get("quality"), entry.get("render_seconds")
+        if isinstance(scene, str) and isinstance(quality, str) and isinstance(took, int | float):
+            seconds[(scene, quality)] = max(float(took), seconds.get((scene, quality), 0.0))
+    return seconds
+
+
 @contextmanager
 def manifest_lock(output_dir: Path) -> Iterator[None]:
     """Exclusive lock for a read-modify-write of the manifest, across processes."""
