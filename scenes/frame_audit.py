@@ -35,7 +35,7 @@ from manim import (
 from lowrank_anim.maths import placement
 from lowrank_anim.maths.formatting import CAPTION_SPEED
 from lowrank_anim.maths.layout import BOTTOM_BAND, EDGE_MARGIN, FRAME, Box
-from lowrank_anim.maths.view3d import SPACE_REACH
+from lowrank_anim.maths.view3d import HIDDEN_SHARE, SPACE_REACH
 from scenes.base import LeaderLine, Panel
 
 #: Every kind of defect, in the order the audit's table lists them.
@@ -56,9 +56,6 @@ SLACK = 0.02
 #: An arrow's shaft and tip as measured (thinner than the placement model's, which keeps a
 #: little air around them).
 SHAFT, TIP = 0.03, 0.1
-#: An arrow is hidden when more than this share of its shaft lies under another arrow: a
-#: reader no longer sees it as its own arrow (x under y when W is near the identity).
-HIDDEN_SHARE = 0.5
 #: Points along a shaft at which its cover is measured.
 SHAFT_SAMPLES = 24
 #: Arrows drawn fainter than this are context (inputs already shown): they neither hide an
@@ -333,7 +330,8 @@ def _in_space(
 
 def hidden_arrows(found: Inventory, beat: str) -> list[Defect]:
     """Every arrow whose shaft the camera shows mostly under another arrow
-    (:data:`HIDDEN_SHARE`), its tip too, although the two lie apart in space: a view that
+    (:data:`~lowrank_anim.maths.view3d.HIDDEN_SHARE`, the share the camera is chosen by),
+    its tip too, although the two lie apart in space: a view that
     hides it.  (Arrows from one point always meet near it: one whose tip stands clear still
     reads as its own arrow, its length and direction plain.)
     Arrows that lie on each other in the model itself (z on y when α = 0, v along a
