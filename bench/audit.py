@@ -7,7 +7,8 @@ scene is constructed without rendering (manim's dry run) for its defaults, for `
 seeded random valid parameter sets (made and validated by ``lowrank_anim.maths.params``, as
 ``--set`` would be) and for the fixed awkward list below; at the end of every beat
 ``scenes.frame_audit.measure`` walks the mobjects on screen and counts overlaps
-(label/label, label/arrow, label/line, panel/geometry), text within the edge margin or in
+(label/label, label/arrow, label/line, panel/geometry), arrows a 3-D view draws mostly on
+top of one another (arrow/arrow), text within the edge margin or in
 the bottom band, text spilling out of its panel, text smaller than 12 px at 480p, and
 captions faster than 20 characters a second.
 

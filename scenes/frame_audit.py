@@ -5,7 +5,9 @@ at the end of every beat, calls :func:`measure` on the scene.  It walks what is 
 type — text (MathTex, Text, numbers), arrows, lines and paths, dots, panels — ignoring the
 background grid and axes and anything invisible, takes every one's box as the camera shows it
 (3-D points projected through the camera, pinned panels as they are), and reports each
-:class:`Defect` by kind (:data:`KINDS`).  The boxes are those of the placement model
+:class:`Defect` by kind (:data:`KINDS`); "arrow/arrow" is an arrow the camera shows mostly
+under another, its tip too, though they lie apart in space (x under y when W is near the
+identity).  The boxes are those of the placement model
 (:mod:`lowrank_anim.maths.placement`), so a scene that places its text with the model passes.
 """
 
@@ -33,12 +35,14 @@ from manim import (
 from lowrank_anim.maths import placement
 from lowrank_anim.maths.formatting import CAPTION_SPEED
 from lowrank_anim.maths.layout import BOTTOM_BAND, EDGE_MARGIN, FRAME, Box
+from lowrank_anim.maths.view3d import HIDDEN_SHARE, SPACE_REACH
 from scenes.base import LeaderLine, Panel
 
 #: Every kind of defect, in the order the audit's table lists them.
 KINDS = (
     "label/label",
     "label/arrow",
+    "arrow/arrow",
     "label/line",
     "panel/geometry",
     "edge margin",
@@ -52,6 +56,11 @@ SLACK = 0.02
 #: An arrow's shaft and tip as measured (thinner than the placement model's, which keeps a
 #: little air around them).
 SHAFT, TIP = 0.03, 0.1
+#: Points along a shaft at which its cover is measured.
+SHAFT_SAMPLES = 24
+#: Arrows drawn fainter than this are context (inputs already shown): they neither hide an
+#: arrow nor count as hidden.
+FADED = 0.5
 
 
 @dataclass(frozen=True)
@@ -74,6 +83,10 @@ class Inventory:
     panels: list[tuple[str, Box, list[tuple[str, Box, float]]]] = field(default_factory=list)
     """Panels: name, box, and the text inside."""
     arrows: list[tuple[str, list[placement.Segment], Box]] = field(default_factory=list)
+    arrow_ends: list[tuple[np.ndarray, np.ndarray]] = field(default_factory=list)
+    """Each arrow's start and end in space (before the camera projects them), in order."""
+    arrow_strength: list[float] = field(default_factory=list)
+    """Each arrow's opacity (the most of any part), in order: faded arrows are context."""
     lines: list[tuple[str, list[placement.Segment], Box]] = field(default_factory=list)
     """Lines, paths, dots and outlines (everything drawn that is not an arrow or text)."""
 
@@ -92,6 +105,18 @@ def text_size(mob: Mobject) -> float:
     per_point = digit_height_per_point()
     font = float(getattr(mob, "font_size", 48.0))
     return font * per_point["text" if isinstance(mob, Text) else "tex"]
+
+
+def opacity(mob: Mobject) -> float:
+    """How strongly ``mob`` is drawn: the highest opacity of any stroke or fill it shows."""
+    most = 0.0
+    for part in mob.get_family():
+        if not isinstance(part, VMobject) or len(part.points) == 0:
+            continue
+        if part.get_stroke_width() > 0:
+            most = max(most, float(np.max(part.get_stroke_opacities())))
+        most = max(most, float(np.max(part.get_fill_opacities())))
+    return most
 
 
 def visible(mob: Mobject) -> bool:
@@ -153,6 +178,8 @@ def inventory(scene: Any) -> Inventory:
     """Walk what ``scene`` shows now, by type (see the module's docstring)."""
     found = Inventory()
     camera = scene.renderer.camera
+    # Arrows by the name the scene gave them (``scene.arrows``), so a report says which.
+    arrow_names = {id(mob): key for key, mob in getattr(scene, "arrows", {}).items()}
     if hasattr(camera, "reset_rotation_matrix"):
         # manim's 3-D camera updates its projection only when it captures a frame, which a
         # dry run never does: without this, 3-D points would be measured as seen from above.
@@ -181,7 +208,10 @@ def inventory(scene: Any) -> Inventory:
                 for s in segments
             ]
             if segments:
-                found.arrows.append((_name(mob), segments, box_of_points(shown_ends)))
+                what = f"arrow {arrow_names[id(mob)]}" if id(mob) in arrow_names else _name(mob)
+                found.arrows.append((what, segments, box_of_points(shown_ends)))
+                found.arrow_ends.append((ends[0], ends[1]))
+                found.arrow_strength.append(opacity(mob))
             return
         if isinstance(mob, Dot):
             points = shown_points(scene, mob)
@@ -251,6 +281,88 @@ def _shrunk(box: Box) -> Box:
     return placement.grow(box, -SLACK / 2)
 
 
+Stroke = tuple[np.ndarray, np.ndarray, float]
+"""A straight stroke: its two ends (2-D on screen or 3-D in space) and its half width."""
+
+
+def _distances(points: np.ndarray, start: np.ndarray, end: np.ndarray) -> np.ndarray:
+    """The distance from each of ``points`` (rows) to the segment ``start``–``end``."""
+    d = end - start
+    length2 = float(d @ d)
+    t = np.clip((points - start) @ d / length2, 0.0, 1.0) if length2 > 0 else 0 * points[:, 0]
+    out: np.ndarray = np.linalg.norm(points - (start + t[:, None] * d), axis=1)
+    return out
+
+
+def covered_share(stroke: Stroke, cover: list[Stroke]) -> float:
+    """The share of ``stroke``'s length that lies under the strokes ``cover``: where they
+    touch it, less :data:`SLACK` of anti-aliasing."""
+    start, end, half_width = stroke
+    ts = (np.arange(SHAFT_SAMPLES) + 0.5)[:, None] / SHAFT_SAMPLES
+    points = start * (1 - ts) + end * ts
+    under = np.zeros(SHAFT_SAMPLES, dtype=bool)
+    for a, b, other_width in cover:
+        under |= _distances(points, a, b) < half_width + other_width - SLACK
+    return float(under.mean())
+
+
+def _strokes(segments: list[placement.Segment]) -> list[Stroke]:
+    return [(np.array(s.start), np.array(s.end), s.half_width) for s in segments]
+
+
+def _in_space(
+    segments: list[placement.Segment], ends: tuple[np.ndarray, np.ndarray]
+) -> list[Stroke]:
+    """An arrow's screen strokes taken back into space: each end at the same share of the
+    way along the arrow (a far camera keeps shares along a line), so in 2-D they are the
+    screen strokes themselves."""
+    first, last = np.array(segments[0].start), np.array(segments[-1].end)
+    along = last - first
+    length2 = max(float(along @ along), 1e-300)
+
+    def back(point: tuple[float, float]) -> np.ndarray:
+        share = float((np.array(point) - first) @ along) / length2
+        out: np.ndarray = ends[0] + share * (ends[1] - ends[0])
+        return out
+
+    return [(back(s.start), back(s.end), s.half_width) for s in segments]
+
+
+def hidden_arrows(found: Inventory, beat: str) -> list[Defect]:
+    """Every arrow whose shaft the camera shows mostly under another arrow
+    (:data:`~lowrank_anim.maths.view3d.HIDDEN_SHARE`, the share the camera is chosen by),
+    its tip too, although the two lie apart in space: a view that
+    hides it.  (Arrows from one point always meet near it: one whose tip stands clear still
+    reads as its own arrow, its length and direction plain.)
+    Arrows that lie on each other in the model itself (z on y when α = 0, v along a
+    parallel x, anything in a flat scene) are what the maths says, which no view can part,
+    and are not counted."""
+    defects = []
+    arrows = [
+        (name, segments, ends)
+        for (name, segments, _), ends, strength in zip(
+            found.arrows, found.arrow_ends, found.arrow_strength, strict=True
+        )
+        if strength >= FADED
+    ]
+    for name, segments, ends in arrows:
+        for other, cover, other_ends in arrows:
+            if cover is segments:
+                continue
+            share = covered_share(_strokes(segments)[0], _strokes(cover))
+            tip = (np.array(segments[-1].end),) * 2
+            if share <= HIDDEN_SHARE or not covered_share((*tip, TIP), _strokes(cover)):
+                continue
+            shaft = _in_space(segments, ends)[0]
+            # Strokes as wide as the camera's planner counts them (view3d.SPACE_REACH).
+            width = (SPACE_REACH + SLACK) / 2
+            apart = [(a, b, width) for a, b, _ in _in_space(cover, other_ends)]
+            in_space = covered_share((shaft[0], shaft[1], width), apart)
+            if in_space <= HIDDEN_SHARE:
+                defects.append(Defect("arrow/arrow", beat, f"{name} under {other}", share))
+    return defects
+
+
 def check_frame(found: Inventory, beat: str) -> list[Defect]:
     """Every defect in a frame's inventory."""
     defects: list[Defect] = []
@@ -266,6 +378,7 @@ def check_frame(found: Inventory, beat: str) -> list[Defect]:
         for what, segments, _ in found.lines:
             if any(s.hits(_shrunk(box)) for s in segments):
                 defects.append(Defect("label/line", beat, f"{name} / {what}"))
+    defects += hidden_arrows(found, beat)
     for index, (_, panel, content) in enumerate(found.panels):
         pname = f"panel {index + 1}"
         inner = _shrunk(panel)

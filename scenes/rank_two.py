@@ -119,9 +119,29 @@ def make_plan(ex: Example) -> Plan:
     low, high = np.min(points, axis=0), np.max(points, axis=0)
     points += [np.diag(low), np.diag(high)]
     cloud = np.vstack(points)
-    camera = choose_camera(cloud, span_normal(upd), PICTURE_BOX, LABEL_ROOM)
+    camera = choose_camera(
+        cloud, span_normal(upd), PICTURE_BOX, LABEL_ROOM, apart=shown_together(u1, u2, results)
+    )
     view = fit_picture(cloud, camera, PICTURE_BOX, LABEL_ROOM, avoid=PANEL_BOX)
     return Plan(u1, u2, results, sides, span_reach, local, low, high, camera, view)
+
+
+def shown_together(
+    u1: np.ndarray, u2: np.ndarray, results: tuple[UpdateResult, ...]
+) -> list[np.ndarray]:
+    """The arrows (start, end) each beat shows at full strength, which the camera must show
+    apart: x, y = Wx and z often point almost the same way, and from most angles one would
+    hide another.  Each input's beat: u₁, u₂, its x, y, z and its change (term by term for
+    the given x); the last beat: the given x's and every change moved to the origin."""
+    o = np.zeros(3)
+    first = results[0]
+    step = first.y + first.alpha[0] * u1
+    pairs = [(o, u1), (o, u2)]
+    mine = [(o, first.x), (o, first.y), (o, first.z), (first.y, step), (step, first.z)]
+    groups = [pairs + mine]
+    groups += [[*pairs, (o, r.x), (o, r.y), (o, r.z), (r.y, r.z)] for r in results[1:]]
+    groups.append(pairs + mine + [(o, r.delta) for r in results])
+    return [np.array(group) for group in groups]
 
 
 class RankTwoUpdate(LowRankScene3D):
@@ -314,8 +334,11 @@ def place_names(scene: LowRankScene3D, steps: Plan) -> dict[str, VMobject]:
                 buff=0.05,
             )
             names[tex] = VGroup(label, line)
+    # manim adds what it keeps facing the camera to the scene: take every label off again
+    # (a label with a leader line too, which its group alone would not take off), so each
+    # shows only with its arrow.
     scene.face_camera(*labels)
-    scene.remove(*names.values())
+    scene.remove(*labels, *names.values())
     return names
 
 

@@ -222,3 +222,23 @@ def test_catches_a_label_on_a_3d_arrow_where_the_camera_shows_it(run_case: Any) 
     for offset in (0.0, 3.0):
         with moved(x, middle + offset * towards_camera):
             assert "label/arrow" in kinds(scene), f"missed at depth {offset}"
+
+
+def test_catches_an_arrow_hidden_under_another(run_case: Any) -> None:
+    """RankTwoUpdate (3-D): an arrow that the camera shows on top of y, though it lies apart
+    from y in space (pushed along the line of sight), is a view hiding it and is caught; an
+    arrow that coincides with y in space too (z on y when α = 0) is the maths, not counted."""
+    from scenes.space import SpaceArrow
+
+    scene, defects = run_case(audit.Case("RankTwoUpdate", "defaults"))
+    assert not defects, described(defects)
+    y = scene.arrows["y1"]
+    towards_camera = scene.renderer.camera.generate_rotation_matrix()[2]
+    for depth, caught in ((3.0, True), (0.0, False)):
+        offset = depth * towards_camera
+        planted = SpaceArrow(y.get_start() + offset, y.get_end() + offset, "#ffffff")
+        scene.add(planted)
+        try:
+            assert ("arrow/arrow" in kinds(scene)) is caught, f"at depth {depth}"
+        finally:
+            scene.remove(planted)

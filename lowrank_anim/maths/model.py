@@ -307,6 +307,11 @@ def lattice(radius: float, per_side: int) -> Array:
     return out
 
 
+#: How far apart (a share of the most they can be) the changes of the turned inputs are kept
+#: when the turning axis is chosen to show each input's change beside its y (:func:`turning`).
+TURN_SPREAD_KEPT = 0.8
+
+
 def turned_inputs(x: ArrayLike, count: int, axis: ArrayLike = (0.0, 0.0, 1.0)) -> Array:
     """``count`` 3-D inputs: ``x`` and its turns by whole multiples of 2π/count about ``axis``
     (rows), so a rank-2 scene can show several inputs without typing any."""
@@ -340,7 +345,9 @@ def turn_spread(update: LowRankUpdate, x: ArrayLike, count: int = 3) -> float:
 
 def turning(update: LowRankUpdate, x: ArrayLike, count: int = 3) -> tuple[Array, float]:
     """The axis to turn ``x`` about so that its ``count`` turns (:func:`turned_inputs`) give
-    changes ``Δ = U Vᵀ x`` as far apart from one another as they can be, and that distance.
+    changes ``Δ = U Vᵀ x`` far apart from one another (at least :data:`TURN_SPREAD_KEPT` of
+    the most they can be) and each turn's z = y + Δ pointing well away from its y and x, and
+    the least distance between two of those changes.
 
     The axis is at right angles to ``x`` (each turn moves x as far as a turn can); which of
     those directions is chosen from the data, so the inputs are never all alike (a fixed axis
@@ -371,11 +378,30 @@ def turning(update: LowRankUpdate, x: ArrayLike, count: int = 3) -> tuple[Array,
     )
     pairs = [(i, j) for i in range(count) for j in range(i + 1, count)]
     gaps = np.min([np.linalg.norm(changes[:, i] - changes[:, j], axis=1) for i, j in pairs], axis=0)
+    # Among the axes whose changes are nearly as far apart as they can be, the one whose
+    # turned inputs show their change best: z = y + Δ pointing away from y and x, not along
+    # them (where a 3-D picture would draw z over y from every side).
+    inputs = (
+        np.cos(angles)[None, :, None] * xv[None, None, :]
+        + np.sin(angles)[None, :, None] * np.cross(axes, xv)[:, None, :]
+    )
+    outputs = inputs @ update.W.T
+    ends = outputs + changes
+    apart = np.minimum(_sine(outputs, ends), _sine(inputs, ends))[:, 1:].min(axis=1)
+    good = gaps >= TURN_SPREAD_KEPT * gaps.max()
+    score = np.where(good, apart, -1.0)
     # The first of the (near) best, so that nearby numbers choose the same axis.
-    best = int(np.argmax(gaps >= gaps.max() * (1 - 1e-9)))
+    best = int(np.argmax(score >= score.max() - 1e-9 * max(float(score.max()), 1.0)))
     out: Array = axes[best]
     out.setflags(write=False)
     return out, float(gaps[best])
+
+
+def _sine(a: Array, b: Array) -> Array:
+    """|sin| of the angle between vectors ``a`` and ``b`` (last axis), 0 for a zero one."""
+    size = np.linalg.norm(a, axis=-1) * np.linalg.norm(b, axis=-1)
+    out: Array = np.linalg.norm(np.cross(a, b), axis=-1) / np.maximum(size, 1e-300)
+    return out
 
 
 def span_normal(update: LowRankUpdate) -> Array:

@@ -23,6 +23,7 @@ Pure numpy, no manim: tested on its own (``tests/test_view3d.py``).
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -39,6 +40,22 @@ MIN_OPENNESS = 0.55
 PHIS = np.radians(np.arange(50.0, 81.0, 5.0))
 #: Azimuths tried, radians.
 THETAS = np.radians(np.arange(-180.0, 180.0, 5.0))
+#: How much of the picture's size (scale) a view may give up to show arrows apart.
+SIZE_GIVEN = 0.75
+#: Two arrows' shafts closer than this on screen (scene units; the strokes' widths and some
+#: air, about 5 px at 480p) are drawn over each other ...
+STROKE_REACH = 0.1
+#: ... and an arrow with more than this share of its shaft under another is hidden.
+HIDDEN_SHARE = 0.5
+#: Arrows whose shafts run this close in space (scene units) along most of their length lie
+#: on each other in the model itself (z on y when α = 0, short arrows from one point): no
+#: view parts them, so they do not count against one.
+SPACE_REACH = 0.1
+#: Covered shares below this are plainly apart: less does not beat a larger picture.
+PLAINLY_APART = 0.25
+#: Points along a shaft where its cover is measured, over this share of the arrow (its tip
+#: beyond: arrows from one point all meet there).
+SHAFT_SAMPLES, SHAFT_SHARE = 16, 0.8
 
 
 @dataclass(frozen=True)
@@ -107,10 +124,58 @@ def _fit_scales(screens: Array, room: Array) -> Array:
     return out
 
 
-def choose_camera(points: ArrayLike, normal: ArrayLike, box: Box, margin: float) -> CameraAngle:
+def covered_shares(screens: Array, reach: float = STROKE_REACH) -> Array:
+    """For arrows seen by many cameras (``screens``: cameras × arrows × 2 ends × 2, at the
+    size each camera shows them; or × 3, in space), the share of each arrow's shaft that
+    lies within ``reach`` of another arrow's: cameras × arrows (covering) × arrows
+    (covered), 0 on the diagonal."""
+    starts, ends = screens[:, :, 0], screens[:, :, 1]
+    ts = (np.arange(SHAFT_SAMPLES) + 0.5) / SHAFT_SAMPLES * SHAFT_SHARE
+    # Points along each shaft: cameras × arrows × samples × 2.
+    points = starts[:, :, None] + ts[None, None, :, None] * (ends - starts)[:, :, None]
+    d = (ends - starts)[:, :, None, None, :]  # cameras × covering × 1 × 1 × 2
+    rel = points[:, None] - starts[:, :, None, None, :]  # cameras × covering × covered × samples
+    length2 = np.maximum(np.sum(d * d, axis=-1), 1e-300)
+    t = np.clip(np.sum(rel * d, axis=-1) / length2, 0.0, 1.0)
+    gap = np.linalg.norm(rel - t[..., None] * d, axis=-1)
+    shares: Array = np.mean(gap < reach, axis=-1)
+    count = screens.shape[1]
+    shares[:, np.arange(count), np.arange(count)] = 0.0
+    return shares
+
+
+def tips_covered(screens: Array, reach: float = STROKE_REACH) -> NDArray[np.bool_]:
+    """Whether each arrow's tip lies within ``reach`` of another arrow (the layout of
+    :func:`covered_shares`): an arrow whose tip stands clear still reads as its own."""
+    starts, ends = screens[:, :, 0], screens[:, :, 1]
+    d = (ends - starts)[:, :, None, :]  # cameras × covering × 1 × 2
+    rel = ends[:, None] - starts[:, :, None]  # cameras × covering × covered × 2
+    t = np.clip(np.sum(rel * d, axis=-1) / np.maximum(np.sum(d * d, axis=-1), 1e-300), 0, 1)
+    out: NDArray[np.bool_] = np.linalg.norm(rel - t[..., None] * d, axis=-1) < reach
+    count = screens.shape[1]
+    out[:, np.arange(count), np.arange(count)] = False
+    return out
+
+
+def choose_camera(
+    points: ArrayLike,
+    normal: ArrayLike,
+    box: Box,
+    margin: float,
+    apart: Sequence[ArrayLike] = (),
+) -> CameraAngle:
     """The camera that shows ``points`` (model coordinates, rows of 3) largest in ``box`` less
     ``margin``, among those that see the plane with ``normal`` at least :data:`MIN_OPENNESS`
     open, from a little above.
+
+    ``apart`` lists groups of arrows a reader must tell apart (each group an array of
+    arrows × (start, end) × 3 in model coordinates: what one beat shows at full strength).
+    When W is near the identity, x, y = Wx and z point almost the same way and from most
+    angles one hides under another.  So among the views that show the picture at least
+    :data:`SIZE_GIVEN` as large as the largest, those that hide the fewest arrows
+    (:func:`covered_shares` over :data:`HIDDEN_SHARE`, the tip too: :func:`tips_covered`)
+    are kept, then those whose most
+    covered arrow is least covered, then the largest.
 
     A near tie (within 3%) goes to the view that shows the plane more open, then to the
     first angle tried, so the choice is stable for nearby numbers.
@@ -128,7 +193,13 @@ def choose_camera(points: ArrayLike, normal: ArrayLike, box: Box, margin: float)
     a = -thetas - math.pi / 2
     right = np.stack([np.cos(a), -np.sin(a), np.zeros_like(a)], axis=1)
     up = np.stack([np.cos(phis) * np.sin(a), np.cos(phis) * np.cos(a), np.sin(phis)], axis=1)
-    screens = np.stack([pts @ right.T, pts @ up.T], axis=2).transpose(1, 0, 2)
+
+    def project(model: Array) -> Array:
+        """Model points (…, 3) → screen points for every angle (angles, …, 2)."""
+        out: Array = np.moveaxis(np.stack([model @ right.T, model @ up.T], axis=-1), -2, 0)
+        return out
+
+    screens = project(pts)
     room = np.array([box.width, box.height]) - 2 * margin
     scales = _fit_scales(screens, room)
     allowed = opens >= MIN_OPENNESS
@@ -136,6 +207,22 @@ def choose_camera(points: ArrayLike, normal: ArrayLike, box: Box, margin: float)
         allowed = opens >= opens.max() - 1e-9
     best = float(scales[allowed].max())
     near = allowed & (scales >= 0.97 * best)
+    if apart:
+        hidden = np.zeros(len(phis))
+        worst = np.zeros(len(phis))
+        for group in apart:
+            arrows = np.asarray(group, dtype=float).reshape(-1, 2, 3)
+            sized = scales[:, None, None, None]
+            shown = project(arrows) * sized
+            shares = covered_shares(shown)
+            shares[covered_shares(arrows[None] * sized, SPACE_REACH) > HIDDEN_SHARE] = 0.0
+            hidden += np.sum((shares > HIDDEN_SHARE) & tips_covered(shown), axis=(1, 2))
+            worst = np.maximum(worst, shares.max(axis=(1, 2)))
+        worst = np.maximum(worst, PLAINLY_APART)
+        kept = allowed & (scales >= SIZE_GIVEN * best)
+        kept &= hidden <= hidden[kept].min()
+        kept &= worst <= worst[kept].min() + 0.02
+        near = kept & (scales >= 0.97 * scales[kept].max())
     index = int(np.argmax(np.where(near, opens, -1.0)))
     return CameraAngle(float(phis[index]), float(thetas[index]))
 
