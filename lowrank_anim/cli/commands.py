@@ -376,9 +376,10 @@ class ChunksParam(click.ParamType[int | None]):
     "-j",
     type=click.IntRange(min=1),
     default=None,
-    help=f"Render up to N scenes (or chunks of one scene) at once, each in its own process "
-    f"[default: the number of cores, {default_jobs()}], fewer if the memory would not hold "
-    "them (about 2.3 GB each at 4k). 1 renders in this process, one after another.",
+    help=f"Render up to N scenes (or chunks of one scene) at once, each in its own process, "
+    f"on a local Dask pool [default: the number of cores, {default_jobs()}]; fewer at once "
+    "where the memory would not hold them (about 2.3 GB each at 4k). 1 renders in this "
+    "process, one after another.",
 )
 @click.option("--force", is_flag=True, help="Render even the scenes whose inputs have not changed.")
 @click.option(

@@ -41,7 +41,13 @@ from lowrank_anim.pipeline.progress import (
 )
 from lowrank_anim.pipeline.rendering import render
 from lowrank_anim.pipeline.request import RenderRequest
-from lowrank_anim.pipeline.workers import Job, RenderFunction, run_here, run_in_processes
+from lowrank_anim.pipeline.workers import (
+    Job,
+    RenderFunction,
+    available_memory,
+    run_here,
+    run_in_processes,
+)
 
 __all__ = ["JobResult", "default_jobs", "render_and_report", "render_batch"]
 
@@ -52,20 +58,6 @@ def default_jobs() -> int:
         return max(1, len(os.sched_getaffinity(0)))
     except AttributeError:  # macOS has no sched_getaffinity
         return max(1, os.cpu_count() or 1)
-
-
-def available_memory() -> int:
-    """Bytes of memory new processes may use now (Linux: MemAvailable; else all of it)."""
-    try:
-        for line in Path("/proc/meminfo").read_text(encoding="utf-8").splitlines():
-            if line.startswith("MemAvailable:"):
-                return int(line.split()[1]) * 1024
-    except (OSError, ValueError, IndexError):
-        pass
-    try:
-        return int(os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE"))
-    except (ValueError, OSError, AttributeError):
-        return 2**62  # unknown: cores alone decide
 
 
 # The batch -------------------------------------------------------------------------------
@@ -145,10 +137,11 @@ def render_batch(
             job.request.output_path(output_dir)
         # Processes at once, scenes and chunks together: no more than asked for (or cores),
         # nor than the memory holds at the largest quality to render (a 4K job needs ~2.3 GB).
-        budget = jobs or default_jobs()
+        cores = jobs or default_jobs()
+        budget = cores
         if todo:
             largest = max((job.request for _, job in todo), key=lambda r: job_peak_bytes(r.quality))
-            budget = jobs_within_memory(largest.quality, budget, available_memory())
+            budget = jobs_within_memory(largest.quality, cores, available_memory())
         workers = min(budget, len(todo))
         address = farm.scheduler_address(scheduler)
         lone = len(todo) == 1 and todo[0][1].render_fn is render
@@ -170,11 +163,14 @@ def render_batch(
                 chunked = functools.partial(render_chunked, parts=parts, workers=budget)
                 job = dataclasses.replace(job, render_fn=chunked)
             results[index] = run_here(job, reporter, debug)
-        elif workers <= 1:
+        elif min(cores, len(todo)) <= 1:
             for index, job in todo:
                 results[index] = run_here(job, reporter, debug)
         else:
-            results.update(run_in_processes(longest_first(todo, output_dir), workers, reporter))
+            # The local Dask pool admits each render by cores and by its own memory, so a
+            # mixed batch is not held to the largest quality's count.
+            ordered = longest_first(todo, output_dir)
+            results.update(run_in_processes(ordered, min(cores, len(todo)), reporter))
     finally:
         reporter.close()
     return [results[i] for i in range(len(requests))]

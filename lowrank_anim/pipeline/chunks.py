@@ -27,7 +27,6 @@ import os
 import signal
 import sys
 import tempfile
-from collections import deque
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -35,6 +34,7 @@ from typing import Any, cast
 
 from lowrank_anim.pipeline import manim_patches, texstore
 from lowrank_anim.pipeline.config import manim_config
+from lowrank_anim.pipeline.encoding import job_peak_bytes
 from lowrank_anim.pipeline.rendering import RenderError, Segments, render, scene_variant
 from lowrank_anim.pipeline.request import DEFAULT_OUTPUT_DIR, RenderRequest, quality_preset
 from lowrank_anim.pipeline.workers import one_line_error, process_context
@@ -178,65 +178,64 @@ def _chunk_process(task: ChunkTask, conn: multiprocessing.connection.Connection)
 
 
 def run_chunks(tasks: Sequence[ChunkTask], workers: int) -> list[Segments]:
-    """Run ``tasks``, at most ``workers`` at once, each in a fresh process; results in order.
+    """Run ``tasks``, at most ``workers`` at once, each in a fresh process on the local Dask
+    pool (:mod:`lowrank_anim.pipeline.pool`), within the memory available; results in order.
 
     The first failure stops the others and raises :class:`RenderError` naming the chunk; an
     interrupt stops them too (they remove their temporary folders) and propagates.
     """
-    context: Any = process_context()
-    pending = deque(enumerate(tasks))
-    running: dict[multiprocessing.connection.Connection, tuple[int, ChunkTask, Any]] = {}
+    from lowrank_anim.pipeline import pool
+    from lowrank_anim.pipeline.workers import available_memory
+
     results: dict[int, Segments] = {}
-    try:
-        while pending or running:
-            while pending and len(running) < max(1, workers):
-                index, task = pending.popleft()
-                reader, writer = context.Pipe(duplex=False)
-                process = context.Process(
-                    target=_chunk_process,
-                    args=(task, writer),
-                    name=f"chunk-{task.request.scene.name}-{task.first}-{task.last}",
-                )
-                try:
-                    process.start()
-                except BaseException:
-                    reader.close()
-                    raise
-                finally:
-                    writer.close()
-                running[reader] = (index, task, process)
-            for waited in multiprocessing.connection.wait(list(running)):
-                ready = cast(multiprocessing.connection.Connection, waited)
-                index, task, process = running.pop(ready)
-                message: Any
-                try:
-                    message = ready.recv()
-                except (EOFError, OSError):
-                    message = None
-                finally:
-                    ready.close()
-                process.join()
-                if message is None or message[0] != "ok":
-                    why = (
-                        message[1]
-                        if message is not None
-                        else f"its process ended with code {process.exitcode}"
-                    )
-                    raise RenderError(
-                        f"chunk {index + 1} of {len(tasks)} of {task.request.scene.name} "
-                        f"(plays {task.first}-{task.last}) failed: {why}"
-                    )
-                results[index] = message[1]
-    finally:
-        for _, _, process in running.values():
-            process.terminate()
-        for reader, (_, _, process) in running.items():
-            process.join(timeout=10)
-            if process.is_alive():
-                process.kill()
-                process.join()
-            reader.close()
+
+    def on_result(index: int, message: Any) -> None:
+        task = tasks[index]
+        if message is None or message[0] != "ok":
+            raise RenderError(
+                f"chunk {index + 1} of {len(tasks)} of {task.request.scene.name} "
+                f"(plays {task.first}-{task.last}) failed: {message[1]}"
+            )
+        results[index] = message[1]
+
+    pool.run(
+        [pool.Task(task, job_peak_bytes(task.request.quality)) for task in tasks],
+        _pooled_chunk,
+        workers=max(1, workers),
+        memory=int(available_memory() * 0.8),
+        on_result=on_result,
+    )
     return [results[i] for i in range(len(tasks))]
+
+
+def _pooled_chunk(child: Any, task: ChunkTask) -> tuple[str, object]:
+    """A pool task (in a Dask thread): one chunk in a fresh process; its message."""
+    from lowrank_anim.pipeline.pool import StoppedError
+
+    context: Any = process_context()
+    reader, writer = context.Pipe(duplex=False)
+    process = context.Process(
+        target=_chunk_process,
+        args=(task, writer),
+        name=f"chunk-{task.request.scene.name}-{task.first}-{task.last}",
+    )
+    try:
+        try:
+            child.start(process)
+        finally:
+            writer.close()
+        child.started()
+        message: Any = None
+        with contextlib.suppress(EOFError, OSError):
+            # Read before waiting: a chunk's segments can be larger than the pipe's buffer.
+            message = reader.recv()
+        if not child.wait(process):
+            raise StoppedError
+        if message is None:
+            return ("failed", f"its process ended with code {process.exitcode}")
+        return cast(tuple[str, object], message)
+    finally:
+        reader.close()
 
 
 def render_segments(

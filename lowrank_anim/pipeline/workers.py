@@ -10,20 +10,22 @@ A worker's stdout and stderr (manim's log, LaTeX, the traceback) go to a log fil
 
 from __future__ import annotations
 
+import contextlib
+import dataclasses
 import functools
 import multiprocessing
 import multiprocessing.connection
 import os
+import pickle
 import signal
 import sys
 import threading
 import time
 import traceback
-from collections import deque
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from lowrank_anim.health.diagnosis import explain
 from lowrank_anim.pipeline import cache
@@ -191,105 +193,123 @@ def run_here(job: Job, reporter: Reporter, debug: bool) -> JobResult:
     return result
 
 
-@dataclass
-class _Running:
-    index: int
-    job: Job
-    process: multiprocessing.process.BaseProcess
-    conn: multiprocessing.connection.Connection
-    log: Path
-    start: float
+@dataclass(frozen=True)
+class _Ended:
+    """How a job's process ended, as its pool task reports it."""
+
+    message: tuple[str, object] | None
+    exitcode: int | None
+    seconds: float
+    log: Path | None  # the kept log of a failed job
 
 
 def run_in_processes(
-    todo: Sequence[tuple[int, Job]], workers: int, reporter: Reporter
+    todo: Sequence[tuple[int, Job]],
+    workers: int,
+    reporter: Reporter,
+    *,
+    memory: int | None = None,
 ) -> dict[int, JobResult]:
-    context = process_context()
-    pending = deque(todo)
-    running: dict[int, _Running] = {}
+    """Render ``todo``, each job in a fresh process, at most ``workers`` at once and no more
+    than ``memory`` bytes (default: four fifths of what is available) at once, on the local
+    Dask pool (:mod:`lowrank_anim.pipeline.pool`); results keyed by the todo's indices."""
+    from lowrank_anim.pipeline import pool
+    from lowrank_anim.pipeline.encoding import job_peak_bytes
+
     results: dict[int, JobResult] = {}
-    try:
-        while pending or running:
-            while pending and len(running) < workers:
-                index, job = pending.popleft()
-                reporter.started(job.request)
-                try:
-                    running_job = _start(context, index, job)
-                except Exception as exc:  # e.g. a render function that cannot be pickled
-                    results[index] = failed(job, one_line_error(exc), 0.0)
-                    reporter.finished(results[index])
-                    continue
-                running[running_job.process.sentinel] = running_job
-            if not running:
-                continue
-            for sentinel in multiprocessing.connection.wait(list(running)):
-                assert isinstance(sentinel, int)
-                run = running.pop(sentinel)
-                result = _collect(run)
-                results[run.index] = result
-                reporter.finished(result)
-    finally:
-        # Interrupted (Ctrl-C) or crashed: stop the rest; SIGTERM lets them remove their
-        # scratch directories, SIGKILL ends one that does not stop in time.
-        for run in running.values():
-            run.process.terminate()
-        for run in running.values():
-            run.process.join(timeout=10)
-            if run.process.is_alive():
-                run.process.kill()
-                run.process.join()
-            run.conn.close()
-            run.log.unlink(missing_ok=True)
+    sendable: list[tuple[int, Job]] = []
+    for index, job in todo:
+        try:  # what cannot be sent to a process fails alone, before anything starts
+            pickle.dumps(job)
+        except Exception as exc:
+            reporter.started(job.request)
+            results[index] = failed(job, one_line_error(exc), 0.0)
+            reporter.finished(results[index])
+            continue
+        sendable.append((index, job))
+
+    def on_result(position: int, ended: _Ended) -> None:
+        index, job = sendable[position]
+        results[index] = _result(job, ended)
+        reporter.finished(results[index])
+
+    pool.run(
+        [pool.Task(item, job_peak_bytes(item[1].request.quality)) for item in sendable],
+        _pooled_job,
+        workers=workers,
+        memory=memory if memory is not None else int(available_memory() * 0.8),
+        on_start=lambda position: reporter.started(sendable[position][1].request),
+        on_result=on_result,
+    )
     return results
 
 
-def _start(context: Any, index: int, job: Job) -> _Running:
+def available_memory() -> int:
+    """Bytes of memory new processes may use now (Linux: MemAvailable; else all of it)."""
+    try:
+        for line in Path("/proc/meminfo").read_text(encoding="utf-8").splitlines():
+            if line.startswith("MemAvailable:"):
+                return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    try:
+        return int(os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE"))
+    except (ValueError, OSError, AttributeError):
+        return 2**62  # unknown: cores alone decide
+
+
+def _pooled_job(child: Any, item: tuple[int, Job]) -> _Ended:
+    """A pool task (in a Dask thread): one job in a fresh process, its log kept if it failed."""
+    from lowrank_anim.pipeline.pool import StoppedError
+
+    index, job = item
+    context: Any = process_context()
     final_log = log_path(job.output_dir, job.request)
     final_log.parent.mkdir(parents=True, exist_ok=True)
     log = final_log.with_name(f".{final_log.name}.{os.getpid()}-{index}.tmp")
-    log.write_bytes(b"")
     reader, writer = context.Pipe(duplex=False)
     process = context.Process(
         target=_worker, args=(job, writer, str(log)), name=f"render-{job.request.scene.name}"
     )
     try:
-        process.start()
-    except BaseException:
+        log.write_bytes(b"")
+        start = time.perf_counter()
+        try:
+            child.start(process)
+        finally:
+            writer.close()
+        child.started()
+        if not child.wait(process):
+            raise StoppedError
+        message = None
+        with contextlib.suppress(EOFError, OSError):
+            if reader.poll():
+                message = reader.recv()
+        ended = _Ended(message, process.exitcode, time.perf_counter() - start, None)
+        if message is None or message[0] != "ok":
+            publish(log, final_log)
+            return dataclasses.replace(ended, log=final_log)
+        return ended
+    finally:
         reader.close()
         log.unlink(missing_ok=True)
-        raise
-    finally:
-        writer.close()
-    return _Running(index, job, process, reader, log, time.perf_counter())
 
 
-def _collect(run: _Running) -> JobResult:
-    """Turn a finished worker into a result; keep its log only if it failed."""
-    run.process.join()
-    message = None
-    try:
-        if run.conn.poll():
-            message = run.conn.recv()
-    except (EOFError, OSError):
-        message = None
-    finally:
-        run.conn.close()
-    seconds = time.perf_counter() - run.start
-    final_log = log_path(run.job.output_dir, run.job.request)
+def _result(job: Job, ended: _Ended) -> JobResult:
+    """Turn a finished job into a result (and a manifest entry if it rendered)."""
+    message = ended.message
     if message is not None and message[0] == "ok":
-        run.log.unlink(missing_ok=True)
         try:
-            return finish(run.job, message[1], seconds)
+            return finish(job, cast(Outcome, message[1]), ended.seconds)
         except Exception as exc:
-            return failed(run.job, one_line_error(exc), seconds)
+            return failed(job, one_line_error(exc), ended.seconds)
     if message is not None:
         error = str(message[1])
     else:
-        code = run.process.exitcode
+        code = ended.exitcode
         error = (
             f"worker killed by signal {-code}"
             if code is not None and code < 0
             else f"worker exited with code {code} before reporting"
         )
-    publish(run.log, final_log)
-    return failed(run.job, error, seconds, log=final_log)
+    return failed(job, error, ended.seconds, log=ended.log)

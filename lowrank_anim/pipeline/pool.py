@@ -1,0 +1,196 @@
+"""The one local worker pool: Dask's ``LocalCluster`` schedules, a fresh process renders.
+
+Renders of a batch and chunks of a scene run here when no ``--scheduler`` is given. Dask decides
+what runs when: at most ``workers`` tasks at once, in the order given (longest first), and no more
+at once than the memory holds (each task declares the bytes it needs as a Dask *resource*, the
+worker offers four fifths of the memory available). The cluster lives in this process (threads,
+no server, nothing listening); each of its tasks starts one child of the forkserver that imported
+manim (:func:`lowrank_anim.pipeline.workers.process_context`), so every render gets a pristine
+manim ``config`` without paying for the import, and a crash ends one child, not the batch.
+
+The promises of an interrupt hold as before: on Ctrl-C, SIGTERM or the first error the caller
+does not accept, every child gets SIGTERM (it removes its scratch folders; SIGKILL after 10 s),
+no new one starts, and the exception propagates. Reports (progress, results) are handed to the
+caller in this thread, never from Dask's.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import itertools
+import logging
+import multiprocessing.connection
+import queue
+import threading
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Generic, TypeVar
+
+Item = TypeVar("Item")
+Result = TypeVar("Result")
+
+#: What a task's child may take, and what the pool may take at once, are declared as this
+#: Dask resource (bytes).
+MEMORY = "MEMORY"
+_POLL_SECONDS = 0.1
+_STOP_SECONDS = 10.0
+
+
+class StoppedError(Exception):
+    """The pool is stopping: no new child starts."""
+
+
+@dataclass
+class _Pool:
+    """What a pool's tasks share with the thread that runs it (looked up by name: Dask pickles
+    a task's arguments even for a cluster in this process)."""
+
+    events: queue.SimpleQueue[tuple[int, str]] = field(default_factory=queue.SimpleQueue)
+    children: set[multiprocessing.process.BaseProcess] = field(default_factory=set)
+    stopping: bool = False
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def stop(self) -> None:
+        """No new child; SIGTERM to the running ones, SIGKILL to those still there in 10 s."""
+        with self.lock:
+            self.stopping = True
+            running = list(self.children)
+        for child in running:
+            child.terminate()
+        for child in running:
+            child.join(timeout=_STOP_SECONDS)
+            if child.is_alive():
+                child.kill()
+                child.join()
+
+
+_POOLS: dict[str, _Pool] = {}
+_NAMES = itertools.count()
+
+
+@dataclass(frozen=True)
+class Child:
+    """A task's handle on its pool: start processes the pool can stop, announce the start."""
+
+    pool: str
+    index: int
+
+    def started(self) -> None:
+        _POOLS[self.pool].events.put((self.index, "started"))
+
+    def start(self, process: multiprocessing.process.BaseProcess) -> None:
+        """Start ``process`` unless the pool is stopping (then :class:`StoppedError`)."""
+        pool = _POOLS[self.pool]
+        with pool.lock:
+            if pool.stopping:
+                raise StoppedError
+            process.start()
+            pool.children.add(process)
+
+    def wait(self, process: multiprocessing.process.BaseProcess) -> bool:
+        """Wait for ``process`` to end and forget it; False if the pool stopped it."""
+        multiprocessing.connection.wait([process.sentinel])
+        process.join()
+        pool = _POOLS[self.pool]
+        with pool.lock:
+            pool.children.discard(process)
+            return not pool.stopping
+
+
+@dataclass(frozen=True)
+class Task(Generic[Item]):
+    """One piece of work: ``item`` and the memory its process needs."""
+
+    item: Item
+    memory: int = 0
+
+
+@contextlib.contextmanager
+def _cluster(workers: int, memory: int) -> Iterator[Any]:
+    from distributed import Client, LocalCluster
+
+    with (
+        LocalCluster(
+            n_workers=1,
+            threads_per_worker=workers,
+            processes=False,
+            resources={MEMORY: memory},
+            memory_limit=0,  # the children's memory is budgeted as a resource, not watched
+            dashboard_address=None,
+            silence_logs=logging.ERROR,
+        ) as cluster,
+        Client(cluster) as client,
+    ):
+        yield client
+
+
+def run(
+    tasks: Sequence[Task[Item]],
+    work: Callable[[Child, Item], Result],
+    *,
+    workers: int,
+    memory: int,
+    on_start: Callable[[int], None] = lambda index: None,
+    on_result: Callable[[int, Result], None],
+) -> None:
+    """Run ``work(child, item)`` for every task on a private ``LocalCluster``: at most
+    ``workers`` at once, in order, and only while their memory fits in ``memory`` bytes.
+
+    ``work`` runs in a Dask thread and must be importable by name (Dask pickles it); it starts
+    its process with ``child.start`` and calls ``child.started()`` when it begins. ``on_start``
+    and ``on_result`` run in this thread, in completion order; an exception from ``on_result``
+    (or from ``work``) stops the rest and propagates.
+    """
+    if not tasks:
+        return
+    name = f"pool-{next(_NAMES)}"
+    pool = _POOLS[name] = _Pool()
+    try:
+        if len(tasks) == 1 or workers <= 1:
+            # One at a time needs no scheduler: the same work, in this thread, in order.
+            try:
+                for index, task in enumerate(tasks):
+                    result = work(Child(name, index), task.item)
+                    _drain(pool, on_start, wait=False)
+                    on_result(index, result)
+            finally:
+                pool.stop()
+            return
+        with _cluster(workers, memory) as client:
+            futures = {
+                client.submit(
+                    work,
+                    Child(name, index),
+                    task.item,
+                    key=f"lowrank-{name}-{index}",
+                    # Dask runs the highest priority first: keep the caller's order.
+                    priority=len(tasks) - index,
+                    resources={MEMORY: min(max(task.memory, 0), memory)},
+                    pure=False,
+                ): index
+                for index, task in enumerate(tasks)
+            }
+            try:
+                while futures:
+                    # A finished task announced its start before it finished: drain after
+                    # looking, so that its start is always reported before its result.
+                    done = [future for future in futures if future.done()]
+                    _drain(pool, on_start, wait=not done)
+                    for future in done:
+                        index = futures.pop(future)
+                        on_result(index, future.result())
+            finally:
+                pool.stop()
+                client.cancel(list(futures))
+    finally:
+        _POOLS.pop(name, None)
+
+
+def _drain(pool: _Pool, on_start: Callable[[int], None], *, wait: bool = True) -> None:
+    """Hand the tasks' start events to ``on_start``; wait a little for one if ``wait``."""
+    with contextlib.suppress(queue.Empty):
+        index, _ = pool.events.get(timeout=_POLL_SECONDS) if wait else pool.events.get_nowait()
+        on_start(index)
+        while True:
+            index, _ = pool.events.get_nowait()
+            on_start(index)
