@@ -6,6 +6,7 @@ import subprocess
 import sys
 import textwrap
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -19,7 +20,7 @@ def test_every_patch_fits_the_installed_manim() -> None:
     )
 
 
-def test_the_patches_cover_tex_text_last_frame_poster_sections_encoder_abort_frame_exact() -> None:
+def test_the_patches_cover_every_reach_into_manim() -> None:
     assert set(manim_patches.PATCHES) == {
         "tex",
         "text",
@@ -28,6 +29,7 @@ def test_the_patches_cover_tex_text_last_frame_poster_sections_encoder_abort_fra
         "sections",
         "encoder-abort",
         "frame-exact",
+        "held-frame",
     }
 
 
@@ -168,6 +170,7 @@ def test_an_orphaned_encode_thread_cannot_hold_the_process(patched: bool) -> Non
 SHARED_TEXT = """
 import os, sys
 from pathlib import Path
+from typing import Any
 from manim import Text, tempconfig
 
 from lowrank_anim.pipeline import manim_patches
@@ -213,3 +216,47 @@ def test_the_text_clean_up_still_cleans_a_fresh_svg(tmp_path: Path) -> None:
     assert svg.read_text() == '<svg><path d="M 1 2 L 3 4 Z "/></svg>\n'
     assert svg.stat().st_ino != inode, "replaced by a new file, not rewritten in place"
     assert [p.name for p in tmp_path.iterdir()] == ["fresh.svg"]
+
+
+@pytest.mark.render
+@pytest.mark.parametrize("fmt", ["mp4", "mov"])
+def test_a_held_frame_converted_once_makes_the_same_file(
+    fmt: str, tmp_path: Path, tex_store: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The held-frame patch changes how often a repeated frame is converted, not a pixel:
+    manim alone and patched make the same mp4 byte for byte, and the same frames in a
+    transparent mov (qtrle, lossless: alpha included). A transparent webm cannot be compared:
+    VP9 with alpha alone differs in a frame from one run to the next, with or without it."""
+    import av
+    import numpy as np
+    from manim import tempconfig
+    from manim.scene.video_segment_encoder import VideoSegmentEncoder
+
+    from lowrank_anim.pipeline import encoding
+    from lowrank_anim.pipeline.rendering import render
+    from lowrank_anim.pipeline.request import RenderRequest
+    from lowrank_anim.registry import SCENES
+
+    request = RenderRequest(SCENES["TitleCard"], fmt=fmt, transparent=fmt == "mov")
+
+    def made(folder: str) -> Path:
+        with tempconfig(encoding.request_overrides(request)):
+            return render(request, tmp_path / folder, store=tex_store)
+
+    def frames(path: Path) -> list[Any]:
+        with av.open(str(path)) as container:
+            return [f.to_ndarray(format="rgba") for f in container.decode(video=0)]
+
+    manim_patches.install()
+    assert getattr(VideoSegmentEncoder.write_frame, "_lowrank_atomic", False)
+    patched = made("patched")
+    original = manim_patches.write_held_frame.__wrapped__  # type: ignore[attr-defined]
+    monkeypatch.setattr(manim_patches, "write_held_frame", original)
+    monkeypatch.setattr(VideoSegmentEncoder, "write_frame", original)
+    alone = made("alone")
+    assert VideoSegmentEncoder.write_frame is original, "manim's own write_frame made it"
+    if fmt == "mp4":
+        assert patched.read_bytes() == alone.read_bytes()
+    ours, theirs = frames(patched), frames(alone)
+    assert len(ours) == len(theirs) > 10
+    assert all(np.array_equal(a, b) for a, b in zip(ours, theirs, strict=True))

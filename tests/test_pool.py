@@ -28,8 +28,8 @@ def sleeper(child: pool.Child, seconds: float) -> tuple[float, float]:
 
 
 def overlapped(spans: list[tuple[float, float]]) -> bool:
-    (a0, a1), (b0, b1) = sorted(spans)
-    return b0 < a1
+    first, second = sorted(spans)
+    return second[0] < first[1]
 
 
 def run_sleepers(memory_each: int, memory: int) -> list[tuple[float, float]]:
@@ -76,7 +76,8 @@ def test_tasks_start_in_the_order_given() -> None:
 
 def sleeping_child(child: pool.Child, seconds: float) -> int:
     """A task whose work is a real process that sleeps: its pid once it ended."""
-    process: Any = process_context().Process(target=time.sleep, args=(seconds,))
+    context: Any = process_context()
+    process = context.Process(target=time.sleep, args=(seconds,))
     child.start(process)
     child.started()
     child.wait(process)

@@ -43,6 +43,14 @@ manim's public API (``tempconfig``, ``Scene.render``) does not cover these thing
   #4611).  Relies on ``Scene.play_internal``/``update_to_time``/``update_mobjects``,
   ``CairoRenderer.play``/``time``/``skip_animations`` and ``freeze_current_frame``'s
   ``int(duration / dt)`` frames.
+* **held-frame** — manim's ``VideoSegmentEncoder.write_frame(pixels, repeat=n)`` (a ``wait``
+  or any stretch where nothing moves writes one frame ``n`` times) builds a new frame from the
+  array and converts it from RGBA to the encoder's pixel format ``n`` times.
+  :func:`install` replaces it with :func:`write_held_frame`: one conversion, then the same
+  converted frame at each frame time. The encoder sees the same pixels and times, so the file
+  is the same byte for byte (tested), written sooner (``bench/held_frames.py``).  Relies on
+  ``write_frame``'s loop (``_validate_frame``, ``_next_pts``, ``_stream``, ``_container``,
+  ``_operation_error``), checked against its source.
 * **sections** — previews stop at a section end by raising ``EndSceneEarlyException`` from
   ``Scene.next_section``; :func:`lowrank_anim.pipeline.rendering.publish_beat_clips` reads
   ``file_writer.output_plan.section_index``.
@@ -63,6 +71,7 @@ import sys
 import tempfile
 import threading
 from collections.abc import Callable, Iterator
+from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
@@ -96,7 +105,41 @@ def install() -> None:
     # changes what happens to an orphan at exit: it is dropped instead of waited for.
     setattr(scene_file_writer, "Thread", DaemonThread)  # noqa: B010
     PangoUtils.remove_last_M = staticmethod(atomic_remove_last_M)
+    from manim.scene.video_segment_encoder import VideoSegmentEncoder
+
+    current = VideoSegmentEncoder.write_frame
+    if not getattr(current, _MARK, False) and current is not write_held_frame:
+        write_held_frame.__wrapped__ = VideoSegmentEncoder.write_frame  # type: ignore[attr-defined]
+        VideoSegmentEncoder.write_frame = write_held_frame  # type: ignore[method-assign]
     _install_frame_exact_play()
+
+
+def write_held_frame(self: Any, pixels: Any, *, repeat: int = 1) -> None:
+    """manim's ``VideoSegmentEncoder.write_frame``, converting a repeated frame once
+    (*held-frame* above): the same frames at the same times, without ``repeat - 1``
+    RGBA conversions."""
+    import av
+
+    self._validate_frame(pixels, repeat)
+    rate = self.spec.frame_rate
+    time_base = Fraction(rate.denominator, rate.numerator)
+    try:
+        frame = av.VideoFrame.from_ndarray(pixels, format="rgba")
+        if repeat > 1 and self._stream.pix_fmt != frame.format.name:
+            # What the encoder would do to each copy (same scaler, same size), done once.
+            frame = frame.reformat(format=self._stream.pix_fmt)
+        for _ in range(repeat):
+            # The encoder keeps its own reference to the pixels; only the time is ours.
+            frame.pts = self._next_pts
+            frame.time_base = time_base
+            self._next_pts += 1
+            for packet in self._stream.encode(frame):
+                self._container.mux(packet)
+    except BaseException as error:
+        raise self._operation_error("encode", error) from error
+
+
+setattr(write_held_frame, _MARK, True)
 
 
 def _install_frame_exact_play() -> None:
@@ -457,6 +500,24 @@ def _frame_exact_relies() -> None:
     )
 
 
+def _held_frame_relies() -> None:
+    from manim.scene.video_segment_encoder import VideoSegmentEncoder
+
+    original = inspect.getsource(VideoSegmentEncoder)
+    for needed in (
+        "def write_frame(self, pixels: RGBAPixelArray, *, repeat: int = 1)",
+        "self._validate_frame(pixels, repeat)",
+        "for _ in range(repeat):",
+        'av.VideoFrame.from_ndarray(pixels, format="rgba")',
+        "frame.pts = self._next_pts",
+        "self._stream.encode(frame)",
+        "self._container.mux(packet)",
+        'self._operation_error("encode", error)',
+        "stream.pix_fmt = ",
+    ):
+        assert needed in original, f"VideoSegmentEncoder has {needed}"
+
+
 def _poster_relies() -> None:
     from manim.camera.camera import Camera
     from manim.renderer.cairo_renderer import CairoRenderer
@@ -474,6 +535,7 @@ PATCHES: dict[str, Callable[[], None]] = {
     "sections": _sections_relies,
     "encoder-abort": _encoder_abort_relies,
     "frame-exact": _frame_exact_relies,
+    "held-frame": _held_frame_relies,
 }
 
 
