@@ -21,6 +21,7 @@ import itertools
 import logging
 import multiprocessing.connection
 import queue
+import tempfile
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -110,7 +111,10 @@ def _cluster(workers: int, memory: int) -> Iterator[Any]:
     from distributed import Client, LocalCluster
 
     with (
+        # Dask's worker keeps a scratch folder: ours, and gone with the pool.
+        tempfile.TemporaryDirectory(prefix="lowrank-pool-") as scratch,
         LocalCluster(
+            local_directory=scratch,
             n_workers=1,
             threads_per_worker=workers,
             processes=False,

@@ -263,19 +263,28 @@ def _pooled_job(child: Any, item: tuple[int, Job]) -> _Ended:
     from lowrank_anim.pipeline.pool import StoppedError
 
     index, job = item
-    context: Any = process_context()
-    final_log = log_path(job.output_dir, job.request)
-    final_log.parent.mkdir(parents=True, exist_ok=True)
-    log = final_log.with_name(f".{final_log.name}.{os.getpid()}-{index}.tmp")
+    start = time.perf_counter()
+    try:  # a job that cannot start (no room for its log, no process) fails alone
+        context: Any = process_context()
+        final_log = log_path(job.output_dir, job.request)
+        final_log.parent.mkdir(parents=True, exist_ok=True)
+        log = final_log.with_name(f".{final_log.name}.{os.getpid()}-{index}.tmp")
+        log.write_bytes(b"")
+    except Exception as exc:
+        child.started()
+        return _Ended(("failed", one_line_error(exc)), None, time.perf_counter() - start, None)
     reader, writer = context.Pipe(duplex=False)
     process = context.Process(
         target=_worker, args=(job, writer, str(log)), name=f"render-{job.request.scene.name}"
     )
     try:
-        log.write_bytes(b"")
-        start = time.perf_counter()
         try:
             child.start(process)
+        except StoppedError:
+            raise
+        except Exception as exc:
+            child.started()
+            return _Ended(("failed", one_line_error(exc)), None, time.perf_counter() - start, None)
         finally:
             writer.close()
         child.started()
