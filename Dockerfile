@@ -10,36 +10,56 @@
 #     --security-opt no-new-privileges --user "$(id -u):$(id -g)" \
 #     -v "$PWD/media:$PWD/media" lowrank-anim:amd64 render RankOneUpdate -q high --output-dir "$PWD/media"
 #
-# Stages: builder (compilers, -dev headers, /opt/venv from requirements.lock, slimmed) -> texmf (two
-# LaTeX packages' files) -> project (our wheel, the only thing rebuilt when the source changes) ->
-# runtime (libraries, fonts, TeX; no compilers).
+# Stages: builder (on the BUILD platform: compilers, -dev headers, /opt/venv for the target from
+# requirements.lock, cross-compiled where needed, slimmed) -> texmf (two LaTeX packages' files, also
+# native) -> project (our wheel, the only thing rebuilt when the source changes) -> runtime (the
+# target's own: libraries, fonts, TeX; no compilers, no pip). Building linux/arm64 on x86-64, only
+# the runtime stage runs under QEMU.
 # No `# syntax=` line on purpose: it would pull a frontend image from a registry at every build.
 
 # Pinned by tag; overridable, e.g. with a locally seeded arm64 base (docker/seed-base.sh arm64).
 ARG BASE_IMAGE=debian:bookworm-slim
+# The builder runs on the BUILD platform (the machine's own, no emulation) and needs a base of that
+# platform: the same Debian release as BASE_IMAGE, so both have bookworm's Python 3.11.
+ARG BUILD_BASE_IMAGE=debian:bookworm-slim
 
 
-FROM ${BASE_IMAGE} AS builder
+# The venv, made natively for the target (docker/build-venv.sh): the target's wheels from the
+# index, and the rest compiled here, cross-compiled when the target is another architecture
+# (issue 14: under QEMU the compilers and the compiling took ~60 of a ~65-minute arm64 build).
+# Cross: Debian's cross toolchain and the target's -dev packages (multiarch, `:arm64`).
+FROM --platform=$BUILDPLATFORM ${BUILD_BASE_IMAGE} AS builder
 ARG DEBIAN_FRONTEND=noninteractive
-# build-essential, not just gcc: on arm64 moderngl and glcontext have no wheels and compile C++.
-RUN apt-get update \
-    && apt-get install -y --no-install-recommends \
+ARG TARGETARCH
+ARG BUILDARCH
+RUN set -eu; \
+    test -n "$TARGETARCH" -a -n "$BUILDARCH" || { echo "TARGETARCH unset: build with BuildKit" >&2; exit 1; }; \
+    dev="" cross=""; \
+    if [ "$TARGETARCH" != "$BUILDARCH" ]; then \
+        dpkg --add-architecture "$TARGETARCH"; \
+        dev=":$TARGETARCH"; \
+        gnu=aarch64-linux-gnu; [ "$TARGETARCH" = arm64 ] || gnu=x86-64-linux-gnu; \
+        cross="gcc-$gnu g++-$gnu libpython3.11-dev$dev"; \
+    fi; \
+    apt-get update; \
+    apt-get install -y --no-install-recommends \
         build-essential pkg-config ca-certificates \
         python3 python3-dev python3-venv \
-        libcairo2-dev libpango1.0-dev \
-    && rm -rf /var/lib/apt/lists/*
+        libcairo2-dev$dev libpango1.0-dev$dev $cross; \
+    rm -rf /var/lib/apt/lists/*
 
 # The dependencies, from the lock only, before any source is copied: editing a scene never
 # reinstalls them. pycairo and manimpango are built from source against Debian's cairo and pango.
-# pip and a pinned setuptools live in /opt/build-tools, so the venv the image ships holds only
+# pip and the build backends live in /opt/build-tools, so the venv the image ships holds only
 # what renders; the dependencies' own test suites (~60 MB) are dropped for the same reason.
 # extra_ca: an optional CA bundle for a TLS-inspecting proxy. It is mounted for this RUN only and
 # combined with the system bundle on a tmpfs, so it never lands in a layer.
-ARG BUILD_SETUPTOOLS=setuptools==80.9.0
+ARG BUILD_TOOLS="setuptools==80.9.0 wheel==0.48.0 Cython==3.3.1 meson-python==0.22.1 meson==1.12.1 ninja==1.13.2"
 COPY requirements.lock /tmp/requirements.lock
 RUN --mount=type=secret,id=extra_ca \
     --mount=type=tmpfs,target=/run/ca \
     --mount=type=cache,target=/root/.cache/pip \
+    --mount=type=bind,source=docker/build-venv.sh,target=/tmp/build-venv.sh \
     set -eu; \
     if [ -s /run/secrets/extra_ca ]; then \
         cat /etc/ssl/certs/ca-certificates.crt /run/secrets/extra_ca >/run/ca/bundle.crt; \
@@ -48,10 +68,8 @@ RUN --mount=type=secret,id=extra_ca \
     fi; \
     export PIP_DISABLE_PIP_VERSION_CHECK=1 PIP_PROGRESS_BAR=off; \
     python3 -m venv /opt/build-tools; \
-    /opt/build-tools/bin/pip install "$BUILD_SETUPTOOLS"; \
-    python3 -m venv --without-pip /opt/venv; \
-    /opt/build-tools/bin/pip --python /opt/venv/bin/python install \
-        --no-binary pycairo,manimpango -r /tmp/requirements.lock; \
+    /opt/build-tools/bin/pip install --quiet $BUILD_TOOLS; \
+    LOCK=/tmp/requirements.lock BUILD_TOOLS=/opt/build-tools sh /tmp/build-venv.sh; \
     find /opt/venv/lib -depth -type d -name tests -exec rm -rf {} +; \
     rm /tmp/requirements.lock
 
@@ -64,8 +82,8 @@ RUN --mount=type=bind,source=docker/slim-venv.sh,target=/tmp/slim-venv.sh sh /tm
 # and babel. standalone.cls (texlive-latex-extra) needs xkeyval.sty (texlive-latex-recommended):
 # installing those packages would add ~190 MB (texlive-pictures, Java, lmodern, tex-gyre...) for
 # six files, so take just those directories from the Debian packages (`latex -recorder` lists
-# every file the template reads).
-FROM ${BASE_IMAGE} AS texmf
+# every file the template reads). Architecture-independent files: fetched natively.
+FROM --platform=$BUILDPLATFORM ${BUILD_BASE_IMAGE} AS texmf
 RUN apt-get update \
     && mkdir -p /tmp/deb /opt/texmf-local/tex/latex /opt/texmf-local/tex/generic \
     && cd /tmp/deb \
@@ -84,8 +102,12 @@ FROM builder AS project
 COPY pyproject.toml README.md render.py /src/
 COPY lowrank_anim /src/lowrank_anim
 COPY scenes /src/scenes
+# Installed here (natively, a pure-Python wheel) under /opt/project, laid out as the venv would hold
+# it, so the runtime copies it in and runs no pip under emulation, and ships none.
 RUN /opt/build-tools/bin/pip wheel --quiet --no-deps --no-build-isolation --no-index \
-        --wheel-dir /dist /src
+        --wheel-dir /dist /src \
+    && /opt/build-tools/bin/pip --python /opt/venv/bin/python install --quiet --no-deps \
+        --no-index --no-cache-dir --disable-pip-version-check --root /opt/project /dist/*.whl
 
 
 FROM ${BASE_IMAGE} AS runtime
@@ -117,12 +139,8 @@ RUN groupadd --gid 1000 anim \
     && install -d -o 1000 -g 1000 /app /app/media
 
 COPY --from=builder /opt/venv /opt/venv
-# Our own code, last: the only layers rebuilt when a scene changes. The builder's pip installs it,
-# so no pip ships in the image.
-RUN --mount=type=bind,from=builder,source=/opt/build-tools,target=/opt/build-tools \
-    --mount=type=bind,from=project,source=/dist,target=/dist \
-    /opt/build-tools/bin/pip --python /opt/venv/bin/python install --quiet --no-deps \
-        --no-index --no-cache-dir --disable-pip-version-check /dist/*.whl
+# Our own code, last: the only layer rebuilt when a scene changes.
+COPY --from=project /opt/project/ /
 # assets/ (parameter files) is not part of the wheel; lowrank_anim.paths finds it here.
 COPY assets /app/assets
 ENV LOWRANK_ANIM_ASSETS=/app/assets

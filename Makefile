@@ -134,6 +134,6 @@ test-docker: venv  ## Only the Docker image tests: amd64, arm64 under QEMU, the 
 	bash scripts/system-deps.sh test
 	LOWRANK_TEST_ARM64=1 $(PY) -m pytest -m docker $(PYTEST_ARGS)
 
-test-arm64: venv  ## The linux/arm64 image and release tests (under QEMU on x86-64: ~65 min cold, ~10 warm)
+test-arm64: venv  ## The linux/arm64 image and release tests (under QEMU on x86-64: ~32 min cold, ~10 warm)
 	bash scripts/system-deps.sh test
 	LOWRANK_TEST_ARM64=1 $(PY) -m pytest -m arm64 -s $(PYTEST_ARGS)

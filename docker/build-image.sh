@@ -117,7 +117,8 @@ fi
 # The base image: present for this platform, else pulled, else seeded locally (no registry).
 image_arch() { "$client" image inspect --format '{{.Architecture}}' "$1" 2>/dev/null || true; }
 ensure_base() {
-    local wanted="$1" seed_tag
+    local wanted="$1" arch="$2" seed_tag
+    local platform="linux/$arch"
     [ "$(image_arch "$wanted")" = "$arch" ] && { echo "$wanted"; return; }
     local limit=()
     command -v timeout >/dev/null 2>&1 && limit=(timeout 300)  # macOS has no timeout(1)
@@ -140,9 +141,14 @@ ensure_base() {
     die "base image $wanted ($arch) is neither local nor pullable; seed one as root with" \
         "docker/seed-base.sh $arch, or pass --base-image"
 }
-base_image="$(ensure_base "${base_image:-debian:bookworm-slim}")"
+base_image="$(ensure_base "${base_image:-debian:bookworm-slim}" "$arch")"
+# The builder and texmf stages run on the engine's own platform (no emulation): their base must
+# exist for it too. Same Debian release; only the architecture differs.
+build_base_image="$base_image"
+[ "$arch" = "$engine_arch" ] || build_base_image="$(ensure_base debian:bookworm-slim "$engine_arch")"
 
-args=(--platform "$platform" --tag "$tag" --build-arg "BASE_IMAGE=$base_image" --progress=plain)
+args=(--platform "$platform" --tag "$tag" --build-arg "BASE_IMAGE=$base_image"
+    --build-arg "BUILD_BASE_IMAGE=$build_base_image" --progress=plain)
 network="${LOWRANK_BUILD_NETWORK-host}"
 [ -n "$network" ] && args+=(--network "$network")
 if [ "$use_ca" = 1 ] && [ -n "$extra_ca" ]; then

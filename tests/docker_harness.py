@@ -112,7 +112,8 @@ def require_arm64(client: str) -> str | None:
     Elsewhere it runs under QEMU: as root on Linux docker/seed-base.sh registers the qemu-aarch64
     binfmt handler (lost at every reboot) and seeds the arm64 base; otherwise both must exist.
     Under QEMU the tests are opt-in (LOWRANK_TEST_ARM64=1, which `make test-arm64` sets): a cold
-    build takes about 65 minutes on 2 cores, which with the rest of the suite is past CI's budget.
+    build takes about 32 minutes on 2 cores (all of it Debian's packages installing under QEMU;
+    compiling happens natively), which with the rest of the suite is past CI's budget.
     The skip names the command, so it is never silent.
     """
     if engine_arch(client) == "arm64":
@@ -120,7 +121,7 @@ def require_arm64(client: str) -> str | None:
     if os.environ.get("LOWRANK_TEST_ARM64") != "1":
         pytest.skip(
             "linux/arm64 under QEMU is opt-in: run `make test-arm64` (a cold build takes about "
-            "65 min on 2 cores, past CI's time budget)"
+            "32 min on 2 cores, past CI's time budget)"
         )
     if os.name == "posix" and os.geteuid() == 0:
         seeded = subprocess.run(

@@ -41,7 +41,7 @@ SCENE_FILE = Path("scenes") / "rank_one.py"
 DEPENDENCY_STEPS = (
     "build-essential",  # the builder's apt-get
     "apt-get download texlive-latex-extra",
-    "-r /tmp/requirements.lock",  # pip, from the lock
+    "sh /tmp/build-venv.sh",  # the venv from the lock (natively, cross-compiling if need be)
     "texlive-latex-base preview-latex-style",  # the runtime's apt-get
     "slim-venv.sh",  # what a Cairo render never loads, dropped from the venv
     "COPY --from=builder /opt/venv",
@@ -150,7 +150,7 @@ def test_unwritable_media_mount_is_one_line_error(built: Built, tmp_path: Path) 
 
 
 def test_extra_ca_secret_never_lands_in_a_layer(built: Built) -> None:
-    if built.first.was_cached("-r /tmp/requirements.lock"):
+    if built.first.was_cached("sh /tmp/build-venv.sh"):
         pytest.skip(
             "the dependency layer came from the engine's cache, so this build never mounted the "
             "secret; a fresh engine (as in CI) runs the check"

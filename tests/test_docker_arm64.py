@@ -1,6 +1,6 @@
 """The linux/arm64 image (the author's Mac's architecture), built and run under QEMU on x86-64.
 
-Run by `make test-arm64` (LOWRANK_TEST_ARM64=1; a cold build under QEMU takes about 65 min on 2
+Run by `make test-arm64` (LOWRANK_TEST_ARM64=1; a cold build under QEMU takes about 32 min on 2
 cores, past CI's budget): on a root Linux machine docker/seed-base.sh sets up the emulation and
 seeds the arm64 base (there is no registry). It builds with the shared build cache
 (about 11 min cold on 2 cores, seconds when only our code changed), proves the build-time
