@@ -25,6 +25,9 @@ from __future__ import annotations
 
 import argparse
 import concurrent.futures
+import functools
+import itertools
+import math
 import os
 import platform
 import random
@@ -93,6 +96,8 @@ class Outcome:
     seconds: float
     plays_at_beat: dict[str, int]
     error: str = ""
+    shapes: list[Any] = field(default_factory=list)
+    """With ``keep_shapes``: (beat, clock, every box measured) at the end of every beat."""
 
 
 def random_number(rng: random.Random) -> float:
@@ -152,18 +157,69 @@ def scene_class(case: Case) -> Any:
     return spec.load().variant(example=example)
 
 
-def audited(cls: Any, plays: dict[str, int], defects: list[Any]) -> Any:
-    """``cls`` with its end-of-beat hook measuring the frame."""
-    from scenes.frame_audit import measure
+def audited(
+    cls: Any,
+    plays: dict[str, int],
+    defects: list[Any],
+    every_frame: bool = False,
+    shapes: list[Any] | None = None,
+) -> Any:
+    """``cls`` with its end-of-beat hook measuring the frame (and, given ``shapes``, keeping
+    every box it measured there); unless ``every_frame``, each play jumps to its end in one
+    step (:func:`play_in_one_step`)."""
+    from scenes.frame_audit import check_frame, inventory, shapes_of
 
     class Audited(cls):  # type: ignore[misc,valid-type]
         def end_of_beat(self, record: Any) -> None:
             super().end_of_beat(record)
             plays[record.name] = self.renderer.num_plays
-            defects.extend(measure(self, record.name))
+            found = inventory(self)
+            defects.extend(check_frame(found, record.name))
+            if shapes is not None:
+                shapes.append((record.name, round(float(self.time), 6), shapes_of(found)))
+
+        if not every_frame:
+
+            def play_internal(self, skip_rendering: bool = False) -> None:
+                if self.stop_condition is not None:  # wait_until: every frame, as it must
+                    super().play_internal(skip_rendering)
+                else:
+                    play_in_one_step(self)
 
     Audited.__name__ = cls.__name__
     return Audited
+
+
+def play_in_one_step(scene: Any) -> None:
+    """manim's ``Scene.play_internal`` for a dry run, minus the frames nobody measures: the
+    audit measures only the end of a beat, so a play goes straight to the last frame time a
+    render would step to (one ``update_to_time``: the updaters see the same total ``dt``),
+    then finishes as manim's does (every animation at its end, updaters run once more).  The
+    clock advances by the frames a render would write, so beats' closing waits and caption
+    times are those of the full dry run.  A play that waits for a condition
+    (``wait_until``) is left to manim.
+
+    Why it measures the same frames: every updater in the scenes is a function of where the
+    trackers and arrows are now (``always_redraw``, following labels placed afresh, live
+    readouts), none integrates ``dt``; ``bench/audit.py --compare`` measures a case both ways
+    and diffs every box of every beat."""
+    import numpy as np
+    from manim import config
+
+    assert scene.animations is not None
+    scene.duration = scene.get_run_time(scene.animations)
+    times = np.arange(0, scene.duration, 1 / config["frame_rate"])
+    if len(times):
+        scene.update_to_time(float(times[-1]))
+    renderer = scene.renderer
+    if len(times) and not renderer.skip_animations:
+        renderer.add_frame(renderer.get_frame(), num_frames=len(times))
+    for animation in scene.animations:
+        animation.finish()
+        animation.clean_up_from_scene(scene)
+    if not renderer.skip_animations:
+        scene.update_mobjects(0)
+    renderer.static_image = None
 
 
 _WORK: dict[str, str] = {}
@@ -194,17 +250,18 @@ def audit_config(case: Case, media: str, caches: dict[str, str], **overrides: An
     )
 
 
-def run_case(case: Case) -> Outcome:
-    """Construct one case without rendering and measure every beat."""
+def run_case(case: Case, every_frame: bool = False, keep_shapes: bool = False) -> Outcome:
+    """Construct one case without rendering and measure every beat (stepping through every
+    frame of every play with ``every_frame``; keeping what was measured with ``keep_shapes``)."""
     from manim import tempconfig
 
+    from lowrank_anim.pipeline import texstore
     from scenes.frame_audit import caption_defects
 
     started = time.perf_counter()
     plays: dict[str, int] = {}
     defects: list[Any] = []
-    from lowrank_anim.pipeline import texstore
-
+    shapes: list[Any] | None = [] if keep_shapes else None
     try:
         with (
             texstore.private_dirs(Path(_WORK["store"])) as caches,
@@ -214,13 +271,13 @@ def run_case(case: Case) -> Outcome:
                 )
             ),
         ):
-            scene = audited(scene_class(case), plays, defects)()
+            scene = audited(scene_class(case), plays, defects, every_frame, shapes)()
             scene.renderer.update_frame = lambda *args, **kwargs: None
             scene.render()
             defects.extend(caption_defects(scene))
     except Exception:
         return Outcome(case, [], time.perf_counter() - started, {}, traceback.format_exc())
-    return Outcome(case, defects, time.perf_counter() - started, plays)
+    return Outcome(case, defects, time.perf_counter() - started, plays, shapes=shapes or [])
 
 
 def render_worst(outcome: Outcome, png_dir: Path, store: str) -> Path | None:
@@ -289,6 +346,85 @@ def summarise(outcomes: list[Outcome], scenes: list[str]) -> tuple[Any, str]:
     return table, "\n".join(md)
 
 
+def run_all(
+    cases: list[Case],
+    jobs: int,
+    store: str,
+    fps: int,
+    console: Any,
+    every_frame: bool = False,
+    keep_shapes: bool = False,
+) -> list[Outcome]:
+    """Every case's outcome, in order, from ``jobs`` worker processes (each imports manim once
+    and keeps its caches from case to case)."""
+    started = time.perf_counter()
+    outcomes: list[Outcome] = []
+    work = functools.partial(run_case, every_frame=every_frame, keep_shapes=keep_shapes)
+    with concurrent.futures.ProcessPoolExecutor(
+        jobs, initializer=init_worker, initargs=(store, fps)
+    ) as pool:
+        for index, outcome in enumerate(pool.map(work, cases), start=1):
+            outcomes.append(outcome)
+            if index % 20 == 0 or index == len(cases):
+                elapsed = time.perf_counter() - started
+                console.print(f"[audit] {index}/{len(cases)} cases, {elapsed:.0f} s")
+    return outcomes
+
+
+def shape_difference(a: Outcome, b: Outcome) -> tuple[float, str]:
+    """The largest difference between two runs' measured shapes of one case (scene units,
+    ``inf`` when they do not even list the same things), and where it is."""
+    if len(a.shapes) != len(b.shapes):
+        return math.inf, f"{len(a.shapes)} beats against {len(b.shapes)}"
+    worst, where = 0.0, ""
+    for (beat, clock, rows), (beat_b, clock_b, rows_b) in zip(a.shapes, b.shapes, strict=True):
+        if (beat, clock) != (beat_b, clock_b):
+            return math.inf, f"beat {beat!r} at {clock} s against {beat_b!r} at {clock_b} s"
+        if [r[:2] for r in rows] != [r[:2] for r in rows_b] or any(
+            len(r[2]) != len(q[2]) for r, q in zip(rows, rows_b, strict=True)
+        ):
+            return math.inf, f"{beat}: other things on screen"
+        for (kind, name, numbers), (_, _, other) in zip(rows, rows_b, strict=True):
+            gap = max((abs(x - y) for x, y in zip(numbers, other, strict=True)), default=0.0)
+            if gap > worst:
+                worst, where = gap, f"{beat}: {kind} {name}"
+    return worst, where
+
+
+def compare(cases: list[Case], jobs: int, store: str, fps: int, console: Any) -> int:
+    """Run ``cases`` stepping through every frame and in one step a play; print how long each
+    took and the largest difference in what was measured.  0 when every case measured the
+    same boxes (within 1e-6 scene units), the same clock at every beat and the same defects."""
+    runs = {}
+    for every_frame in (True, False):
+        started = time.perf_counter()
+        outcomes = run_all(cases, jobs, store, fps, console, every_frame, keep_shapes=True)
+        runs[every_frame] = (time.perf_counter() - started, outcomes)
+    (slow_wall, slow), (fast_wall, fast) = runs[True], runs[False]
+    same = True
+    for a, b in zip(slow, fast, strict=True):
+        gap, where = shape_difference(a, b)
+        kinds_a = Counter(d.kind for d in a.defects)
+        kinds_b = Counter(d.kind for d in b.defects)
+        ok = gap <= 1e-6 and kinds_a == kinds_b and not a.error and not b.error
+        same &= ok
+        console.print(
+            f"{a.case.scene} [{a.case.name}]: every frame {a.seconds:.1f} s, one step "
+            f"{b.seconds:.1f} s ({b.seconds / max(a.seconds, 1e-9):.2f}x); "
+            f"{sum(len(r) for _, _, r in a.shapes)} shapes at {len(a.shapes)} beats, "
+            f"largest difference {gap:.2g}{f' ({where})' if where else ''}; "
+            f"defects {sum(kinds_a.values())} / {sum(kinds_b.values())}"
+            + ("" if ok else "  DIFFERENT"),
+            markup=False,
+        )
+    console.print(
+        f"[audit] {len(cases)} cases: every frame {slow_wall:.0f} s wall, one step a play "
+        f"{fast_wall:.0f} s wall ({fast_wall / max(slow_wall, 1e-9):.2f}x); "
+        + ("every measurement identical" if same else "MEASUREMENTS DIFFER")
+    )
+    return 0 if same else 1
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--sets", type=int, default=500, help="random parameter sets per scene")
@@ -301,6 +437,23 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--output", type=Path, default=ROOT / "BENCHMARKS.md")
     parser.add_argument("--no-write", action="store_true", help="print only")
     parser.add_argument("--details", type=int, default=15, help="defects to list per scene")
+    parser.add_argument(
+        "--cases-per-scene",
+        type=int,
+        metavar="N",
+        help="only each scene's first N cases (defaults, then the awkward list, then random)",
+    )
+    parser.add_argument(
+        "--every-frame",
+        action="store_true",
+        help="step through every frame of every play (slow; what the audit did before)",
+    )
+    parser.add_argument(
+        "--compare",
+        action="store_true",
+        help="run every case both ways (every frame, one step a play), diff every box measured "
+        "at every beat's end and print the times; writes nothing",
+    )
     args = parser.parse_args(argv)
 
     from rich.console import Console
@@ -311,19 +464,16 @@ def main(argv: list[str] | None = None) -> int:
     if unknown:
         parser.error(f"unknown scene(s) {', '.join(unknown)}; see `render.py list`")
     cases = all_cases(args.sets, args.seed, scenes)
+    if args.cases_per_scene is not None:  # all_cases lists each scene's cases together
+        by_scene = itertools.groupby(cases, key=lambda case: case.scene)
+        cases = [c for _, group in by_scene for c in itertools.islice(group, args.cases_per_scene)]
     # The LaTeX/text store of media/, shared with renders (safe with any number of processes).
     store = str(ROOT / "media")
     console.print(f"[audit] {len(cases)} cases, {args.jobs} processes")
     started = time.perf_counter()
-    outcomes: list[Outcome] = []
-    with concurrent.futures.ProcessPoolExecutor(
-        args.jobs, initializer=init_worker, initargs=(store, args.fps)
-    ) as pool:
-        for index, outcome in enumerate(pool.map(run_case, cases), start=1):
-            outcomes.append(outcome)
-            if index % 20 == 0 or index == len(cases):
-                elapsed = time.perf_counter() - started
-                console.print(f"[audit] {index}/{len(cases)} cases, {elapsed:.0f} s")
+    if args.compare:
+        return compare(cases, args.jobs, store, args.fps, console)
+    outcomes = run_all(cases, args.jobs, store, args.fps, console, every_frame=args.every_frame)
     wall = time.perf_counter() - started
 
     table, markdown = summarise(outcomes, scenes)
