@@ -180,6 +180,11 @@ def audited(
 
         if not every_frame:
 
+            def begin_animations(self) -> None:
+                for animation in self.animations or []:
+                    jump_if_plain(animation)
+                super().begin_animations()
+
             def play_internal(self, skip_rendering: bool = False) -> None:
                 if self.stop_condition is not None:  # wait_until: every frame, as it must
                     super().play_internal(skip_rendering)
@@ -188,6 +193,23 @@ def audited(
 
     Audited.__name__ = cls.__name__
     return Audited
+
+
+def jump_if_plain(animation: Any) -> None:
+    """Make ``animation`` a plain entrance or exit if it is one: ``FadeIn``, ``Create``,
+    ``Write``, ``GrowArrow`` end with their mobject exactly as it was built, on screen, and
+    ``FadeOut`` with it as it was, off screen; so they need neither the copies ``begin`` makes
+    (the audit's largest cost after the frames) nor any interpolation.  The scene still adds
+    (``_setup_scene``) and removes (``clean_up_from_scene``) the mobject as manim does."""
+    from manim import Animation, Create, FadeIn, FadeOut, GrowArrow, Write
+
+    if type(animation) not in (FadeIn, FadeOut, Create, Write, GrowArrow):
+        return
+    for name in ("begin", "finish", "update_mobjects", "interpolate"):
+        setattr(animation, name, lambda *args: None)
+    # Animation's own clean-up: _on_finish, and removal for a remover (FadeOut's own would
+    # first undo an interpolation that never happened).
+    animation.clean_up_from_scene = functools.partial(Animation.clean_up_from_scene, animation)
 
 
 def play_in_one_step(scene: Any) -> None:
@@ -225,10 +247,32 @@ def play_in_one_step(scene: Any) -> None:
 _WORK: dict[str, str] = {}
 
 
-def init_worker(store: str, fps: int) -> None:
+def cache_text_svgs() -> None:
+    """Let ``Text`` reuse a parsed SVG like ``MathTex`` does (manim's ``use_svg_cache``,
+    off for Text by default): the captions' callouts and plot names are the same strings in
+    every case, and parsing their SVG again was a tenth of a case's time.  The glyphs are
+    copies of the first parse, so every box is the same (``--compare`` checks it)."""
+    from manim import Text
+
+    original = Text.__init__
+    if getattr(original, "_audit_cached", False):
+        return
+
+    @functools.wraps(original)
+    def init(self: Any, *args: Any, use_svg_cache: bool = True, **kwargs: Any) -> None:
+        original(self, *args, use_svg_cache=use_svg_cache, **kwargs)
+
+    init._audit_cached = True  # type: ignore[attr-defined]
+    Text.__init__ = init  # type: ignore[method-assign]
+
+
+def init_worker(store: str, fps: int, every_frame: bool = False) -> None:
+    """One worker process: manim imported once, kept for every case it runs."""
     from lowrank_anim.pipeline import manim_patches
 
     manim_patches.install()
+    if not every_frame:
+        cache_text_svgs()
     _WORK.update(store=store, media=tempfile.mkdtemp(prefix="audit-"), fps=str(fps))
 
 
@@ -354,21 +398,56 @@ def run_all(
     console: Any,
     every_frame: bool = False,
     keep_shapes: bool = False,
+    budget: float = math.inf,
 ) -> list[Outcome]:
-    """Every case's outcome, in order, from ``jobs`` worker processes (each imports manim once
-    and keeps its caches from case to case)."""
+    """The outcomes of ``cases`` (in their order) from ``jobs`` worker processes, each of
+    which imports manim once and keeps its caches from case to case.  After ``budget``
+    seconds no further case starts: the outcomes are those of the cases finished by then."""
     started = time.perf_counter()
-    outcomes: list[Outcome] = []
+    # Scenes taken in turn (each one's defaults, then its next case, …), so a run stopped by
+    # its budget has covered every scene alike; each defect is printed as it is found.
+    turn: Counter[str] = Counter()
+    rank = []
+    for case in cases:
+        rank.append(turn[case.scene])
+        turn[case.scene] += 1
+    order = sorted(range(len(cases)), key=lambda i: (rank[i], i))
+    outcomes: dict[int, Outcome] = {}
     work = functools.partial(run_case, every_frame=every_frame, keep_shapes=keep_shapes)
     with concurrent.futures.ProcessPoolExecutor(
-        jobs, initializer=init_worker, initargs=(store, fps)
+        jobs, initializer=init_worker, initargs=(store, fps, every_frame)
     ) as pool:
-        for index, outcome in enumerate(pool.map(work, cases), start=1):
-            outcomes.append(outcome)
-            if index % 20 == 0 or index == len(cases):
+        # A few cases queued ahead of the workers, no more, so the budget can stop the rest.
+        waiting = iter(order)
+        running = {pool.submit(work, cases[i]): i for i in itertools.islice(waiting, 2 * jobs)}
+        while running:
+            finished, _ = concurrent.futures.wait(
+                running, return_when=concurrent.futures.FIRST_COMPLETED
+            )
+            for future in finished:
+                outcome = outcomes[running.pop(future)] = future.result()
+                report(outcome, console)
                 elapsed = time.perf_counter() - started
-                console.print(f"[audit] {index}/{len(cases)} cases, {elapsed:.0f} s")
-    return outcomes
+                if len(outcomes) % 20 == 0 or len(outcomes) == len(cases):
+                    console.print(f"[audit] {len(outcomes)}/{len(cases)} cases, {elapsed:.0f} s")
+                following = next(waiting, None) if elapsed < budget else None
+                if following is not None:
+                    running[pool.submit(work, cases[following])] = following
+    if len(outcomes) < len(cases):
+        console.print(f"[audit] budget spent: {len(outcomes)} of {len(cases)} cases run")
+    return [outcomes[i] for i in range(len(cases)) if i in outcomes]
+
+
+def report(outcome: Outcome, console: Any) -> None:
+    """Print each defect (and an error) of one case as soon as it is known."""
+    for defect in outcome.defects:
+        console.print(
+            f"[audit] {outcome.case.scene} [{outcome.case.name}] {defect.beat}: "
+            f"{defect.kind}: {defect.what}  ({' '.join(outcome.case.sets)})",
+            markup=False,
+        )
+    if outcome.error:
+        console.print(f"[audit] {outcome.case.scene} [{outcome.case.name}]: ERROR")
 
 
 def shape_difference(a: Outcome, b: Outcome) -> tuple[float, str]:
@@ -444,6 +523,12 @@ def main(argv: list[str] | None = None) -> int:
         help="only each scene's first N cases (defaults, then the awkward list, then random)",
     )
     parser.add_argument(
+        "--budget",
+        type=float,
+        metavar="MINUTES",
+        help="start no case after this many minutes; the table counts the cases run (and says so)",
+    )
+    parser.add_argument(
         "--every-frame",
         action="store_true",
         help="step through every frame of every play (slow; what the audit did before)",
@@ -473,8 +558,17 @@ def main(argv: list[str] | None = None) -> int:
     started = time.perf_counter()
     if args.compare:
         return compare(cases, args.jobs, store, args.fps, console)
-    outcomes = run_all(cases, args.jobs, store, args.fps, console, every_frame=args.every_frame)
+    outcomes = run_all(
+        cases,
+        args.jobs,
+        store,
+        args.fps,
+        console,
+        every_frame=args.every_frame,
+        budget=args.budget * 60 if args.budget else math.inf,
+    )
     wall = time.perf_counter() - started
+    stopped = len(outcomes) < len(cases)
 
     table, markdown = summarise(outcomes, scenes)
     console.print(table)
@@ -506,11 +600,13 @@ def main(argv: list[str] | None = None) -> int:
     total = sum(len(o.defects) for o in outcomes)
     errors = sum(bool(o.error) for o in outcomes)
     cpu = sum(o.seconds for o in outcomes)
+    ran_of = f" of {len(cases)} (the rest not run: the budget ran out)" if stopped else ""
     conditions = (
         f"Last run: {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, "
         f"`bench/audit.py --sets {args.sets} --seed {args.seed} --jobs {args.jobs} "
-        f"--fps {args.fps}`: {len(cases)} cases (defaults, the awkward list, {args.sets} random "
-        f"sets per scene that takes numbers), dry runs measured at the end of every beat; "
+        f"--fps {args.fps}{f' --budget {args.budget:g}' if args.budget else ''}`: "
+        f"{len(outcomes)} cases{ran_of} (defaults, the awkward list, {args.sets} random sets per "
+        f"scene that takes numbers), dry runs measured at the end of every beat; "
         f"{wall:.0f} s wall clock, {cpu:.0f} s in the workers, on {os.cpu_count()} cores "
         f"({platform.machine()}, Python {platform.python_version()}), shared with other work. "
         f"Total: {total} defects, {errors} errors."
