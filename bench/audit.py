@@ -340,6 +340,7 @@ def render_worst(outcome: Outcome, png_dir: Path, store: str) -> Path | None:
         overrides: dict[str, Any] = {
             "frame_rate": 15,
             "format": "png",
+            "save_sections": False,  # (the request's default video format would ask for them)
             "save_last_frame": True,
             "write_to_movie": False,
         }
