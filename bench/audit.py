@@ -14,7 +14,12 @@ captions faster than 20 characters a second.
 
 It prints a table of counts per scene and kind, renders the worst frame of each scene that
 has defects to ``--png-dir`` (the end of the beat with the most, at 480p), and rewrites its
-own section of BENCHMARKS.md.  Cases run in a process pool (``--jobs``).
+own section of BENCHMARKS.md.  Cases run in a process pool (``--jobs``), scenes in turn, and
+``--budget`` stops starting cases after so many minutes (the table then says how many ran).
+
+Only the end of a beat is measured, so a dry run here does not step through a play's frames:
+each play jumps to its end (:func:`play_in_one_step`, :func:`jump_if_plain`) and Text reuses
+parsed SVGs; ``--compare`` runs cases both ways and checks that every box measured is the same.
 
 Random sets go to the 2-D rank-1 scenes (LinearMap, RankOneUpdate, InputSweep,
 UpdateIsALine) and, as rank-2 sets, to RankTwoUpdate; FullStory, which plays those same
