@@ -36,7 +36,7 @@ from manim import *
 from lowrank_anim.maths import layout, placement
 from lowrank_anim.maths.formatting import (
     Together,
-    format_many,
+    format_alike,
     format_number,
     reading_time,
     readout_format,
@@ -383,14 +383,14 @@ class LowRankScene(Scene):
     def get_column(self, values: Any, role: str, style: Together | None = None) -> MathTex:
         """A column vector of numbers, e.g. the model's ``y``, in ``role``'s colour, written
         alike (or as ``style`` writes the numbers of the equation it is part of)."""
-        texts = format_many(values) if style is None else [style.text(v) for v in values]
+        texts = format_alike(values) if style is None else [style.text(v) for v in values]
         rows = r" \\ ".join(texts)
         return MathTex(r"\begin{pmatrix}" + rows + r"\end{pmatrix}", color=self.theme.role(role))
 
     def get_matrix(self, matrix: Any, colour: str | None = None) -> MathTex:
         """A matrix of numbers (e.g. the model's W), rows as the model stores them."""
         entries = np.asarray(matrix, dtype=float)
-        texts = np.array(format_many(entries.ravel())).reshape(entries.shape)
+        texts = np.array(format_alike(entries.ravel())).reshape(entries.shape)
         body = r" \\ ".join(" & ".join(row) for row in texts)
         return MathTex(
             r"\begin{pmatrix}" + body + r"\end{pmatrix}", color=colour or self.theme.text

@@ -8,6 +8,7 @@ from hypothesis import strategies as st
 
 from lowrank_anim.maths.formatting import (
     decimals_for,
+    format_alike,
     format_many,
     format_number,
     reading_time,
@@ -59,14 +60,21 @@ def test_about_three_significant_figures(value: float) -> None:
 
 def test_round_off_next_to_larger_numbers_reads_zero() -> None:
     assert format_many([1.5, 3e-17]) == ["1.5", "0"]
-    assert format_many([0.001, 0.0025]) == ["0.0010", "0.0025"]
+    assert format_many([0.001, 0.0025]) == ["0.001", "0.0025"]
+    assert format_alike([1.5, 3e-17]) == ["1.5", "0"]
+    assert format_alike([0.001, 0.0025]) == ["0.0010", "0.0025"]
+
+
+def test_fixed_numbers_drop_trailing_zeros() -> None:
+    assert format_many([0.8, -0.6, 2.0, 1 / 3, 140.0]) == ["0.8", "-0.6", "2", "0.333", "140"]
+    assert format_many([1.5e-6, 1.0]) == [r"1.50 \times 10^{-6}", "1"]
 
 
 def test_fixed_numbers_drop_the_trailing_zeros_they_all_have() -> None:
-    assert format_many([0.8, -0.6, 0.6, 0.8]) == ["0.8", "-0.6", "0.6", "0.8"]
-    assert format_many([2.0, 0.0, 0.0, 1.0]) == ["2", "0", "0", "1"]
-    assert format_many([3.65, -2.0]) == ["3.65", "-2.00"]
-    assert format_many([1.5e-6, 1.0]) == [r"1.50 \times 10^{-6}", "1"]
+    assert format_alike([0.8, -0.6, 0.6, 0.8]) == ["0.8", "-0.6", "0.6", "0.8"]
+    assert format_alike([2.0, 0.0, 0.0, 1.0]) == ["2", "0", "0", "1"]
+    assert format_alike([3.65, -2.0]) == ["3.65", "-2.00"]
+    assert format_alike([1.5e-6, 1.0]) == [r"1.50 \times 10^{-6}", "1"]
 
 
 def decimals_of(text: str) -> int:
@@ -83,7 +91,7 @@ def decimals_of(text: str) -> int:
 def test_numbers_side_by_side_read_alike(values: list[float]) -> None:
     """One group (a column, an equation, a row of readouts): one number of decimals, the
     largest with about 3 figures, no non-zero value read as zero."""
-    texts = format_many(values)
+    texts = format_alike(values)
     fixed = [t for t in texts if "times" not in t and t != "0"]
     assert len({decimals_of(t) for t in fixed}) <= 1, texts
     peak = max(values, key=abs)

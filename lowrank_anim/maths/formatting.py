@@ -133,8 +133,17 @@ def together(values: Iterable[float]) -> Together:
 
 
 def format_many(values: Iterable[float]) -> list[str]:
-    """Numbers shown together and fixed (a column, a matrix's entries), written alike
-    (:func:`together`): ``(0.8, -0.6)``, ``(2, 0)``, ``(140.0, 0.5)``."""
+    """Numbers each written on its own but judged together (the explorable figure's live
+    text): round-off against the largest of them, no trailing zeros (``0.8``, ``-0.6``, ``2``).
+    Numbers *shown side by side* in a frame (a column, a matrix) use :func:`format_alike`."""
+    numbers = [float(v) for v in values]
+    reference = max((abs(v) for v in numbers), default=0.0)
+    return [trim(format_number(v, reference)) for v in numbers]
+
+
+def format_alike(values: Iterable[float]) -> list[str]:
+    """Numbers shown side by side (a column, a matrix's entries), written alike
+    (:func:`together`): ``(0.8, -0.6)``, ``(2, 0)``, ``(140.0, 0.5)``, ``(3.65, -2.00)``."""
     numbers = [float(v) for v in values]
     style = together(numbers)
     return [style.text(v) for v in numbers]
