@@ -14,7 +14,12 @@ captions faster than 20 characters a second.
 
 It prints a table of counts per scene and kind, renders the worst frame of each scene that
 has defects to ``--png-dir`` (the end of the beat with the most, at 480p), and rewrites its
-own section of BENCHMARKS.md.  Cases run in a process pool (``--jobs``).
+own section of BENCHMARKS.md.  Cases run in a process pool (``--jobs``), scenes in turn, and
+``--budget`` stops starting cases after so many minutes (the table then says how many ran).
+
+Only the end of a beat is measured, so a dry run here does not step through a play's frames:
+each play jumps to its end (:func:`play_in_one_step`, :func:`jump_if_plain`) and Text reuses
+parsed SVGs; ``--compare`` runs cases both ways and checks that every box measured is the same.
 
 Random sets go to the 2-D rank-1 scenes (LinearMap, RankOneUpdate, InputSweep,
 UpdateIsALine) and, as rank-2 sets, to RankTwoUpdate; FullStory, which plays those same
@@ -25,6 +30,9 @@ from __future__ import annotations
 
 import argparse
 import concurrent.futures
+import functools
+import itertools
+import math
 import os
 import platform
 import random
@@ -93,6 +101,8 @@ class Outcome:
     seconds: float
     plays_at_beat: dict[str, int]
     error: str = ""
+    shapes: list[Any] = field(default_factory=list)
+    """With ``keep_shapes``: (beat, clock, every box measured) at the end of every beat."""
 
 
 def random_number(rng: random.Random) -> float:
@@ -152,27 +162,122 @@ def scene_class(case: Case) -> Any:
     return spec.load().variant(example=example)
 
 
-def audited(cls: Any, plays: dict[str, int], defects: list[Any]) -> Any:
-    """``cls`` with its end-of-beat hook measuring the frame."""
-    from scenes.frame_audit import measure
+def audited(
+    cls: Any,
+    plays: dict[str, int],
+    defects: list[Any],
+    every_frame: bool = False,
+    shapes: list[Any] | None = None,
+) -> Any:
+    """``cls`` with its end-of-beat hook measuring the frame (and, given ``shapes``, keeping
+    every box it measured there); unless ``every_frame``, each play jumps to its end in one
+    step (:func:`play_in_one_step`)."""
+    from scenes.frame_audit import check_frame, inventory, shapes_of
 
     class Audited(cls):  # type: ignore[misc,valid-type]
         def end_of_beat(self, record: Any) -> None:
             super().end_of_beat(record)
             plays[record.name] = self.renderer.num_plays
-            defects.extend(measure(self, record.name))
+            found = inventory(self)
+            defects.extend(check_frame(found, record.name))
+            if shapes is not None:
+                shapes.append((record.name, round(float(self.time), 6), shapes_of(found)))
+
+        if not every_frame:
+
+            def begin_animations(self) -> None:
+                for animation in self.animations or []:
+                    jump_if_plain(animation)
+                super().begin_animations()
+
+            def play_internal(self, skip_rendering: bool = False) -> None:
+                if self.stop_condition is not None:  # wait_until: every frame, as it must
+                    super().play_internal(skip_rendering)
+                else:
+                    play_in_one_step(self)
 
     Audited.__name__ = cls.__name__
     return Audited
 
 
+def jump_if_plain(animation: Any) -> None:
+    """Make ``animation`` a plain entrance or exit if it is one: ``FadeIn``, ``Create``,
+    ``Write``, ``GrowArrow`` end with their mobject exactly as it was built, on screen, and
+    ``FadeOut`` with it as it was, off screen; so they need neither the copies ``begin`` makes
+    (the audit's largest cost after the frames) nor any interpolation.  The scene still adds
+    (``_setup_scene``) and removes (``clean_up_from_scene``) the mobject as manim does."""
+    from manim import Animation, Create, FadeIn, FadeOut, GrowArrow, Write
+
+    if type(animation) not in (FadeIn, FadeOut, Create, Write, GrowArrow):
+        return
+    for name in ("begin", "finish", "update_mobjects", "interpolate"):
+        setattr(animation, name, lambda *args: None)
+    # Animation's own clean-up: _on_finish, and removal for a remover (FadeOut's own would
+    # first undo an interpolation that never happened).
+    animation.clean_up_from_scene = functools.partial(Animation.clean_up_from_scene, animation)
+
+
+def play_in_one_step(scene: Any) -> None:
+    """manim's ``Scene.play_internal`` for a dry run, minus the frames nobody measures: the
+    audit measures only the end of a beat, so a play goes straight to the last frame time a
+    render would step to (one ``update_to_time``: the updaters see the same total ``dt``),
+    then finishes as manim's does (every animation at its end, updaters run once more).  The
+    clock advances by the frames a render would write, so beats' closing waits and caption
+    times are those of the full dry run.  A play that waits for a condition
+    (``wait_until``) is left to manim.
+
+    Why it measures the same frames: every updater in the scenes is a function of where the
+    trackers and arrows are now (``always_redraw``, following labels placed afresh, live
+    readouts), none integrates ``dt``; ``bench/audit.py --compare`` measures a case both ways
+    and diffs every box of every beat."""
+    import numpy as np
+    from manim import config
+
+    assert scene.animations is not None
+    scene.duration = scene.get_run_time(scene.animations)
+    times = np.arange(0, scene.duration, 1 / config["frame_rate"])
+    if len(times):
+        scene.update_to_time(float(times[-1]))
+    renderer = scene.renderer
+    if len(times) and not renderer.skip_animations:
+        renderer.add_frame(renderer.get_frame(), num_frames=len(times))
+    for animation in scene.animations:
+        animation.finish()
+        animation.clean_up_from_scene(scene)
+    if not renderer.skip_animations:
+        scene.update_mobjects(0)
+    renderer.static_image = None
+
+
 _WORK: dict[str, str] = {}
 
 
-def init_worker(store: str, fps: int) -> None:
+def cache_text_svgs() -> None:
+    """Let ``Text`` reuse a parsed SVG like ``MathTex`` does (manim's ``use_svg_cache``,
+    off for Text by default): the captions' callouts and plot names are the same strings in
+    every case, and parsing their SVG again was a tenth of a case's time.  The glyphs are
+    copies of the first parse, so every box is the same (``--compare`` checks it)."""
+    from manim import Text
+
+    original = Text.__init__
+    if getattr(original, "_audit_cached", False):
+        return
+
+    @functools.wraps(original)
+    def init(self: Any, *args: Any, use_svg_cache: bool = True, **kwargs: Any) -> None:
+        original(self, *args, use_svg_cache=use_svg_cache, **kwargs)
+
+    init._audit_cached = True  # type: ignore[attr-defined]
+    Text.__init__ = init  # type: ignore[method-assign]
+
+
+def init_worker(store: str, fps: int, every_frame: bool = False) -> None:
+    """One worker process: manim imported once, kept for every case it runs."""
     from lowrank_anim.pipeline import manim_patches
 
     manim_patches.install()
+    if not every_frame:
+        cache_text_svgs()
     _WORK.update(store=store, media=tempfile.mkdtemp(prefix="audit-"), fps=str(fps))
 
 
@@ -194,17 +299,18 @@ def audit_config(case: Case, media: str, caches: dict[str, str], **overrides: An
     )
 
 
-def run_case(case: Case) -> Outcome:
-    """Construct one case without rendering and measure every beat."""
+def run_case(case: Case, every_frame: bool = False, keep_shapes: bool = False) -> Outcome:
+    """Construct one case without rendering and measure every beat (stepping through every
+    frame of every play with ``every_frame``; keeping what was measured with ``keep_shapes``)."""
     from manim import tempconfig
 
+    from lowrank_anim.pipeline import texstore
     from scenes.frame_audit import caption_defects
 
     started = time.perf_counter()
     plays: dict[str, int] = {}
     defects: list[Any] = []
-    from lowrank_anim.pipeline import texstore
-
+    shapes: list[Any] | None = [] if keep_shapes else None
     try:
         with (
             texstore.private_dirs(Path(_WORK["store"])) as caches,
@@ -214,13 +320,13 @@ def run_case(case: Case) -> Outcome:
                 )
             ),
         ):
-            scene = audited(scene_class(case), plays, defects)()
+            scene = audited(scene_class(case), plays, defects, every_frame, shapes)()
             scene.renderer.update_frame = lambda *args, **kwargs: None
             scene.render()
             defects.extend(caption_defects(scene))
     except Exception:
         return Outcome(case, [], time.perf_counter() - started, {}, traceback.format_exc())
-    return Outcome(case, defects, time.perf_counter() - started, plays)
+    return Outcome(case, defects, time.perf_counter() - started, plays, shapes=shapes or [])
 
 
 def render_worst(outcome: Outcome, png_dir: Path, store: str) -> Path | None:
@@ -239,6 +345,7 @@ def render_worst(outcome: Outcome, png_dir: Path, store: str) -> Path | None:
         overrides: dict[str, Any] = {
             "frame_rate": 15,
             "format": "png",
+            "save_sections": False,  # (the request's default video format would ask for them)
             "save_last_frame": True,
             "write_to_movie": False,
         }
@@ -289,6 +396,120 @@ def summarise(outcomes: list[Outcome], scenes: list[str]) -> tuple[Any, str]:
     return table, "\n".join(md)
 
 
+def run_all(
+    cases: list[Case],
+    jobs: int,
+    store: str,
+    fps: int,
+    console: Any,
+    every_frame: bool = False,
+    keep_shapes: bool = False,
+    budget: float = math.inf,
+) -> list[Outcome]:
+    """The outcomes of ``cases`` (in their order) from ``jobs`` worker processes, each of
+    which imports manim once and keeps its caches from case to case.  After ``budget``
+    seconds no further case starts: the outcomes are those of the cases finished by then."""
+    started = time.perf_counter()
+    # Scenes taken in turn (each one's defaults, then its next case, …), so a run stopped by
+    # its budget has covered every scene alike; each defect is printed as it is found.
+    turn: Counter[str] = Counter()
+    rank = []
+    for case in cases:
+        rank.append(turn[case.scene])
+        turn[case.scene] += 1
+    order = sorted(range(len(cases)), key=lambda i: (rank[i], i))
+    outcomes: dict[int, Outcome] = {}
+    work = functools.partial(run_case, every_frame=every_frame, keep_shapes=keep_shapes)
+    with concurrent.futures.ProcessPoolExecutor(
+        jobs, initializer=init_worker, initargs=(store, fps, every_frame)
+    ) as pool:
+        # A few cases queued ahead of the workers, no more, so the budget can stop the rest.
+        waiting = iter(order)
+        running = {pool.submit(work, cases[i]): i for i in itertools.islice(waiting, 2 * jobs)}
+        while running:
+            finished, _ = concurrent.futures.wait(
+                running, return_when=concurrent.futures.FIRST_COMPLETED
+            )
+            for future in finished:
+                outcome = outcomes[running.pop(future)] = future.result()
+                report(outcome, console)
+                elapsed = time.perf_counter() - started
+                if len(outcomes) % 20 == 0 or len(outcomes) == len(cases):
+                    console.print(f"[audit] {len(outcomes)}/{len(cases)} cases, {elapsed:.0f} s")
+                following = next(waiting, None) if elapsed < budget else None
+                if following is not None:
+                    running[pool.submit(work, cases[following])] = following
+    if len(outcomes) < len(cases):
+        console.print(f"[audit] budget spent: {len(outcomes)} of {len(cases)} cases run")
+    return [outcomes[i] for i in range(len(cases)) if i in outcomes]
+
+
+def report(outcome: Outcome, console: Any) -> None:
+    """Print each defect (and an error) of one case as soon as it is known."""
+    for defect in outcome.defects:
+        console.print(
+            f"[audit] {outcome.case.scene} [{outcome.case.name}] {defect.beat}: "
+            f"{defect.kind}: {defect.what}  ({' '.join(outcome.case.sets)})",
+            markup=False,
+        )
+    if outcome.error:
+        console.print(f"[audit] {outcome.case.scene} [{outcome.case.name}]: ERROR")
+
+
+def shape_difference(a: Outcome, b: Outcome) -> tuple[float, str]:
+    """The largest difference between two runs' measured shapes of one case (scene units,
+    ``inf`` when they do not even list the same things), and where it is."""
+    if len(a.shapes) != len(b.shapes):
+        return math.inf, f"{len(a.shapes)} beats against {len(b.shapes)}"
+    worst, where = 0.0, ""
+    for (beat, clock, rows), (beat_b, clock_b, rows_b) in zip(a.shapes, b.shapes, strict=True):
+        if (beat, clock) != (beat_b, clock_b):
+            return math.inf, f"beat {beat!r} at {clock} s against {beat_b!r} at {clock_b} s"
+        if [r[:2] for r in rows] != [r[:2] for r in rows_b] or any(
+            len(r[2]) != len(q[2]) for r, q in zip(rows, rows_b, strict=True)
+        ):
+            return math.inf, f"{beat}: other things on screen"
+        for (kind, name, numbers), (_, _, other) in zip(rows, rows_b, strict=True):
+            gap = max((abs(x - y) for x, y in zip(numbers, other, strict=True)), default=0.0)
+            if gap > worst:
+                worst, where = gap, f"{beat}: {kind} {name}"
+    return worst, where
+
+
+def compare(cases: list[Case], jobs: int, store: str, fps: int, console: Any) -> int:
+    """Run ``cases`` stepping through every frame and in one step a play; print how long each
+    took and the largest difference in what was measured.  0 when every case measured the
+    same boxes (within 1e-6 scene units), the same clock at every beat and the same defects."""
+    runs = {}
+    for every_frame in (True, False):
+        started = time.perf_counter()
+        outcomes = run_all(cases, jobs, store, fps, console, every_frame, keep_shapes=True)
+        runs[every_frame] = (time.perf_counter() - started, outcomes)
+    (slow_wall, slow), (fast_wall, fast) = runs[True], runs[False]
+    same = True
+    for a, b in zip(slow, fast, strict=True):
+        gap, where = shape_difference(a, b)
+        kinds_a = Counter(d.kind for d in a.defects)
+        kinds_b = Counter(d.kind for d in b.defects)
+        ok = gap <= 1e-6 and kinds_a == kinds_b and not a.error and not b.error
+        same &= ok
+        console.print(
+            f"{a.case.scene} [{a.case.name}]: every frame {a.seconds:.1f} s, one step "
+            f"{b.seconds:.1f} s ({b.seconds / max(a.seconds, 1e-9):.2f}x); "
+            f"{sum(len(r) for _, _, r in a.shapes)} shapes at {len(a.shapes)} beats, "
+            f"largest difference {gap:.2g}{f' ({where})' if where else ''}; "
+            f"defects {sum(kinds_a.values())} / {sum(kinds_b.values())}"
+            + ("" if ok else "  DIFFERENT"),
+            markup=False,
+        )
+    console.print(
+        f"[audit] {len(cases)} cases: every frame {slow_wall:.0f} s wall, one step a play "
+        f"{fast_wall:.0f} s wall ({fast_wall / max(slow_wall, 1e-9):.2f}x); "
+        + ("every measurement identical" if same else "MEASUREMENTS DIFFER")
+    )
+    return 0 if same else 1
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--sets", type=int, default=500, help="random parameter sets per scene")
@@ -301,6 +522,29 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--output", type=Path, default=ROOT / "BENCHMARKS.md")
     parser.add_argument("--no-write", action="store_true", help="print only")
     parser.add_argument("--details", type=int, default=15, help="defects to list per scene")
+    parser.add_argument(
+        "--cases-per-scene",
+        type=int,
+        metavar="N",
+        help="only each scene's first N cases (defaults, then the awkward list, then random)",
+    )
+    parser.add_argument(
+        "--budget",
+        type=float,
+        metavar="MINUTES",
+        help="start no case after this many minutes; the table counts the cases run (and says so)",
+    )
+    parser.add_argument(
+        "--every-frame",
+        action="store_true",
+        help="step through every frame of every play (slow; what the audit did before)",
+    )
+    parser.add_argument(
+        "--compare",
+        action="store_true",
+        help="run every case both ways (every frame, one step a play), diff every box measured "
+        "at every beat's end and print the times; writes nothing",
+    )
     args = parser.parse_args(argv)
 
     from rich.console import Console
@@ -311,20 +555,26 @@ def main(argv: list[str] | None = None) -> int:
     if unknown:
         parser.error(f"unknown scene(s) {', '.join(unknown)}; see `render.py list`")
     cases = all_cases(args.sets, args.seed, scenes)
+    if args.cases_per_scene is not None:  # all_cases lists each scene's cases together
+        by_scene = itertools.groupby(cases, key=lambda case: case.scene)
+        cases = [c for _, group in by_scene for c in itertools.islice(group, args.cases_per_scene)]
     # The LaTeX/text store of media/, shared with renders (safe with any number of processes).
     store = str(ROOT / "media")
     console.print(f"[audit] {len(cases)} cases, {args.jobs} processes")
     started = time.perf_counter()
-    outcomes: list[Outcome] = []
-    with concurrent.futures.ProcessPoolExecutor(
-        args.jobs, initializer=init_worker, initargs=(store, args.fps)
-    ) as pool:
-        for index, outcome in enumerate(pool.map(run_case, cases), start=1):
-            outcomes.append(outcome)
-            if index % 20 == 0 or index == len(cases):
-                elapsed = time.perf_counter() - started
-                console.print(f"[audit] {index}/{len(cases)} cases, {elapsed:.0f} s")
+    if args.compare:
+        return compare(cases, args.jobs, store, args.fps, console)
+    outcomes = run_all(
+        cases,
+        args.jobs,
+        store,
+        args.fps,
+        console,
+        every_frame=args.every_frame,
+        budget=args.budget * 60 if args.budget else math.inf,
+    )
     wall = time.perf_counter() - started
+    stopped = len(outcomes) < len(cases)
 
     table, markdown = summarise(outcomes, scenes)
     console.print(table)
@@ -356,11 +606,13 @@ def main(argv: list[str] | None = None) -> int:
     total = sum(len(o.defects) for o in outcomes)
     errors = sum(bool(o.error) for o in outcomes)
     cpu = sum(o.seconds for o in outcomes)
+    ran_of = f" of {len(cases)} (the rest not run: the budget ran out)" if stopped else ""
     conditions = (
         f"Last run: {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, "
         f"`bench/audit.py --sets {args.sets} --seed {args.seed} --jobs {args.jobs} "
-        f"--fps {args.fps}`: {len(cases)} cases (defaults, the awkward list, {args.sets} random "
-        f"sets per scene that takes numbers), dry runs measured at the end of every beat; "
+        f"--fps {args.fps}{f' --budget {args.budget:g}' if args.budget else ''}`: "
+        f"{len(outcomes)} cases{ran_of} (defaults, the awkward list, {args.sets} random sets per "
+        f"scene that takes numbers), dry runs measured at the end of every beat; "
         f"{wall:.0f} s wall clock, {cpu:.0f} s in the workers, on {os.cpu_count()} cores "
         f"({platform.machine()}, Python {platform.python_version()}), shared with other work. "
         f"Total: {total} defects, {errors} errors."

@@ -35,7 +35,8 @@ from manim import *
 
 from lowrank_anim.maths import layout, placement
 from lowrank_anim.maths.formatting import (
-    format_many,
+    Together,
+    format_alike,
     format_number,
     reading_time,
     readout_format,
@@ -379,15 +380,17 @@ class LowRankScene(Scene):
 
     # Builders: text and panels ----------------------------------------------------------
 
-    def get_column(self, values: Any, role: str) -> MathTex:
-        """A column vector of numbers, e.g. the model's ``y``, in ``role``'s colour."""
-        rows = r" \\ ".join(format_many(values))
+    def get_column(self, values: Any, role: str, style: Together | None = None) -> MathTex:
+        """A column vector of numbers, e.g. the model's ``y``, in ``role``'s colour, written
+        alike (or as ``style`` writes the numbers of the equation it is part of)."""
+        texts = format_alike(values) if style is None else [style.text(v) for v in values]
+        rows = r" \\ ".join(texts)
         return MathTex(r"\begin{pmatrix}" + rows + r"\end{pmatrix}", color=self.theme.role(role))
 
     def get_matrix(self, matrix: Any, colour: str | None = None) -> MathTex:
         """A matrix of numbers (e.g. the model's W), rows as the model stores them."""
         entries = np.asarray(matrix, dtype=float)
-        texts = np.array(format_many(entries.ravel())).reshape(entries.shape)
+        texts = np.array(format_alike(entries.ravel())).reshape(entries.shape)
         body = r" \\ ".join(" & ".join(row) for row in texts)
         return MathTex(
             r"\begin{pmatrix}" + body + r"\end{pmatrix}", color=colour or self.theme.text
@@ -398,9 +401,10 @@ class LowRankScene(Scene):
         (:func:`~lowrank_anim.maths.formatting.format_number`)."""
         return MathTex(format_number(value, reference), color=self.theme.role(role))
 
-    def get_term(self, value: float, role: str = "alpha") -> VGroup:
-        """A coefficient as a term of a sum: ``+ 2.00`` or ``− 1.50`` (never ``+ −1.50``)."""
-        sign, magnitude = signed_term(value)
+    def get_term(self, value: float, role: str = "alpha", style: Together | None = None) -> VGroup:
+        """A coefficient as a term of a sum: ``+ 2.00`` or ``− 1.50`` (never ``+ −1.50``),
+        written as ``style`` writes the numbers around it, if given."""
+        sign, magnitude = signed_term(value, style=style)
         return VGroup(
             MathTex(sign, color=self.theme.text),
             MathTex(magnitude, color=self.theme.role(role)),

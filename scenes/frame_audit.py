@@ -417,6 +417,33 @@ def check_frame(found: Inventory, beat: str) -> list[Defect]:
     return defects
 
 
+Shape = tuple[str, str, tuple[float, ...]]
+"""What one measured thing is and where: its kind, its name and its numbers (a box's edges,
+or an arrow's or line's segment ends and widths)."""
+
+
+def shapes_of(found: Inventory) -> list[Shape]:
+    """Everything ``found`` holds, as :data:`Shape` rows: what two ways of reaching one frame
+    must agree on to measure the same (``bench/audit.py --compare``)."""
+
+    def box(b: Box) -> tuple[float, ...]:
+        return (b.left, b.right, b.bottom, b.top)
+
+    def strokes(segments: list[placement.Segment]) -> tuple[float, ...]:
+        return tuple(v for s in segments for v in (*s.start, *s.end, s.half_width))
+
+    rows: list[Shape] = [("text", name, (*box(b), size)) for name, b, size in found.texts]
+    for index, (_, b, content) in enumerate(found.panels):
+        rows.append(("panel", str(index), box(b)))
+        rows += [("panel text", name, (*box(t), size)) for name, t, size in content]
+    rows += [
+        ("arrow", name, (*strokes(segments), strength))
+        for (name, segments, _), strength in zip(found.arrows, found.arrow_strength, strict=True)
+    ]
+    rows += [("line", name, strokes(segments)) for name, segments, _ in found.lines]
+    return rows
+
+
 def measure(scene: Any, beat: str) -> list[Defect]:
     """Every defect in what ``scene`` shows now, at the end of ``beat``."""
     return check_frame(inventory(scene), beat)

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 import numpy as np
 from manim import *
 
-from lowrank_anim.maths.formatting import MINUS, format_number
+from lowrank_anim.maths.formatting import MINUS, format_number, together
 from lowrank_anim.maths.model import Example
 from scenes.base import PANEL_MAX_WIDTH, LowRankScene
 
@@ -75,10 +75,15 @@ def get_equation_panel(scene: LowRankScene) -> VMobject:
     equation = scene.get_tex_row(
         ("z", "z"), ("=", None), ("y", "y"), ("+", None), (r"(v^\top x)", "alpha"), ("u", "u")
     )
+    u = scene.ex.update.u
+    # One equation: its numbers read alike (one number of decimals).
+    style = together([*res.z, *res.y, res.alpha1, *u])
     left = VGroup(
-        scene.get_column(res.z, "z"), scene.get_tex_row(("=", None)), scene.get_column(res.y, "y")
+        scene.get_column(res.z, "z", style),
+        scene.get_tex_row(("=", None)),
+        scene.get_column(res.y, "y", style),
     ).arrange(RIGHT, buff=0.15)
-    right = VGroup(scene.get_term(res.alpha1), scene.get_column(scene.ex.update.u, "u"))
+    right = VGroup(scene.get_term(res.alpha1, style=style), scene.get_column(u, "u", style))
     right.arrange(RIGHT, buff=0.15)
     numbers = VGroup(left, right).arrange(RIGHT, buff=0.15).scale(0.8)
     if numbers.width > PANEL_MAX_WIDTH * 1.15:

@@ -220,13 +220,19 @@ def make_panel(scene: LowRankScene3D, steps: Plan) -> Panel:
 
     # Room for the widest name; the names themselves are laid over it.
     slot = name_row(INPUT_NAMES[-1]).set_opacity(0)
+    # α₁ and α₂ side by side read alike: one unit from every value either will show.
+    every_alpha = [a for r in steps.results for a in r.alpha]
     readouts = VGroup(
         slot,
         *(
             VGroup(
                 MathTex(rf"\alpha_{i} =", color=scene.theme.alpha),
                 # Sized for the widest value it will show, so the panel holds every one.
-                scene.get_number(f"alpha{i}", widest(r.alpha[i - 1] for r in steps.results)),
+                scene.get_number(
+                    f"alpha{i}",
+                    widest(r.alpha[i - 1] for r in steps.results),
+                    values=every_alpha,
+                ),
             ).arrange(RIGHT, buff=0.15)
             for i in (1, 2)
         ),

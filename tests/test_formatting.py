@@ -8,11 +8,13 @@ from hypothesis import strategies as st
 
 from lowrank_anim.maths.formatting import (
     decimals_for,
+    format_alike,
     format_many,
     format_number,
     reading_time,
     readout_format,
     signed_term,
+    together,
     widest_text,
 )
 
@@ -59,11 +61,50 @@ def test_about_three_significant_figures(value: float) -> None:
 def test_round_off_next_to_larger_numbers_reads_zero() -> None:
     assert format_many([1.5, 3e-17]) == ["1.5", "0"]
     assert format_many([0.001, 0.0025]) == ["0.001", "0.0025"]
+    assert format_alike([1.5, 3e-17]) == ["1.5", "0"]
+    assert format_alike([0.001, 0.0025]) == ["0.0010", "0.0025"]
 
 
 def test_fixed_numbers_drop_trailing_zeros() -> None:
     assert format_many([0.8, -0.6, 2.0, 1 / 3, 140.0]) == ["0.8", "-0.6", "2", "0.333", "140"]
     assert format_many([1.5e-6, 1.0]) == [r"1.50 \times 10^{-6}", "1"]
+
+
+def test_fixed_numbers_drop_the_trailing_zeros_they_all_have() -> None:
+    assert format_alike([0.8, -0.6, 0.6, 0.8]) == ["0.8", "-0.6", "0.6", "0.8"]
+    assert format_alike([2.0, 0.0, 0.0, 1.0]) == ["2", "0", "0", "1"]
+    assert format_alike([3.65, -2.0]) == ["3.65", "-2.00"]
+    assert format_alike([1.5e-6, 1.0]) == [r"1.50 \times 10^{-6}", "1"]
+
+
+def decimals_of(text: str) -> int:
+    return len(text.split(".")[1]) if "." in text else 0
+
+
+@given(
+    st.lists(
+        st.floats(min_value=-1e3, max_value=1e3, allow_nan=False).filter(lambda v: abs(v) > 1e-3),
+        min_size=2,
+        max_size=6,
+    )
+)
+def test_numbers_side_by_side_read_alike(values: list[float]) -> None:
+    """One group (a column, an equation, a row of readouts): one number of decimals, the
+    largest with about 3 figures, no non-zero value read as zero."""
+    texts = format_alike(values)
+    fixed = [t for t in texts if "times" not in t and t != "0"]
+    assert len({decimals_of(t) for t in fixed}) <= 1, texts
+    peak = max(values, key=abs)
+    assert abs(float(texts[values.index(peak)]) - peak) <= 5e-3 * abs(peak) + 0.5, texts
+    for value, text in zip(values, texts, strict=True):
+        assert any(ch in "123456789" for ch in text.split(r"\times")[0]), (value, texts)
+
+
+def test_one_equation_is_written_alike() -> None:
+    """z = y + α u with α = 0.6 among numbers up to 3.4: α reads 0.60, not 0.600."""
+    style = together([3.4, -1.25, 2.5, -0.5, 0.6, -1.5, 0.5])
+    assert [style.text(v) for v in (3.4, -1.25, 0.6)] == ["3.40", "-1.25", "0.60"]
+    assert signed_term(-0.6, style=style) == ("-", "0.60")
 
 
 def test_negative_coefficient_in_a_sum_takes_a_minus() -> None:
@@ -84,6 +125,16 @@ def test_readout_format_from_its_range() -> None:
     assert readout_format([0.0, 140.0]) == (0, 0)
     assert readout_format([0.002, -0.001]) == (5, 0)
     assert readout_format([2e-6, -1e-6]) == (2, -6)
+
+
+def test_readouts_side_by_side_share_one_format() -> None:
+    """RankTwoUpdate's α₁ = 0.6 and α₂ = 1.2 (x = (0, 0, 1.5)) read 0.60 and 1.20: one format
+    from every value either readout shows, not 0.600 beside 0.30."""
+    alphas = [0.6, 1.2, 0.3, -0.9]
+    assert readout_format(alphas) == (2, 0)
+    assert readout_format([0.6]) == (3, 0)  # alone, 3 figures of its own
+    # A smaller value shown beside a large one still shows a figure.
+    assert readout_format([140.0, 0.05]) == (2, 0)
 
 
 def test_widest_text_has_the_sign_and_the_most_digits() -> None:

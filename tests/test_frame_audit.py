@@ -242,3 +242,12 @@ def test_catches_an_arrow_hidden_under_another(run_case: Any) -> None:
             assert ("arrow/arrow" in kinds(scene)) is caught, f"at depth {depth}"
         finally:
             scene.remove(planted)
+
+
+def test_readouts_side_by_side_read_alike(run_case: Any) -> None:
+    """RankTwoUpdate with x on the turning axis: α₁ and α₂ share one format (the panel read
+    ``α₁ = 0.600   α₂ = 0.30`` when each readout chose its own)."""
+    scene, _ = run_case(audit.Case("RankTwoUpdate", "x on the turning axis", ["x=0,0,1.5"]))
+    assert scene.units["alpha1"] == scene.units["alpha2"]
+    places = [scene.numbers[k].num_decimal_places for k in ("alpha1", "alpha2")]
+    assert places[0] == places[1], places

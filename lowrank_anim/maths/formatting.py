@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 #: Significant figures shown.
 SIGNIFICANT = 3
@@ -70,31 +71,107 @@ def trim(text: str) -> str:
     return text.rstrip("0").rstrip(".")
 
 
+def _first_figure(magnitude: float) -> int:
+    """Decimals needed for ``magnitude``'s first significant figure to show (0 for ≥ 1)."""
+    return max(0, -math.floor(math.log10(magnitude)))
+
+
+def shared_decimals(values: Iterable[float], significant: int = SIGNIFICANT) -> int:
+    """One number of decimals for numbers shown side by side (a column, an equation, a row of
+    readouts), so they read alike: ``significant`` figures of the largest, and more where a
+    smaller non-zero value would otherwise read as zero (up to :data:`MAX_DECIMALS`; round-off
+    next to the largest does not count)."""
+    numbers = [abs(float(v)) for v in values if math.isfinite(float(v))]
+    peak = max(numbers, default=0.0)
+    decimals = decimals_for(peak, significant)
+    for magnitude in numbers:
+        if not is_noise(magnitude, peak):
+            decimals = max(decimals, min(MAX_DECIMALS, _first_figure(magnitude)))
+    return decimals
+
+
+@dataclass(frozen=True)
+class Together:
+    """How a group of numbers shown side by side is written: one number of decimals for all
+    (:func:`shared_decimals`), less the trailing zeros every one of them has (``(2, 0)``,
+    ``(0.8, -0.6)``, ``(3.65, -2.00)``), round-off next to the largest as ``0`` and a value too
+    small for the decimals in scientific notation (never ``0.00`` for a non-zero value)."""
+
+    decimals: int
+    cut: int
+    """Trailing zeros dropped from every fixed number (all of them have as many)."""
+    reference: float
+
+    def fixed(self, value: float) -> str | None:
+        """``value`` with the group's decimals, or None when it must be written otherwise."""
+        value = float(value)
+        if is_noise(value, self.reference) or not math.isfinite(value):
+            return None
+        text = f"{value:.{self.decimals}f}"
+        return text if any(ch in "123456789" for ch in text) else None
+
+    def text(self, value: float, tex: bool = True) -> str:
+        """``value`` as the group writes it."""
+        fixed = self.fixed(value)
+        if fixed is None:
+            return format_number(value, self.reference, tex)
+        if self.cut:
+            fixed = fixed[: -self.cut].rstrip(".")
+        return fixed
+
+
+def together(values: Iterable[float]) -> Together:
+    """The way to write ``values``, shown side by side (see :class:`Together`)."""
+    numbers = [float(v) for v in values]
+    reference = max((abs(v) for v in numbers), default=0.0)
+    style = Together(shared_decimals(numbers), 0, reference)
+    fixed = [t for t in (style.fixed(v) for v in numbers) if t is not None and "." in t]
+    if not fixed:
+        return style
+    cut = min(len(t) - len(t.rstrip("0")) for t in fixed)
+    return Together(style.decimals, cut, reference)
+
+
 def format_many(values: Iterable[float]) -> list[str]:
-    """Numbers shown together and fixed (a column, a matrix's entries): round-off judged
-    against the largest of them, and no trailing zeros (``0.8``, ``-1.5``, ``2``)."""
+    """Numbers each written on its own but judged together (the explorable figure's live
+    text): round-off against the largest of them, no trailing zeros (``0.8``, ``-0.6``, ``2``).
+    Numbers *shown side by side* in a frame (a column, a matrix) use :func:`format_alike`."""
     numbers = [float(v) for v in values]
     reference = max((abs(v) for v in numbers), default=0.0)
     return [trim(format_number(v, reference)) for v in numbers]
 
 
-def signed_term(value: float, reference: float = 0.0) -> tuple[str, str]:
+def format_alike(values: Iterable[float]) -> list[str]:
+    """Numbers shown side by side (a column, a matrix's entries), written alike
+    (:func:`together`): ``(0.8, -0.6)``, ``(2, 0)``, ``(140.0, 0.5)``, ``(3.65, -2.00)``."""
+    numbers = [float(v) for v in values]
+    style = together(numbers)
+    return [style.text(v) for v in numbers]
+
+
+def signed_term(
+    value: float, reference: float = 0.0, style: Together | None = None
+) -> tuple[str, str]:
     """The sign to write before ``value`` in a sum and its magnitude: ``(-, 1.50)`` for
-    −1.5, so the sum reads ``y - 1.50 u`` rather than ``y + -1.50 u``."""
-    text = format_number(abs(float(value)), reference)
-    return ("-" if float(value) < 0 and text != "0" else "+"), text
+    −1.5, so the sum reads ``y - 1.50 u`` rather than ``y + -1.50 u``; written as ``style``
+    writes the numbers around it, if given."""
+    value = float(value)
+    text = style.text(abs(value)) if style is not None else format_number(abs(value), reference)
+    return ("-" if value < 0 and text != "0" else "+"), text
 
 
 def readout_format(values: Iterable[float]) -> tuple[int, int]:
-    """(decimals, power of ten) for a live readout that will show every one of ``values``
-    (its range over a beat): 3 significant figures of the largest, so the digits stay put
-    while it moves and a small range is not shown as 0.00.  A range below 0.001 is shown as
-    a mantissa times ``10^power`` (power 0 otherwise)."""
-    peak = max((abs(float(v)) for v in values), default=0.0)
+    """(decimals, power of ten) for a live readout, or readouts side by side, that will show
+    every one of ``values`` (their range over a beat): 3 significant figures of the largest, so
+    the digits stay put while it moves and readouts next to each other read alike, and more
+    decimals where a smaller value shown would otherwise read as zero (:func:`shared_decimals`).
+    A range below 0.001 is shown as a mantissa times ``10^power`` (power 0 otherwise)."""
+    numbers = [float(v) for v in values]
+    peak = max((abs(v) for v in numbers), default=0.0)
     if 0 < peak < 10.0 ** -(MAX_DECIMALS - SIGNIFICANT + 1):
         power = math.floor(math.log10(peak))
-        return SIGNIFICANT - 1, power
-    return decimals_for(peak), 0
+        return shared_decimals(v / 10.0**power for v in numbers), power
+    return shared_decimals(numbers), 0
 
 
 def widest_text(values: Iterable[float], decimals: int) -> str:
