@@ -23,7 +23,7 @@ from lowrank_anim.maths.formatting import (
 )
 from lowrank_anim.maths.palette import Theme
 from scenes.builders import PANEL_GAP, PANEL_MAX_WIDTH, box_of, keep_on_screen, shown
-from scenes.mobjects import Panel
+from scenes.mobjects import Panel, StoryText
 from scenes.perf import follow_value
 
 
@@ -107,7 +107,8 @@ class TextBuilders(Scene):
         return panel
 
     def get_text(self, text: str, scale: float = 0.5, colour: str | None = None) -> Text:
-        return Text(text, color=colour or self.theme.text).scale(scale)
+        """A line of plain text, the same shape at every render size (:class:`StoryText`)."""
+        return StoryText(text, color=colour or self.theme.text).scale(scale)
 
     def get_number(
         self,
