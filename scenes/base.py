@@ -7,7 +7,7 @@ one module each:
 * :mod:`scenes.builders` — the plane, vector arrows and their labels, span lines and dots;
 * :mod:`scenes.panels` — equations, panels, number readouts, the α readout and plot;
 * :mod:`scenes.beats` — story beats: a section, a subcaption and a record of the frame each;
-* :mod:`scenes.mobjects` — the custom mobjects (leader lines, panels);
+* :mod:`scenes.mobjects` — the custom mobjects (leader lines, panels, text of one shape);
 * :mod:`scenes.perf` — what keeps live readouts cheap to redraw.
 
 Concrete scenes only say what happens in which order, so each stays short.  Where things go on
