@@ -36,7 +36,7 @@ from lowrank_anim.maths import placement
 from lowrank_anim.maths.formatting import CAPTION_SPEED
 from lowrank_anim.maths.layout import BOTTOM_BAND, EDGE_MARGIN, FRAME, Box
 from lowrank_anim.maths.view3d import HIDDEN_SHARE, SPACE_REACH
-from scenes.base import LeaderLine, Panel
+from scenes.mobjects import LeaderLine, Panel
 
 #: Every kind of defect, in the order the audit's table lists them.
 KINDS = (

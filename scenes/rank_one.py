@@ -13,7 +13,8 @@ from manim import *
 
 from lowrank_anim.maths.formatting import MINUS, format_number, together
 from lowrank_anim.maths.model import Example
-from scenes.base import PANEL_MAX_WIDTH, LowRankScene
+from scenes.base import LowRankScene
+from scenes.builders import PANEL_MAX_WIDTH
 
 
 def shadow_foot(ex: Example) -> np.ndarray:

@@ -30,7 +30,8 @@ from lowrank_anim.maths.model import (
     turning_axis,
 )
 from lowrank_anim.maths.view3d import CameraAngle, choose_camera, fit_picture
-from scenes.base import PANEL_MAX_WIDTH, LeaderLine
+from scenes.builders import PANEL_MAX_WIDTH
+from scenes.mobjects import LeaderLine
 from scenes.space import LowRankScene3D
 
 #: How many inputs the scene shows: x and two turns of it.

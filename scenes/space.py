@@ -17,7 +17,8 @@ from manim import *
 from lowrank_anim.maths import layout
 from lowrank_anim.maths.model import Example
 from lowrank_anim.maths.view3d import CameraAngle
-from scenes.base import MIN_ARROW, LowRankScene
+from scenes.base import LowRankScene
+from scenes.builders import MIN_ARROW
 
 #: CameraAngle distance, scene units: so far that there is no perspective, and a point shows
 #: exactly where :meth:`lowrank_anim.maths.view3d.CameraAngle.project` says.

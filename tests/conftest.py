@@ -25,9 +25,10 @@ def tex_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return tmp_path_factory.mktemp("store")
 
 
-def construct(scene_cls: type[Any], media: Path, store: Path) -> Any:
+def construct(scene_cls: type[Any], media: Path, store: Path, **config: Any) -> Any:
     """Run a scene class's ``construct`` through manim without writing any media, configured
-    by the same function as every render (:func:`lowrank_anim.pipeline.config.manim_config`)."""
+    by the same function as every render (:func:`lowrank_anim.pipeline.config.manim_config`),
+    at the dry-run size unless ``config`` says otherwise (``pixel_width=854``, ...)."""
     from manim import tempconfig
 
     from lowrank_anim.pipeline import manim_patches, texstore
@@ -40,7 +41,7 @@ def construct(scene_cls: type[Any], media: Path, store: Path) -> Any:
     manim_patches.install()
     with (
         texstore.private_dirs(store) as caches,
-        tempconfig(manim_config(request, media, caches, **DRY_RUN)),
+        tempconfig(manim_config(request, media, caches, **{**DRY_RUN, **config})),
     ):
         scene = scene_cls()
         # Construct every beat and animation, but draw no pixels: geometry needs none.

@@ -129,7 +129,7 @@ def label(scene: Any, text: str) -> Any:
 
 def equation_panel(scene: Any) -> Any:
     """The panel lowest on screen (RankOneUpdate's equation)."""
-    from scenes.base import Panel
+    from scenes.mobjects import Panel
 
     panels = [m for m in scene.mobjects if isinstance(m, Panel)]
     assert len(panels) == 2, "RankOneUpdate shows the α readout and the equation"

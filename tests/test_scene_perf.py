@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 import pytest
 
-from scenes.base import LowRankScene, slim_digit_glyphs
+from scenes.perf import follow_value, slim_digit_glyphs
 
 
 def digit_drawing(number: Any) -> list[tuple[np.ndarray, np.ndarray, np.ndarray]]:
@@ -68,7 +68,7 @@ def test_follow_value_rebuilds_only_when_the_value_moves(tex_cache: Path) -> Non
             return original(value)
 
         number.set_value = counting  # type: ignore[method-assign,assignment]
-        LowRankScene.follow_value(number, tracker.get_value)
+        follow_value(number, tracker.get_value)
         number.update(0)
         number.update(0)
         tracker.set_value(1.5)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -10,6 +11,7 @@ import pytest
 from lowrank_anim.maths.model import default_rank_one
 from lowrank_anim.maths.palette import THEMES
 from lowrank_anim.registry import SCENES
+from tests.conftest import construct
 from tests.scene_checks import RANK_ONE_BEATS
 
 TOL = 1e-6
@@ -74,3 +76,51 @@ def test_beats_write_one_subcaption_each(constructed: Any) -> None:
     starts = [c.start.total_seconds() for c in captions]
     assert starts == sorted(starts)
     assert starts[0] == 0
+
+
+# Text: one shape at every render size ---------------------------------------------------------
+
+
+def title_at(store: Path, media: Path, width: int, height: int) -> Any:
+    """The title of TitleCard constructed at ``width`` × ``height`` pixels with the text store
+    ``store``."""
+    from manim import Text
+
+    from scenes.title import POST_TITLE
+
+    scene = construct(
+        SCENES["TitleCard"].load(), media, store, pixel_width=width, pixel_height=height
+    )
+    family = [m for top in scene.mobjects for m in top.get_family()]
+    return next(m for m in family if isinstance(m, Text) and m.original_text == POST_TITLE)
+
+
+@pytest.mark.latex
+def test_text_keeps_its_shape_across_render_sizes_sharing_a_store(tmp_path: Path) -> None:
+    """A dry run (160 px wide) and a render sharing a text store draw the same title as a
+    render with a store of its own.  manim wraps ``Text`` at the render's pixel width but
+    caches it by a name without that width, so a title first built in a dry run came back
+    wrapped in the next render (the controls of ``tests/test_visual.py`` failed after
+    ``tests/test_story.py`` in one process)."""
+    shared = tmp_path / "store"
+    dry = title_at(shared, tmp_path / "dry", 160, 90)
+    after_dry = title_at(shared, tmp_path / "after", 854, 480)
+    alone = title_at(tmp_path / "own-store", tmp_path / "alone", 854, 480)
+    for title in (dry, after_dry):
+        assert (title.width, title.height) == pytest.approx((alone.width, alone.height))
+    assert alone.width > 8 * alone.height, "the title is one line"
+
+
+@pytest.mark.parametrize("name", list(SCENES))
+def test_every_text_is_laid_out_at_one_size(name: str, constructed: Any) -> None:
+    """Every plain text a scene shows is a StoryText, so none depends on the render's size."""
+    from manim import Text
+
+    from scenes.mobjects import StoryText
+
+    scene = constructed(name)
+    family = [m for top in scene.mobjects for m in top.get_family()]
+    texts = [m for m in family if isinstance(m, Text)]
+    assert all(isinstance(m, StoryText) for m in texts), [
+        m.original_text for m in texts if not isinstance(m, StoryText)
+    ]

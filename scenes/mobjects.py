@@ -1,0 +1,44 @@
+"""The custom mobjects of the 2-D scenes: a leader line, a panel, and text laid out the same at
+every render size.  (The 3-D arrow is on the 3-D base, :mod:`scenes.space`.)"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from manim import *
+
+#: The size, in pixels, every :class:`StoryText` is laid out for: manim's default (1080p).
+TEXT_LAYOUT_SIZE = (1920, 1080)
+
+
+class LeaderLine(Line):
+    """A short line from a label moved away from a crowded tip back to that tip."""
+
+
+class Panel(VGroup):
+    """Rows of text on a background box: ``panel.box`` and ``panel.content``."""
+
+    def __init__(self, box: VMobject, content: VMobject) -> None:
+        super().__init__(box, content)
+        self.box = box
+        self.content = content
+
+
+class StoryText(Text):
+    """manim's ``Text``, laid out as if the render were :data:`TEXT_LAYOUT_SIZE`, whatever
+    its real size.
+
+    Pango wraps a ``Text`` at ``config.pixel_width``, yet manim names the cached SVG without
+    that width.  So a line built first in a small dry run (160 px wide: wrapped) was reused,
+    wrapped, by every later render sharing the text store (``tests/test_visual.py`` after
+    ``tests/test_story.py``), and the dry runs measured text of another shape than the videos
+    show.  At one fixed layout width a text has one shape, in every run and every cache.
+    """
+
+    def __init__(self, text: str, **kwargs: Any) -> None:
+        saved = config.pixel_width, config.pixel_height
+        config.pixel_width, config.pixel_height = TEXT_LAYOUT_SIZE
+        try:
+            super().__init__(text, **kwargs)
+        finally:
+            config.pixel_width, config.pixel_height = saved
