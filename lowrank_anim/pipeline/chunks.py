@@ -189,9 +189,9 @@ def run_chunks(tasks: Sequence[ChunkTask], workers: int) -> list[Segments]:
 
     results: dict[int, Segments] = {}
 
-    def on_result(index: int, message: Any) -> None:
+    def on_result(index: int, message: tuple[str, Any]) -> None:
         task = tasks[index]
-        if message is None or message[0] != "ok":
+        if message[0] != "ok":
             raise RenderError(
                 f"chunk {index + 1} of {len(tasks)} of {task.request.scene.name} "
                 f"(plays {task.first}-{task.last}) failed: {message[1]}"

@@ -46,7 +46,7 @@ class _Pool:
     """What a pool's tasks share with the thread that runs it (looked up by name: Dask pickles
     a task's arguments even for a cluster in this process)."""
 
-    events: queue.SimpleQueue[tuple[int, str]] = field(default_factory=queue.SimpleQueue)
+    started: queue.SimpleQueue[int] = field(default_factory=queue.SimpleQueue)  # task indices
     children: set[multiprocessing.process.BaseProcess] = field(default_factory=set)
     stopping: bool = False
     lock: threading.Lock = field(default_factory=threading.Lock)
@@ -77,7 +77,7 @@ class Child:
     index: int
 
     def started(self) -> None:
-        _POOLS[self.pool].events.put((self.index, "started"))
+        _POOLS[self.pool].started.put(self.index)
 
     def start(self, process: multiprocessing.process.BaseProcess) -> None:
         """Start ``process`` unless the pool is stopping (then :class:`StoppedError`)."""
@@ -193,8 +193,6 @@ def run(
 def _drain(pool: _Pool, on_start: Callable[[int], None], *, wait: bool = True) -> None:
     """Hand the tasks' start events to ``on_start``; wait a little for one if ``wait``."""
     with contextlib.suppress(queue.Empty):
-        index, _ = pool.events.get(timeout=_POLL_SECONDS) if wait else pool.events.get_nowait()
-        on_start(index)
+        on_start(pool.started.get(timeout=_POLL_SECONDS) if wait else pool.started.get_nowait())
         while True:
-            index, _ = pool.events.get_nowait()
-            on_start(index)
+            on_start(pool.started.get_nowait())
