@@ -185,7 +185,7 @@ def run_chunks(tasks: Sequence[ChunkTask], workers: int) -> list[Segments]:
     interrupt stops them too (they remove their temporary folders) and propagates.
     """
     from lowrank_anim.pipeline import pool
-    from lowrank_anim.pipeline.workers import available_memory
+    from lowrank_anim.pipeline.workers import memory_budget
 
     results: dict[int, Segments] = {}
 
@@ -202,7 +202,7 @@ def run_chunks(tasks: Sequence[ChunkTask], workers: int) -> list[Segments]:
         [pool.Task(task, job_peak_bytes(task.request.quality)) for task in tasks],
         _pooled_chunk,
         workers=max(1, workers),
-        memory=int(available_memory() * 0.8),
+        memory=memory_budget(),
         on_result=on_result,
     )
     return [results[i] for i in range(len(tasks))]

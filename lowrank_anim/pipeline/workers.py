@@ -237,7 +237,7 @@ def run_in_processes(
         [pool.Task(item, job_peak_bytes(item[1].request.quality)) for item in sendable],
         _pooled_job,
         workers=workers,
-        memory=memory if memory is not None else int(available_memory() * 0.8),
+        memory=memory if memory is not None else memory_budget(),
         on_start=lambda position: reporter.started(sendable[position][1].request),
         on_result=on_result,
     )
@@ -256,6 +256,12 @@ def available_memory() -> int:
         return int(os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE"))
     except (ValueError, OSError, AttributeError):
         return 2**62  # unknown: cores alone decide
+
+
+def memory_budget() -> int:
+    """Bytes the local pool lets its renders take at once: four fifths of what is available,
+    a fifth kept for everything else (as ``encoding.jobs_within_memory`` counts it)."""
+    return int(available_memory() * 0.8)
 
 
 def _pooled_job(child: Any, item: tuple[int, Job]) -> _Ended:
