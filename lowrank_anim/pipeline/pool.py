@@ -47,6 +47,10 @@ class _Pool:
     a task's arguments even for a cluster in this process)."""
 
     started: queue.SimpleQueue[int] = field(default_factory=queue.SimpleQueue)  # task indices
+    # Two threads can start their tasks at one moment and announce them in either order; the
+    # caller hears of starts in the tasks' order (the order Dask starts them, by priority).
+    heard: set[int] = field(default_factory=set)
+    next_start: int = 0
     children: set[multiprocessing.process.BaseProcess] = field(default_factory=set)
     stopping: bool = False
     lock: threading.Lock = field(default_factory=threading.Lock)
@@ -191,8 +195,15 @@ def run(
 
 
 def _drain(pool: _Pool, on_start: Callable[[int], None], *, wait: bool = True) -> None:
-    """Hand the tasks' start events to ``on_start``; wait a little for one if ``wait``."""
+    """Hand the tasks' starts to ``on_start`` in the tasks' order; wait a little for one if
+    ``wait``."""
     with contextlib.suppress(queue.Empty):
-        on_start(pool.started.get(timeout=_POLL_SECONDS) if wait else pool.started.get_nowait())
+        pool.heard.add(
+            pool.started.get(timeout=_POLL_SECONDS) if wait else pool.started.get_nowait()
+        )
         while True:
-            on_start(pool.started.get_nowait())
+            pool.heard.add(pool.started.get_nowait())
+    while pool.next_start in pool.heard:
+        pool.heard.discard(pool.next_start)
+        on_start(pool.next_start)
+        pool.next_start += 1
