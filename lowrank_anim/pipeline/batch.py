@@ -160,9 +160,11 @@ def render_batch(
             results.update(farm.run_jobs(todo, address, reporter, workers=workers, draft=draft))
         elif lone:
             index, job = todo[0]
+            # auto cuts no more chunks than the memory holds at once; the pool then admits
+            # each chunk by its memory, as it does a batch's renders.
             parts = chunks_for(job.request, chunks, budget, output_dir)
             if parts > 1:
-                chunked = functools.partial(render_chunked, parts=parts, workers=budget)
+                chunked = functools.partial(render_chunked, parts=parts, workers=cores)
                 job = dataclasses.replace(job, render_fn=chunked)
             results[index] = run_here(job, reporter, debug)
         elif min(cores, len(todo)) <= 1:

@@ -38,7 +38,7 @@ from lowrank_anim.pipeline.config import manim_config
 from lowrank_anim.pipeline.encoding import job_peak_bytes
 from lowrank_anim.pipeline.rendering import RenderError, Segments, render, scene_variant
 from lowrank_anim.pipeline.request import DEFAULT_OUTPUT_DIR, RenderRequest, quality_preset
-from lowrank_anim.pipeline.workers import one_line_error, process_context
+from lowrank_anim.pipeline.workers import one_line_error
 
 #: A held frame (a static wait) is drawn once and only encoded n times: it costs this fraction
 #: of an animated frame (measured on RankOneUpdate at -q high: encoding is about a tenth).
@@ -403,32 +403,11 @@ def run_chunks(tasks: Sequence[ChunkTask], workers: int) -> list[Segments]:
 
 def _pooled_chunk(child: Any, task: ChunkTask) -> tuple[str, object]:
     """A pool task (in a Dask thread): one chunk in a fresh process; its message."""
-    from lowrank_anim.pipeline.pool import StoppedError
-
-    context: Any = process_context()
-    reader, writer = context.Pipe(duplex=False)
-    process = context.Process(
-        target=_chunk_process,
-        args=(task, writer),
-        name=f"chunk-{task.request.scene.name}-{task.first}-{task.last}",
-    )
-    try:
-        try:
-            child.start(process)
-        finally:
-            writer.close()
-        child.started()
-        message: Any = None
-        with contextlib.suppress(EOFError, OSError):
-            # Read before waiting: a chunk's segments can be larger than the pipe's buffer.
-            message = reader.recv()
-        if not child.wait(process):
-            raise StoppedError
-        if message is None:
-            return ("failed", f"its process ended with code {process.exitcode}")
-        return cast(tuple[str, object], message)
-    finally:
-        reader.close()
+    name = f"chunk-{task.request.scene.name}-{task.first}-{task.last}"
+    message, code = child.run_process(_chunk_process, (task,), name)
+    if message is None:
+        return ("failed", f"its process ended with code {code}")
+    return cast(tuple[str, object], message)
 
 
 def render_segments(

@@ -101,6 +101,34 @@ class Child:
             pool.children.discard(process)
             return not pool.stopping
 
+    def run_process(
+        self, target: Callable[..., None], args: tuple[Any, ...], name: str
+    ) -> tuple[Any, int | None]:
+        """Run ``target(*args, connection)`` in a fresh process (of the forkserver that imported
+        manim) and return what it sent through ``connection`` (None if nothing) and its exit
+        code. The message is read before the process is waited for: a chunk's segments can be
+        larger than the pipe's buffer, and its process cannot end before they are read.
+        :class:`StoppedError` if the pool stopped it, or stops before it starts."""
+        from lowrank_anim.pipeline.workers import process_context
+
+        context: Any = process_context()
+        reader, writer = context.Pipe(duplex=False)
+        try:
+            process = context.Process(target=target, args=(*args, writer), name=name)
+            try:
+                self.start(process)
+            finally:
+                writer.close()
+            self.started()
+            message: Any = None
+            with contextlib.suppress(EOFError, OSError):
+                message = reader.recv()
+            if not self.wait(process):
+                raise StoppedError
+            return message, process.exitcode
+        finally:
+            reader.close()
+
 
 @dataclass(frozen=True)
 class Task(Generic[Item]):
