@@ -134,6 +134,13 @@ def test_auto_plans_the_scene_and_chunks_only_when_its_replay_is_cheap(
     assert leftovers(tmp_path) == []
 
 
+def test_auto_renders_a_scene_that_cannot_be_planned_whole(tmp_path: Path) -> None:
+    """The render then meets the error and reports it as any render's, in one line."""
+    request = RenderRequest(batch_scenes.spec("BrokenScene"), quality="high")
+    assert chunks.chunks_for(request, None, 2, tmp_path) == 1
+    assert leftovers(tmp_path) == []
+
+
 @pytest.mark.latex
 @pytest.mark.parametrize(
     ("name", "parts_by_load"), [("FullStory", {0.0: 1, 3.0: 1}), ("RankOneUpdate", {3.0: 2})]

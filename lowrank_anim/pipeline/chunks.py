@@ -63,19 +63,19 @@ class ChunkTask:
     poster: bool = False
 
 
-# The cost model of ``--chunks auto``, in CPU seconds, measured on this project's 2-core AMD
-# EPYC machine (CPU time, so a loaded machine measures it too; BENCHMARKS.md "What a frame
-# costs", bench/chunk_costs.py).
+# The cost model of ``--chunks auto``, in CPU seconds, measured by bench/chunk_costs.py on this
+# project's 2-core AMD EPYC machine (CPU time, so a loaded machine measures it too;
+# BENCHMARKS.md "What a frame costs", 2026-12-02).
 #: CPU seconds to draw and encode one animated frame, by quality: RankOneUpdate rendered whole
-#: (-q low 4.6 s, medium 11.7 s, high 72.2 s of CPU) minus building the scene and stepping its
-#: updaters, per frame drawn. production and 4k: high's, scaled by the pixels.
-DRAW_SECONDS = {"low": 0.009, "medium": 0.016, "high": 0.062, "production": 0.11, "4k": 0.25}
-#: CPU seconds to step one skipped frame without drawing it (frame-exact skipping) when no plan
-#: measured it (:func:`plan` does, per play): plays with updaters and plays without, over the
-#: planning passes of FullStory and RankOneUpdate (51 and 10 ms with updaters, 3.4 and 0.7 ms
-#: without).  A chunk pays this for every frame of every play before its first; a render in
-#: one piece pays it too, inside each drawn frame.
-STEP_SECONDS = {True: 0.042, False: 0.0029}
+#: (-q low 5.6 s, medium 13.9 s, high 74.7 s of CPU) minus building the scene and stepping its
+#: updaters, per frame drawn. production and 4k: high's, scaled by the pixels (not measured).
+DRAW_SECONDS = {"low": 0.012, "medium": 0.017, "high": 0.064, "production": 0.114, "4k": 0.256}
+#: CPU seconds to step one skipped frame without drawing it (frame-exact skipping) where no plan
+#: timed it (:func:`plan` does, per play): plays with updaters and plays without, over the
+#: planning passes of FullStory and RankOneUpdate weighted by frames (61.6 and 11.4 ms with
+#: updaters, 3.95 and 0.95 ms without).  A chunk pays this for every frame of every play
+#: before its first; a render in one piece pays it too, inside each drawn frame.
+STEP_SECONDS = {True: 0.050, False: 0.0035}
 #: CPU cores one render keeps busy (manim encodes on threads of its own): FullStory at
 #: -q high took 551 s of CPU in 341 s on an idle 2-core machine.
 RENDER_PARALLELISM = 1.6
@@ -281,8 +281,13 @@ def other_load() -> float:
 
 
 def auto_chunks(request: RenderRequest, workers: int, store: Path) -> int:
-    """``--chunks auto``: plan the render (:func:`plan`) and let the cost model choose."""
-    played, setup = plan(request, store)
+    """``--chunks auto``: plan the render (:func:`plan`) and let the cost model choose. A
+    scene that fails to build is rendered whole: the render meets the error and reports it as
+    any render's (one line, its log kept)."""
+    try:
+        played, setup = plan(request, store)
+    except Exception:
+        return 1
     return best_parts(
         played, request.quality, workers, cores=machine_cores(), setup=setup, load=other_load()
     )
