@@ -23,6 +23,7 @@ import multiprocessing.connection
 import queue
 import tempfile
 import threading
+import warnings
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
@@ -145,19 +146,25 @@ def _cluster(workers: int, memory: int) -> Iterator[Any]:
     with (
         # Dask's worker keeps a scratch folder: ours, and gone with the pool.
         tempfile.TemporaryDirectory(prefix="lowrank-pool-") as scratch,
-        LocalCluster(
-            local_directory=scratch,
-            n_workers=1,
-            threads_per_worker=workers,
-            processes=False,
-            resources={MEMORY: memory},
-            memory_limit=0,  # the children's memory is budgeted as a resource, not watched
-            dashboard_address=None,
-            silence_logs=logging.ERROR,
-        ) as cluster,
-        Client(cluster) as client,
+        # The scheduler's HTTP server takes port 8787, or another when that is taken (another
+        # pool, a cluster) and says so on stderr: not a render's concern.
+        warnings.catch_warnings(),
     ):
-        yield client
+        warnings.filterwarnings("ignore", "Port .* is already in use", UserWarning)
+        with (
+            LocalCluster(
+                local_directory=scratch,
+                n_workers=1,
+                threads_per_worker=workers,
+                processes=False,
+                resources={MEMORY: memory},
+                memory_limit=0,  # the children's memory is budgeted as a resource, not watched
+                dashboard_address=None,
+                silence_logs=logging.ERROR,
+            ) as cluster,
+            Client(cluster) as client,
+        ):
+            yield client
 
 
 def run(
