@@ -72,12 +72,13 @@ post: setup  ## Notebook → post: run NOTEBOOK, export its clips into POST_DIR 
 	$(PY) render.py post $(NOTEBOOK) --execute -q $(POST_QUALITY) -o $(POST_DIR) $(if $(BASE_URL),--base-url $(BASE_URL))
 
 .PHONY: bench
-bench: setup  ## Time render.py against plain manim, chunks, batches, Dask, held frames; rewrites their BENCHMARKS.md sections (BENCH_ARGS=--runs 3; hours on 2 cores)
+bench: setup  ## Time render.py against plain manim, chunks, batches, Dask, held frames, chunk costs; rewrites their BENCHMARKS.md sections (BENCH_ARGS=--runs 3; hours on 2 cores)
 	$(PY) bench/run.py $(BENCH_ARGS)
 	$(PY) bench/chunks.py
 	$(PY) bench/batch.py
 	$(PY) bench/farm.py
 	$(PY) bench/held_frames.py
+	$(PY) bench/chunk_costs.py
 
 .PHONY: audit
 AUDIT_ARGS ?=

@@ -11,7 +11,7 @@ import signal
 import time
 from pathlib import Path
 
-from manim import Circle, Create, FadeIn, MathTex, Mobject, Scene, Square
+from manim import RIGHT, Circle, Create, FadeIn, MathTex, Mobject, Scene, Square
 
 from lowrank_anim.registry import SceneSpec
 
@@ -52,6 +52,37 @@ class HoldingTex(Scene):
         deadline = time.monotonic() + 120
         while not release.exists() and time.monotonic() < deadline:
             time.sleep(0.05)
+
+
+def _burn(mobject: Mobject, dt: float) -> None:
+    """An updater as costly as a readout rebuilt every frame (about 15 ms of CPU)."""
+    sum(i * i for i in range(200_000))
+
+
+class _Replay(Scene):
+    """Twelve one-second plays; an updater runs through the first ``costly`` of them."""
+
+    costly = 0
+
+    def construct(self) -> None:
+        square = Square()
+        self.add(square)
+        if self.costly:
+            square.add_updater(_burn)
+        for index in range(12):
+            if index == self.costly:
+                square.clear_updaters()
+            self.play(square.animate.shift(0.1 * RIGHT), run_time=1)
+
+
+class CheapReplay(_Replay):
+    """Nothing runs by itself: a chunk skips the plays before its own cheaply."""
+
+
+class CostlyReplay(_Replay):
+    """Every play but the last two runs a costly updater: a chunk must step through it."""
+
+    costly = 10
 
 
 def spec(name: str) -> SceneSpec:

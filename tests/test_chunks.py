@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import os
 import signal
 import subprocess
@@ -13,6 +14,7 @@ import numpy as np
 import pytest
 
 from lowrank_anim.pipeline import chunks, encoding
+from lowrank_anim.pipeline.manim_patches import PlayFrames
 from lowrank_anim.pipeline.rendering import RenderError, render
 from lowrank_anim.pipeline.request import RenderRequest
 from lowrank_anim.registry import SCENES
@@ -43,24 +45,119 @@ def test_a_split_never_has_more_runs_than_plays_or_empty_runs() -> None:
 
 
 def test_held_frames_cost_less_than_drawn_ones() -> None:
-    assert chunks.play_costs([(30, False), (30, True)]) == [30.0, 30 * chunks.HELD_FRAME_COST]
+    held, drawn = chunks.play_costs([PlayFrames(30, True), PlayFrames(30, False)], "high")
+    assert held == pytest.approx(drawn * chunks.HELD_FRAME_COST / (1 + step_share("high")))
+    # A held frame is skipped in one step; an animated one is stepped through, more slowly
+    # with updaters.
+    assert chunks.replay_costs([PlayFrames(30, True)]) == [0.0]
+    plain, busy = chunks.replay_costs([PlayFrames(30, False), PlayFrames(30, False, True)])
+    assert 0 < plain < busy
+
+
+def step_share(quality: str) -> float:
+    """A plain animated frame's stepping cost relative to its drawing."""
+    return chunks.STEP_SECONDS[False] / chunks.DRAW_SECONDS[quality]
+
+
+def test_a_cut_moves_to_where_little_is_replayed() -> None:
+    """Equal plays, but the first four are costly to step through: balancing by drawing alone
+    cuts in the middle; counting what the second chunk replays moves the cut later."""
+    costs = [10.0] * 8
+    replay = [4.0] * 4 + [0.0] * 4
+    assert chunks.split_plays(costs, 2) == [(0, 3), (4, 7)]
+    runs = chunks.split_plays(costs, 2, replay)
+    assert runs == [(0, 4), (5, 7)]
+
+    # The largest chunk (its plays and the replay before it) is as small as any cut makes it.
+    def worst(cut: int) -> float:
+        return max(sum(costs[:cut]), sum(replay[:cut]) + sum(costs[cut:]))
+
+    assert worst(runs[1][0]) == min(worst(cut) for cut in range(1, 8))
 
 
 @pytest.mark.parametrize(
     ("quality", "fmt", "asked", "workers", "parts"),
     [
-        ("high", "mp4", None, 2, 2),  # auto: 1080p pays
-        ("low", "mp4", None, 2, 1),  # auto: 480p does not
+        ("low", "mp4", None, 2, 1),  # auto: 480p never pays, nothing is planned
         ("low", "mp4", 3, 2, 3),  # asked for: three chunks, two processes at a time
         ("4k", "mp4", 4, 1, 1),  # -j 1: no process to spare
         ("high", "png", 2, 2, 1),  # a still has no plays to split
+        ("high", "png", None, 2, 1),
     ],
 )
 def test_how_many_chunks(
-    quality: str, fmt: str, asked: int | None, workers: int, parts: int
+    quality: str, fmt: str, asked: int | None, workers: int, parts: int, tmp_path: Path
 ) -> None:
     request = RenderRequest(SCENES["TitleCard"], quality=quality, fmt=fmt)
-    assert chunks.chunks_for(request, asked, workers) == parts
+    assert chunks.chunks_for(request, asked, workers, tmp_path) == parts
+    assert leftovers(tmp_path) == []
+
+
+def played(frames: int, plays: int, step: float) -> list[PlayFrames]:
+    return [PlayFrames(frames, False, step > 0.001, step) for _ in range(plays)]
+
+
+def test_auto_weighs_what_the_chunks_replay_and_the_load() -> None:
+    cheap = played(60, 12, 0.0002)
+    costly = played(60, 10, 0.06) + played(60, 2, 0.0002)
+    decide = functools.partial(chunks.best_parts, quality="high", workers=2, cores=2, setup=1.0)
+    assert decide(cheap, load=0.0) == 2
+    assert decide(costly, load=0.0) == 1
+    assert decide(costly, load=3.0) == 1
+    # On one core, or with one process allowed, there is nothing to share.
+    assert chunks.best_parts(cheap, "high", 2, cores=1, setup=1.0) == 1
+    assert chunks.best_parts(cheap, "high", 1, cores=2, setup=1.0) == 1
+    # Short plays drawn at 480p: two chunks' scene builds and the plan cost what they save.
+    assert chunks.best_parts(played(8, 3, 0.0002), "low", 2, cores=2, setup=1.0) == 1
+    # A busy machine shares its cores per thread: two chunks get more of it than one render.
+    idle = chunks.estimate(cheap, "high", 2, cores=2, setup=1.0)
+    busy = chunks.estimate(cheap, "high", 2, cores=2, setup=1.0, load=4.0)
+    assert busy.chunked / busy.whole < idle.chunked / idle.whole < 1
+
+
+@pytest.mark.parametrize(("name", "parts"), [("CheapReplay", 2), ("CostlyReplay", 1)])
+def test_auto_plans_the_scene_and_chunks_only_when_its_replay_is_cheap(
+    name: str, parts: int, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Through the real plan (the scene built, its plays skipped, nothing drawn): the same
+    twelve plays, but in CostlyReplay a chunk must step a costly updater through the plays
+    before its own, and so must the planning pass. The load is pinned: the test suite's own
+    processes would otherwise decide."""
+    monkeypatch.setattr(chunks, "other_load", lambda: 0.0)
+    request = RenderRequest(batch_scenes.spec(name), quality="high")
+    plan, setup = chunks.plan(request, tmp_path)
+    assert [p.frames for p in plan] == [60] * 12
+    assert [p.updaters for p in plan] == [name == "CostlyReplay" and i < 10 for i in range(12)]
+    assert 0 < setup < 30
+    assert chunks.chunks_for(request, None, 2, tmp_path) == parts
+    assert chunks.chunks_for(request, 3, 2, tmp_path) == 3  # as asked, whatever it costs
+    assert leftovers(tmp_path) == []
+
+
+def test_auto_renders_a_scene_that_cannot_be_planned_whole(tmp_path: Path) -> None:
+    """The render then meets the error and reports it as any render's, in one line."""
+    request = RenderRequest(batch_scenes.spec("BrokenScene"), quality="high")
+    assert chunks.chunks_for(request, None, 2, tmp_path) == 1
+    assert leftovers(tmp_path) == []
+
+
+@pytest.mark.latex
+@pytest.mark.parametrize(
+    ("name", "parts_by_load"), [("FullStory", {0.0: 1, 3.0: 1}), ("RankOneUpdate", {3.0: 2})]
+)
+def test_auto_at_high_quality_on_two_cores(
+    name: str, parts_by_load: dict[float, int], tex_store: Path
+) -> None:
+    """FullStory's first half is full of updaters: two chunks measured 1.22x the whole render
+    (BENCHMARKS.md), and the model agrees, idle or busy. RankOneUpdate replays little: on this
+    machine as busy as CI keeps it (load 3), two chunks pay."""
+    request = RenderRequest(SCENES[name], quality="high")
+    plan, setup = chunks.plan(request, tex_store)
+    decided = {
+        load: chunks.best_parts(plan, "high", 2, cores=2, setup=setup, load=load)
+        for load in parts_by_load
+    }
+    assert decided == parts_by_load
 
 
 # The same files -----------------------------------------------------------------------------

@@ -335,13 +335,19 @@ def test_a_chunked_render_with_a_scheduler_is_the_local_render_byte_for_byte(
     assert not list(there.rglob(".render-*")), "no scratch folder is left"
 
 
-def test_a_lone_scene_on_a_cluster_is_cut_as_asked_or_per_worker_where_it_pays() -> None:
+def test_a_lone_scene_on_a_cluster_is_cut_as_asked_or_per_worker_where_it_pays(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from lowrank_anim.pipeline import chunks
     from lowrank_anim.pipeline.batch import farm_chunks
     from lowrank_anim.pipeline.request import RenderRequest
-    from lowrank_anim.registry import get_scene
+    from tests import batch_scenes
 
-    scene = get_scene("RankOneUpdate")
-    assert farm_chunks(RenderRequest(scene, "low"), 3) == 3
-    assert farm_chunks(RenderRequest(scene, "low"), None) == 1  # 480p: whole, on one worker
-    assert farm_chunks(RenderRequest(scene, "high"), None) is None  # one per worker thread
-    assert farm_chunks(RenderRequest(scene, "high", "png"), 4) == 1  # a still has no plays
+    monkeypatch.setattr(chunks, "other_load", lambda: 0.0)  # not the test suite's load
+    scene = batch_scenes.spec("CheapReplay")
+    assert farm_chunks(RenderRequest(scene, "low"), 3, tmp_path) == 3
+    assert farm_chunks(RenderRequest(scene, "low"), None, tmp_path) == 1  # 480p: whole
+    assert farm_chunks(RenderRequest(scene, "high"), None, tmp_path) is None  # one per thread
+    assert farm_chunks(RenderRequest(scene, "high", "png"), 4, tmp_path) == 1  # a still
+    costly = RenderRequest(batch_scenes.spec("CostlyReplay"), "high")
+    assert farm_chunks(costly, None, tmp_path) == 1  # chunks would replay too much

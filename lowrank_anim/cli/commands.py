@@ -410,8 +410,9 @@ class ChunksParam(click.ParamType[int | None]):
     default="auto",
     show_default=True,
     help="Cut a lone scene into N chunks of plays rendered in parallel (at most -j processes, "
-    "or on the --scheduler's workers) and joined: the same file, sooner. auto: one per core "
-    "(per worker thread with --scheduler) at 1080p and above, else 1.",
+    "or on the --scheduler's workers) and joined: the same file, sooner. auto: at 1080p and "
+    "above, as many as a cost model of the scene's plan expects to be fastest (what each chunk "
+    "replays, the load; one per worker thread with --scheduler), else 1.",
 )
 @click.pass_context
 def render_command(

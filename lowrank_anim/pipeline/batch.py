@@ -76,14 +76,14 @@ def longest_first(todo: Sequence[tuple[int, Job]], output_dir: Path) -> list[tup
     return sorted(todo, key=cost, reverse=True)
 
 
-def farm_chunks(request: RenderRequest, chunks: int | None) -> int | None:
+def farm_chunks(request: RenderRequest, chunks: int | None, store: Path) -> int | None:
     """How many chunks a lone render sent to a cluster is cut into: ``chunks`` as asked, and
-    for ``auto`` one per worker thread (None) where chunking pays at all, else 1 (whole)."""
+    for ``auto`` one per worker thread (None) where two chunks would pay here, else 1 (whole)."""
     if request.fmt == "png":
         return 1
     if chunks is not None:
         return chunks
-    return None if chunks_for(request, None, 2) > 1 else 1
+    return None if chunks_for(request, None, 2, store) > 1 else 1
 
 
 def render_batch(
@@ -145,11 +145,13 @@ def render_batch(
         workers = min(budget, len(todo))
         address = farm.scheduler_address(scheduler)
         lone = len(todo) == 1 and todo[0][1].render_fn is render
-        if address is not None and lone and farm_chunks(todo[0][1].request, chunks) != 1:
+        parts: int | None = 1
+        if address is not None and lone:
+            parts = farm_chunks(todo[0][1].request, chunks, output_dir)
+        if address is not None and lone and parts != 1:
             # One scene's chunks, each a task on the cluster; planned and joined here.
             index, job = todo[0]
             with farm.farm(address, workers=workers) as running:
-                parts = farm_chunks(job.request, chunks)
                 spread = farm.farm_segments(running, job, parts, draft=draft)
                 job = dataclasses.replace(job, render_fn=functools.partial(render, segments=spread))
                 results[index] = run_here(job, reporter, debug)
@@ -158,9 +160,11 @@ def render_batch(
             results.update(farm.run_jobs(todo, address, reporter, workers=workers, draft=draft))
         elif lone:
             index, job = todo[0]
-            parts = chunks_for(job.request, chunks, budget)
+            # auto cuts no more chunks than the memory holds at once; the pool then admits
+            # each chunk by its memory, as it does a batch's renders.
+            parts = chunks_for(job.request, chunks, budget, output_dir)
             if parts > 1:
-                chunked = functools.partial(render_chunked, parts=parts, workers=budget)
+                chunked = functools.partial(render_chunked, parts=parts, workers=cores)
                 job = dataclasses.replace(job, render_fn=chunked)
             results[index] = run_here(job, reporter, debug)
         elif min(cores, len(todo)) <= 1:

@@ -70,10 +70,11 @@ import shutil
 import sys
 import tempfile
 import threading
+import time
 from collections.abc import Callable, Iterator
 from fractions import Fraction
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from lowrank_anim.pipeline.outputs import (
     disk_error,
@@ -155,6 +156,20 @@ def _install_frame_exact_play() -> None:
         if not (getattr(renderer, "frame_exact", False) and renderer.skip_animations):
             original(self, skip_rendering)
             return
+        renderer.frame_exact_updaters = has_updaters(self)
+        if renderer.jump:
+            # A plan only: manim's own one-step skip, and the frames a render would write.
+            import numpy as np
+            from manim import config
+
+            duration = self.get_run_time(self.animations)
+            renderer.frame_exact_steps = len(np.arange(0, duration, 1 / config["frame_rate"]))
+            # One step halfway costs about what each of a frame-exact skip's steps would.
+            start = time.thread_time()
+            self.update_to_time(duration / 2)
+            renderer.frame_exact_step = time.thread_time() - start
+            original(self, skip_rendering=True)
+            return
         renderer.frame_exact_steps = _step_without_drawing(self)
 
     setattr(play_internal, _MARK, True)
@@ -186,14 +201,33 @@ def _step_without_drawing(scene: Any) -> int:
     return steps
 
 
-#: A play as a render would write it: how many frames, and whether they are one held frame.
-PlayFrames = tuple[int, bool]
+def has_updaters(scene: Any) -> bool:
+    """Whether anything in ``scene`` changes by itself each frame (an updater on the scene or
+    on a mobject in it): a skipped play must then be stepped through frame by frame."""
+    return bool(scene.updaters) or any(m.updaters for m in scene.get_mobject_family_members())
+
+
+class PlayFrames(NamedTuple):
+    """A play as a render would write it: how many frames, whether they are one held frame,
+    and whether updaters ran during it (skipping it then steps them through every frame)."""
+
+    frames: int
+    held: bool
+    updaters: bool = False
+    step: float | None = None
+    """A plan's measure (``jump``): CPU seconds of one step of the play without drawing."""
+
+
 #: Given every play of a scene, the segment files of the plays rendered elsewhere (by index).
 SegmentProvider = Callable[[list[PlayFrames]], dict[int, Path]]
 
 
 def frame_exact_scene(
-    scene_cls: type[Any], *, segments_only: bool = False, provider: SegmentProvider | None = None
+    scene_cls: type[Any],
+    *,
+    segments_only: bool = False,
+    provider: SegmentProvider | None = None,
+    jump: bool = False,
 ) -> Any:
     """A ``scene_cls`` whose skipped plays end in exactly the state, and at exactly the clock
     time, a rendered play would (*frame-exact* above).  Its renderer is the one manim makes for
@@ -205,6 +239,10 @@ def frame_exact_scene(
     render, which skips every play): at the end, ask it for the other plays' segments, slot them
     where manim's file writer keeps the segments of its plays and sections, then let manim join
     them (the movie, the section clips and the subcaptions) with its own code (*chunks*).
+    ``jump`` (a plan only, :func:`lowrank_anim.pipeline.chunks.auto_chunks`): skipped plays
+    jump to their end in one step as manim's own skipping does (updaters drift, which a plan
+    does not mind), still recording the frames and updaters a render would have; use it with
+    ``segments_only`` (nothing to join).
     """
     from manim.renderer.cairo_renderer import CairoRenderer
 
@@ -215,6 +253,7 @@ def frame_exact_scene(
     # The same object, now of the subclass: everything manim set up for it stays.
     renderer.__class__ = _frame_exact_class(segments_only, provider)
     renderer.played = []
+    renderer.jump = jump
     return scene
 
 
@@ -223,6 +262,9 @@ def _frame_exact_class(segments_only: bool, provider: SegmentProvider | None) ->
     class FrameExactRenderer(_last_frame_class()):  # type: ignore[misc]
         frame_exact = True
         frame_exact_steps: int | None = None
+        frame_exact_updaters = False
+        frame_exact_step: float | None = None
+        jump = False
         time: float  # CairoRenderer's clock
 
         played: list[PlayFrames]  # the skipped plays, for the provider
@@ -230,6 +272,8 @@ def _frame_exact_class(segments_only: bool, provider: SegmentProvider | None) ->
         def play(self, scene: Any, *args: Any, **kwargs: Any) -> None:
             start = self.time
             self.frame_exact_steps = None
+            self.frame_exact_updaters = False
+            self.frame_exact_step = None
             super().play(scene, *args, **kwargs)
             if not self.skip_animations:
                 return
@@ -238,14 +282,21 @@ def _frame_exact_class(segments_only: bool, provider: SegmentProvider | None) ->
                 # A static wait: a render adds int(duration / dt) frames in one go.
                 frames = int(scene.duration / dt)
                 self.time = start + frames * dt
-                self.played.append((frames, True))
+                self.played.append(PlayFrames(frames, True))
             else:
                 # An animation: a render adds one frame's length per frame, one at a time.
                 clock = start
                 for _ in range(self.frame_exact_steps):
                     clock += dt
                 self.time = clock
-                self.played.append((self.frame_exact_steps, False))
+                self.played.append(
+                    PlayFrames(
+                        self.frame_exact_steps,
+                        False,
+                        self.frame_exact_updaters,
+                        self.frame_exact_step,
+                    )
+                )
 
         def scene_finished(self, scene: Any) -> None:
             writer = self.file_writer

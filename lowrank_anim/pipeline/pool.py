@@ -23,6 +23,7 @@ import multiprocessing.connection
 import queue
 import tempfile
 import threading
+import warnings
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
@@ -101,6 +102,34 @@ class Child:
             pool.children.discard(process)
             return not pool.stopping
 
+    def run_process(
+        self, target: Callable[..., None], args: tuple[Any, ...], name: str
+    ) -> tuple[Any, int | None]:
+        """Run ``target(*args, connection)`` in a fresh process (of the forkserver that imported
+        manim) and return what it sent through ``connection`` (None if nothing) and its exit
+        code. The message is read before the process is waited for: a chunk's segments can be
+        larger than the pipe's buffer, and its process cannot end before they are read.
+        :class:`StoppedError` if the pool stopped it, or stops before it starts."""
+        from lowrank_anim.pipeline.workers import process_context
+
+        context: Any = process_context()
+        reader, writer = context.Pipe(duplex=False)
+        try:
+            process = context.Process(target=target, args=(*args, writer), name=name)
+            try:
+                self.start(process)
+            finally:
+                writer.close()
+            self.started()
+            message: Any = None
+            with contextlib.suppress(EOFError, OSError):
+                message = reader.recv()
+            if not self.wait(process):
+                raise StoppedError
+            return message, process.exitcode
+        finally:
+            reader.close()
+
 
 @dataclass(frozen=True)
 class Task(Generic[Item]):
@@ -117,19 +146,25 @@ def _cluster(workers: int, memory: int) -> Iterator[Any]:
     with (
         # Dask's worker keeps a scratch folder: ours, and gone with the pool.
         tempfile.TemporaryDirectory(prefix="lowrank-pool-") as scratch,
-        LocalCluster(
-            local_directory=scratch,
-            n_workers=1,
-            threads_per_worker=workers,
-            processes=False,
-            resources={MEMORY: memory},
-            memory_limit=0,  # the children's memory is budgeted as a resource, not watched
-            dashboard_address=None,
-            silence_logs=logging.ERROR,
-        ) as cluster,
-        Client(cluster) as client,
+        # The scheduler's HTTP server takes port 8787, or another when that is taken (another
+        # pool, a cluster) and says so on stderr: not a render's concern.
+        warnings.catch_warnings(),
     ):
-        yield client
+        warnings.filterwarnings("ignore", "Port .* is already in use", UserWarning)
+        with (
+            LocalCluster(
+                local_directory=scratch,
+                n_workers=1,
+                threads_per_worker=workers,
+                processes=False,
+                resources={MEMORY: memory},
+                memory_limit=0,  # the children's memory is budgeted as a resource, not watched
+                dashboard_address=None,
+                silence_logs=logging.ERROR,
+            ) as cluster,
+            Client(cluster) as client,
+        ):
+            yield client
 
 
 def run(

@@ -53,7 +53,7 @@ def shard_writer(shard: int, shards: int, folder: Path, key: str) -> SegmentRend
         settings: dict[str, Any],
         store: Path,
     ) -> Segments:
-        runs = chunks.split_plays(chunks.play_costs(played), shards)
+        runs = chunks.cut_plays(played, shards, request.quality)
         stem = _stem(request, key)
         record = folder / f"{stem}.{shard}-of-{shards}{SHARD_SUFFIX}"
         made = Segments({}, ".mp4")

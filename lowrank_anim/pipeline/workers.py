@@ -10,7 +10,6 @@ A worker's stdout and stderr (manim's log, LaTeX, the traceback) go to a log fil
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
 import functools
 import multiprocessing
@@ -116,7 +115,7 @@ def _raise_interrupt(signum: int, frame: object) -> None:
     raise KeyboardInterrupt
 
 
-def _worker(job: Job, conn: multiprocessing.connection.Connection, log: str) -> None:
+def _worker(job: Job, log: str, conn: multiprocessing.connection.Connection) -> None:
     """Entry point of a job's process: render, report, keep stdout/stderr in ``log``."""
     signal.signal(signal.SIGTERM, _raise_interrupt)
     status = 1
@@ -271,7 +270,6 @@ def _pooled_job(child: Any, item: tuple[int, Job]) -> _Ended:
     index, job = item
     start = time.perf_counter()
     try:  # a job that cannot start (no room for its log, no process) fails alone
-        context: Any = process_context()
         final_log = log_path(job.output_dir, job.request)
         final_log.parent.mkdir(parents=True, exist_ok=True)
         log = final_log.with_name(f".{final_log.name}.{os.getpid()}-{index}.tmp")
@@ -279,34 +277,21 @@ def _pooled_job(child: Any, item: tuple[int, Job]) -> _Ended:
     except Exception as exc:
         child.started()
         return _Ended(("failed", one_line_error(exc)), None, time.perf_counter() - start, None)
-    reader, writer = context.Pipe(duplex=False)
-    process = context.Process(
-        target=_worker, args=(job, writer, str(log)), name=f"render-{job.request.scene.name}"
-    )
     try:
         try:
-            child.start(process)
+            name = f"render-{job.request.scene.name}"
+            message, code = child.run_process(_worker, (job, str(log)), name)
         except StoppedError:
             raise
-        except Exception as exc:
+        except Exception as exc:  # no process could start: this job fails alone
             child.started()
             return _Ended(("failed", one_line_error(exc)), None, time.perf_counter() - start, None)
-        finally:
-            writer.close()
-        child.started()
-        if not child.wait(process):
-            raise StoppedError
-        message = None
-        with contextlib.suppress(EOFError, OSError):
-            if reader.poll():
-                message = reader.recv()
-        ended = _Ended(message, process.exitcode, time.perf_counter() - start, None)
+        ended = _Ended(message, code, time.perf_counter() - start, None)
         if message is None or message[0] != "ok":
             publish(log, final_log)
             return dataclasses.replace(ended, log=final_log)
         return ended
     finally:
-        reader.close()
         log.unlink(missing_ok=True)
 
 
