@@ -237,6 +237,20 @@ def test_a_failing_chunk_fails_the_render_in_one_line_and_leaves_nothing(tmp_pat
     assert leftovers(out) == []
 
 
+@pytest.mark.render
+def test_a_chunked_render_prints_its_path_and_nothing_else(tmp_path: Path) -> None:
+    """Dask's pool logs its life at INFO, and ``import manim`` puts a handler on the root logger
+    that would print it: some 60 lines, a traceback among them, around one path."""
+    command = [sys.executable, str(ROOT / "render.py"), "render", "TitleCard", "-q", "low"]
+    done = subprocess.run(
+        [*command, "--chunks", "2", "-j", "2", "-o", str(tmp_path)],
+        capture_output=True, text=True, cwd=ROOT, timeout=600, check=False,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert done.stderr == ""
+    assert done.stdout.strip() == str(tmp_path / "TitleCard" / "480p15" / "TitleCard.mp4")
+
+
 def chunk_folders(tmp: Path) -> list[Path]:
     return sorted(tmp.glob("lowrank-chunk-*"))
 

@@ -178,3 +178,27 @@ def _alive(pid: int) -> bool:
     except OSError:
         return False
     return state != "Z"
+
+
+def listening(child: pool.Child, _: None) -> list[str]:
+    """A task that lists the addresses this process listens on while the pool runs."""
+    import psutil
+
+    child.started()
+    sockets = psutil.Process().net_connections(kind="inet")
+    return sorted({s.laddr.ip for s in sockets if s.status == psutil.CONN_LISTEN})
+
+
+def test_the_pool_listens_on_loopback_only() -> None:
+    """Dask's scheduler and worker start HTTP servers whatever we ask; left alone they listen on
+    every interface (the scheduler on 8787). A render must open nothing to the network."""
+    found: dict[int, list[str]] = {}
+    pool.run(
+        [pool.Task(None), pool.Task(None)],
+        listening,
+        workers=2,
+        memory=2**30,
+        on_result=found.__setitem__,
+    )
+    assert found[0], "the pool's servers were not seen"
+    assert set(found[0]) <= {"127.0.0.1", "::1"}, found[0]

@@ -32,6 +32,7 @@ from pathlib import Path
 from typing import Any
 
 from lowrank_anim.paths import PROJECT_ROOT
+from lowrank_anim.pipeline import pool
 from lowrank_anim.pipeline.manim_patches import PlayFrames
 from lowrank_anim.pipeline.outputs import publish_together, scratch_dir
 from lowrank_anim.pipeline.progress import JobResult, Reporter
@@ -248,6 +249,7 @@ def farm(
 
     address = scheduler_address(scheduler)
     with contextlib.ExitStack() as stack:
+        stack.enter_context(pool.quiet_dask())
         cluster = None
         if address is None:
             cluster = stack.enter_context(

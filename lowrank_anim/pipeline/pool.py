@@ -3,10 +3,11 @@
 Renders of a batch and chunks of a scene run here when no ``--scheduler`` is given. Dask decides
 what runs when: at most ``workers`` tasks at once, in the order given (longest first), and no more
 at once than the memory holds (each task declares the bytes it needs as a Dask *resource*, the
-worker offers four fifths of the memory available). The cluster lives in this process (threads,
-no server, nothing listening); each of its tasks starts one child of the forkserver that imported
-manim (:func:`lowrank_anim.pipeline.workers.process_context`), so every render gets a pristine
-manim ``config`` without paying for the import, and a crash ends one child, not the batch.
+worker offers four fifths of the memory available). The cluster lives in this process (threads;
+Dask's HTTP servers listen on 127.0.0.1 only); each of its tasks starts one child of the
+forkserver that imported manim (:func:`lowrank_anim.pipeline.workers.process_context`), so every
+render gets a pristine manim ``config`` without paying for the import, and a crash ends one
+child, not the batch.
 
 The promises of an interrupt hold as before: on Ctrl-C, SIGTERM or the first error the caller
 does not accept, every child gets SIGTERM (it removes its scratch folders; SIGKILL after 10 s),
@@ -23,7 +24,6 @@ import multiprocessing.connection
 import queue
 import tempfile
 import threading
-import warnings
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
@@ -140,31 +140,47 @@ class Task(Generic[Item]):
 
 
 @contextlib.contextmanager
+def quiet_dask() -> Iterator[None]:
+    """Keep Dask's INFO chatter (scheduler start, workers, closing comms) out of a render's output.
+
+    ``silence_logs`` only lowers Dask's own stream handlers; its records still propagate to the
+    root logger, where ``import manim`` puts its rich handler, so without this a chunked render
+    printed some 60 lines of Dask's life story, a logged traceback among them.
+    """
+    dask_logger = logging.getLogger("distributed")
+    level = dask_logger.level
+    dask_logger.setLevel(logging.ERROR)
+    try:
+        yield
+    finally:
+        dask_logger.setLevel(level)
+
+
+@contextlib.contextmanager
 def _cluster(workers: int, memory: int) -> Iterator[Any]:
     from distributed import Client, LocalCluster
 
     with (
+        quiet_dask(),
         # Dask's worker keeps a scratch folder: ours, and gone with the pool.
         tempfile.TemporaryDirectory(prefix="lowrank-pool-") as scratch,
-        # The scheduler's HTTP server takes port 8787, or another when that is taken (another
-        # pool, a cluster) and says so on stderr: not a render's concern.
-        warnings.catch_warnings(),
+        LocalCluster(
+            local_directory=scratch,
+            n_workers=1,
+            threads_per_worker=workers,
+            processes=False,
+            resources={MEMORY: memory},
+            memory_limit=0,  # the children's memory is budgeted as a resource, not watched
+            # The scheduler and the worker always start an HTTP server (health, metrics); left
+            # to Dask, they listen on every interface, the scheduler on port 8787. A render opens
+            # nothing to the network: loopback only, on ports the system picks.
+            scheduler_kwargs={"dashboard_address": "127.0.0.1:0"},
+            worker_dashboard_address="127.0.0.1:0",
+            silence_logs=logging.ERROR,
+        ) as cluster,
+        Client(cluster) as client,
     ):
-        warnings.filterwarnings("ignore", "Port .* is already in use", UserWarning)
-        with (
-            LocalCluster(
-                local_directory=scratch,
-                n_workers=1,
-                threads_per_worker=workers,
-                processes=False,
-                resources={MEMORY: memory},
-                memory_limit=0,  # the children's memory is budgeted as a resource, not watched
-                dashboard_address=None,
-                silence_logs=logging.ERROR,
-            ) as cluster,
-            Client(cluster) as client,
-        ):
-            yield client
+        yield client
 
 
 def run(
