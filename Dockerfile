@@ -118,10 +118,23 @@ ARG DEBIAN_FRONTEND=noninteractive
 # no -dev. Size: no docs, man pages or translations (licences kept), and docker/slim-runtime.sh
 # removes, in this same layer, what a render never loads (other TeX engines, ICU, Perl's library,
 # Ghostscript's fonts, apt's .debs).
+# Time (issue 14): TeX Live builds every format it knows when it installs, and under QEMU (linux/arm64
+# on x86-64) that took 9.5 of a 30-minute build, mostly LuaTeX's formats, which slim-runtime deletes
+# anyway. A higher-priority fmtutil.cnf disables (`#!`) every format but the ones manim's `latex`
+# needs (latex) and plain TeX's small ones; slim-runtime removes it again. dpkg's fsyncs are skipped:
+# a failed build is thrown away whole.
 RUN --mount=type=bind,source=docker/slim-runtime.sh,target=/tmp/slim-runtime.sh \
     printf '%s\n' 'path-exclude=/usr/share/doc/*' 'path-include=/usr/share/doc/*/copyright' \
         'path-exclude=/usr/share/man/*' 'path-exclude=/usr/share/info/*' \
-        'path-exclude=/usr/share/locale/*' >/etc/dpkg/dpkg.cfg.d/lowrank-slim \
+        'path-exclude=/usr/share/locale/*' 'force-unsafe-io' >/etc/dpkg/dpkg.cfg.d/lowrank-slim \
+    && mkdir -p /etc/texmf/web2c \
+    && printf '#! %s\n' 'luatex luatex language.def,language.dat.lua luatex.ini' \
+        'luahbtex luahbtex language.def,language.dat.lua luatex.ini' \
+        'dviluatex luatex language.def,language.dat.lua dviluatex.ini' \
+        'dvilualatex luatex language.dat,language.dat.lua dvilualatex.ini' \
+        'lualatex luahbtex language.dat,language.dat.lua lualatex.ini' \
+        'pdflatex pdftex language.dat -translate-file=cp227.tcx *pdflatex.ini' \
+        'mptopdf pdftex - -translate-file=cp227.tcx mptopdf.tex' >/etc/texmf/web2c/fmtutil.cnf \
     && apt-get update \
     && apt-get install -y --no-install-recommends \
         python3 \

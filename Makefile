@@ -46,7 +46,7 @@ lint: venv  ## ruff lint and format check
 typecheck: venv  ## mypy (strict for the library and the CLI)
 	$(PY) -m mypy
 
-test: system-deps-test venv lint typecheck  ## Everything needed to test, then lint, types and the whole suite (Docker: amd64; arm64 is `make test-arm64`)
+test: system-deps-test venv lint typecheck  ## Everything needed to test, then lint, types and the whole suite (Docker: amd64, arm64 under QEMU, the release)
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 test-fast: venv  ## The suite without renders, LaTeX, Docker or the browser (LaTeX would fail it)
@@ -137,8 +137,8 @@ release:  ## Build amd64 AND arm64, push both and one manifest list: REGISTRY=HO
 
 test-docker: venv  ## Only the Docker image tests: amd64, arm64 under QEMU, the release through a local registry
 	bash scripts/system-deps.sh test
-	LOWRANK_TEST_ARM64=1 $(PY) -m pytest -m docker $(PYTEST_ARGS)
+	$(PY) -m pytest -m docker $(PYTEST_ARGS)
 
-test-arm64: venv  ## The linux/arm64 image and release tests (under QEMU on x86-64: ~32 min cold, ~10 warm)
+test-arm64: venv  ## Only the linux/arm64 image and release tests (under QEMU on x86-64)
 	bash scripts/system-deps.sh test
-	LOWRANK_TEST_ARM64=1 $(PY) -m pytest -m arm64 -s $(PYTEST_ARGS)
+	$(PY) -m pytest -m arm64 -s $(PYTEST_ARGS)

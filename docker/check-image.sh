@@ -7,7 +7,9 @@
 #      shared libraries (ldd prints "not found" otherwise). Only these: the wheels' modules link
 #      their own vendored libraries, and ldd runs the loader, slow under QEMU (~1 s a file);
 #   2. the CLI imports every scene (manim, numpy, scipy's kept parts, cairo, pango);
-#   3. manim's MathTex compiles its default template with latex and dvisvgm.
+#   3. manim's MathTex compiles its default template with latex and dvisvgm;
+#   4. latex's format was built into the image (the Dockerfile tells fmtutil to build only a few):
+#      a missing one would be rebuilt silently by every container, in its /tmp, at every render.
 set -eu
 site="$(echo /opt/venv/lib/python3*/site-packages)"
 missing="$(
@@ -34,6 +36,12 @@ config.media_dir = "."
 tex = MathTex(r"\alpha = v^\top x,\ z = y + \alpha u \in \mathbb{R}^n")
 assert len(tex.submobjects) > 0 and tex.width > 0, "MathTex produced nothing"
 PY
+fmt="$(kpsewhich -engine=pdftex latex.fmt)"
+case "$fmt" in
+    /var/lib/texmf/*) ;;
+    *) echo "check-image: latex.fmt is not prebuilt in /var/lib/texmf (found: '$fmt')" >&2; exit 1 ;;
+esac
+[ ! -e /etc/texmf/web2c/fmtutil.cnf ] || { echo "check-image: the build's fmtutil.cnf is left" >&2; exit 1; }
 cd /
 rm -rf "$work"
-echo "check-image: libraries, scene imports and MathTex all work"
+echo "check-image: libraries, scene imports, MathTex and the prebuilt latex format all work"

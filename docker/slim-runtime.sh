@@ -22,6 +22,8 @@ before="$(du -sxm / 2>/dev/null | cut -f1)"
 
 apt-get clean
 rm -rf /var/lib/apt/lists/* /var/cache/apt/*.bin /var/cache/debconf/*-old
+# The Dockerfile's fmtutil.cnf that kept fmtutil from building LuaTeX's formats: its work is done.
+rm -f /etc/texmf/web2c/fmtutil.cnf
 
 cd /usr/bin
 rm -f luatex luahbtex luajittex luajithbtex mflua mflua-nowin mfluajit mfluajit-nowin \
