@@ -38,6 +38,10 @@ Array = NDArray[np.float64]
 MIN_OPENNESS = 0.55
 #: CameraAngle elevations tried, radians from the vertical (third) axis: from a little above.
 PHIS = np.radians(np.arange(50.0, 81.0, 5.0))
+#: When no view from a little above shows every arrow apart (a long u₂ with y₂ and z₂ near
+#: it), every elevation is tried, from below too, and the plane need be only this open.
+WIDE_PHIS = np.radians(np.arange(0.0, 181.0, 5.0))
+WIDE_OPENNESS = 0.3
 #: Azimuths tried, radians.
 THETAS = np.radians(np.arange(-180.0, 180.0, 5.0))
 #: How much of the picture's size (scale) a view may give up to show arrows apart.
@@ -179,11 +183,35 @@ def choose_camera(
 
     A near tie (within 3%) goes to the view that shows the plane more open, then to the
     first angle tried, so the choice is stable for nearby numbers.
+
+    When every view that large hides an arrow, size gives way (any size, fewest hidden);
+    when every view from a little above does, views from every elevation are tried
+    (:data:`WIDE_PHIS`, the plane at least :data:`WIDE_OPENNESS` open) and the one that
+    hides fewer is taken.
     """
     pts = np.asarray(points, dtype=float).reshape(-1, 3)
     if not np.all(np.isfinite(pts)):
         raise ValueError("cannot fit non-finite points on screen")
-    phis, thetas = (g.ravel() for g in np.meshgrid(PHIS, THETAS, indexing="ij"))
+    camera, hidden = _best_view(pts, normal, box, margin, apart, PHIS, MIN_OPENNESS)
+    if hidden:
+        wide, fewer = _best_view(pts, normal, box, margin, apart, WIDE_PHIS, WIDE_OPENNESS)
+        if fewer < hidden:
+            return wide
+    return camera
+
+
+def _best_view(
+    pts: Array,
+    normal: ArrayLike,
+    box: Box,
+    margin: float,
+    apart: Sequence[ArrayLike],
+    elevations: Array,
+    least_open: float,
+) -> tuple[CameraAngle, int]:
+    """:func:`choose_camera` over ``elevations`` (and every azimuth), the plane at least
+    ``least_open`` open: the view, and how many arrows it hides."""
+    phis, thetas = (g.ravel() for g in np.meshgrid(elevations, THETAS, indexing="ij"))
     n = np.asarray(normal, dtype=float) / float(np.linalg.norm(normal))
     directions = np.stack(
         [np.sin(phis) * np.cos(thetas), np.sin(phis) * np.sin(thetas), np.cos(phis)], axis=1
@@ -202,13 +230,13 @@ def choose_camera(
     screens = project(pts)
     room = np.array([box.width, box.height]) - 2 * margin
     scales = _fit_scales(screens, room)
-    allowed = opens >= MIN_OPENNESS
+    allowed = opens >= least_open
     if not allowed.any():  # pragma: no cover - from 50°–80° some view is ≥ 0.64 open
         allowed = opens >= opens.max() - 1e-9
     best = float(scales[allowed].max())
     near = allowed & (scales >= 0.97 * best)
+    hidden = np.zeros(len(phis))
     if apart:
-        hidden = np.zeros(len(phis))
         worst = np.zeros(len(phis))
         for group in apart:
             arrows = np.asarray(group, dtype=float).reshape(-1, 2, 3)
@@ -220,11 +248,13 @@ def choose_camera(
             worst = np.maximum(worst, shares.max(axis=(1, 2)))
         worst = np.maximum(worst, PLAINLY_APART)
         kept = allowed & (scales >= SIZE_GIVEN * best)
+        if hidden[kept].min() > hidden[allowed].min():
+            kept = allowed.copy()  # parting the arrows matters more than the size
         kept &= hidden <= hidden[kept].min()
         kept &= worst <= worst[kept].min() + 0.02
         near = kept & (scales >= 0.97 * scales[kept].max())
     index = int(np.argmax(np.where(near, opens, -1.0)))
-    return CameraAngle(float(phis[index]), float(thetas[index]))
+    return CameraAngle(float(phis[index]), float(thetas[index])), int(hidden[index])
 
 
 def _hull(points: Array) -> Array:
