@@ -7,7 +7,8 @@ background grid and axes and anything invisible, takes every one's box as the ca
 (3-D points projected through the camera, pinned panels as they are), and reports each
 :class:`Defect` by kind (:data:`KINDS`); "arrow/arrow" is an arrow the camera shows mostly
 under another, its tip too, though they lie apart in space (x under y when W is near the
-identity).  The boxes are those of the placement model
+identity); "label/other tip" and "label adrift" are labels that read as another
+arrow's name or as nobody's (:func:`misread_labels`).  The boxes are those of the placement model
 (:mod:`lowrank_anim.maths.placement`), so a scene that places its text with the model passes.
 """
 

@@ -122,10 +122,19 @@ def make_plan(ex: Example) -> Plan:
     low, high = np.min(points, axis=0), np.max(points, axis=0)
     points += [np.diag(low), np.diag(high)]
     cloud = np.vstack(points)
-    camera = choose_camera(
-        cloud, span_normal(upd), PICTURE_BOX, LABEL_ROOM, apart=shown_together(u1, u2, results)
-    )
+    apart = shown_together(u1, u2, results)
+    camera = choose_camera(cloud, span_normal(upd), PICTURE_BOX, LABEL_ROOM, apart=apart)
     view = fit_picture(cloud, camera, PICTURE_BOX, LABEL_ROOM, avoid=PANEL_BOX)
+    # Kept clear of the panel, the picture may come out smaller than the camera was chosen
+    # for, and arrows closer on screen: choose again for that size.
+    shrink = view.scale / fit_picture(cloud, camera, PICTURE_BOX, LABEL_ROOM).scale
+    if shrink < 0.97:
+        again = choose_camera(
+            cloud, span_normal(upd), PICTURE_BOX, LABEL_ROOM, apart=apart, shrink=shrink
+        )
+        if again != camera:
+            camera = again
+            view = fit_picture(cloud, camera, PICTURE_BOX, LABEL_ROOM, avoid=PANEL_BOX)
     return Plan(u1, u2, results, sides, span_reach, local, low, high, camera, view)
 
 

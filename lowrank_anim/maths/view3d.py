@@ -38,10 +38,6 @@ Array = NDArray[np.float64]
 MIN_OPENNESS = 0.55
 #: CameraAngle elevations tried, radians from the vertical (third) axis: from a little above.
 PHIS = np.radians(np.arange(50.0, 81.0, 5.0))
-#: When no view from a little above shows every arrow apart (a long u₂ with y₂ and z₂ near
-#: it), every elevation is tried, from below too, and the plane need be only this open.
-WIDE_PHIS = np.radians(np.arange(0.0, 181.0, 5.0))
-WIDE_OPENNESS = 0.3
 #: Azimuths tried, radians.
 THETAS = np.radians(np.arange(-180.0, 180.0, 5.0))
 #: How much of the picture's size (scale) a view may give up to show arrows apart.
@@ -167,6 +163,7 @@ def choose_camera(
     box: Box,
     margin: float,
     apart: Sequence[ArrayLike] = (),
+    shrink: float = 1.0,
 ) -> CameraAngle:
     """The camera that shows ``points`` (model coordinates, rows of 3) largest in ``box`` less
     ``margin``, among those that see the plane with ``normal`` at least :data:`MIN_OPENNESS`
@@ -184,34 +181,16 @@ def choose_camera(
     A near tie (within 3%) goes to the view that shows the plane more open, then to the
     first angle tried, so the choice is stable for nearby numbers.
 
-    When every view that large hides an arrow, size gives way (any size, fewest hidden);
-    when every view from a little above does, views from every elevation are tried
-    (:data:`WIDE_PHIS`, the plane at least :data:`WIDE_OPENNESS` open) and the one that
-    hides fewer is taken.
+    When every view that large hides an arrow, size gives way (any size, fewest hidden).
+
+    ``shrink`` is how much smaller than the largest that fits the picture will be drawn (a
+    panel to keep clear of): arrows drawn smaller lie closer on screen, so they are
+    measured at that size.
     """
     pts = np.asarray(points, dtype=float).reshape(-1, 3)
     if not np.all(np.isfinite(pts)):
         raise ValueError("cannot fit non-finite points on screen")
-    camera, hidden = _best_view(pts, normal, box, margin, apart, PHIS, MIN_OPENNESS)
-    if hidden:
-        wide, fewer = _best_view(pts, normal, box, margin, apart, WIDE_PHIS, WIDE_OPENNESS)
-        if fewer < hidden:
-            return wide
-    return camera
-
-
-def _best_view(
-    pts: Array,
-    normal: ArrayLike,
-    box: Box,
-    margin: float,
-    apart: Sequence[ArrayLike],
-    elevations: Array,
-    least_open: float,
-) -> tuple[CameraAngle, int]:
-    """:func:`choose_camera` over ``elevations`` (and every azimuth), the plane at least
-    ``least_open`` open: the view, and how many arrows it hides."""
-    phis, thetas = (g.ravel() for g in np.meshgrid(elevations, THETAS, indexing="ij"))
+    phis, thetas = (g.ravel() for g in np.meshgrid(PHIS, THETAS, indexing="ij"))
     n = np.asarray(normal, dtype=float) / float(np.linalg.norm(normal))
     directions = np.stack(
         [np.sin(phis) * np.cos(thetas), np.sin(phis) * np.sin(thetas), np.cos(phis)], axis=1
@@ -230,17 +209,17 @@ def _best_view(
     screens = project(pts)
     room = np.array([box.width, box.height]) - 2 * margin
     scales = _fit_scales(screens, room)
-    allowed = opens >= least_open
+    allowed = opens >= MIN_OPENNESS
     if not allowed.any():  # pragma: no cover - from 50°–80° some view is ≥ 0.64 open
         allowed = opens >= opens.max() - 1e-9
     best = float(scales[allowed].max())
     near = allowed & (scales >= 0.97 * best)
-    hidden = np.zeros(len(phis))
     if apart:
+        hidden = np.zeros(len(phis))
         worst = np.zeros(len(phis))
         for group in apart:
             arrows = np.asarray(group, dtype=float).reshape(-1, 2, 3)
-            sized = scales[:, None, None, None]
+            sized = shrink * scales[:, None, None, None]
             shown = project(arrows) * sized
             shares = covered_shares(shown)
             shares[covered_shares(arrows[None] * sized, SPACE_REACH) > HIDDEN_SHARE] = 0.0
@@ -254,7 +233,7 @@ def _best_view(
         kept &= worst <= worst[kept].min() + 0.02
         near = kept & (scales >= 0.97 * scales[kept].max())
     index = int(np.argmax(np.where(near, opens, -1.0)))
-    return CameraAngle(float(phis[index]), float(thetas[index])), int(hidden[index])
+    return CameraAngle(float(phis[index]), float(thetas[index]))
 
 
 def _hull(points: Array) -> Array:
