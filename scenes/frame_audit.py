@@ -61,10 +61,6 @@ SLACK = 0.02
 SHAFT, TIP = 0.03, 0.1
 #: Points along a shaft at which its cover is measured.
 SHAFT_SAMPLES = 24
-#: A label further than this from its own arrow (about 24 px at 480p, most of a label's
-#: height; the board puts labels 0.15 off) with no leader line reads as naming nothing
-#: ("label adrift").
-ADRIFT = 0.4
 #: A leader line ending this close to a label's box is that label's.
 LEADER_REACH = 0.15
 #: Arrows drawn fainter than this are context (inputs already shown): they neither hide an
@@ -390,7 +386,7 @@ def misread_labels(found: Inventory, beat: str) -> list[Defect]:
     names an arrow on screen (matched by the arrow's ends in space) is measured against it.
     Without a leader line, a label nearer another arrow's tip than its own arrow, within
     ``placement.NEAR_TIP`` of that tip, is "label/other tip" (``u`` printed at v's tip
-    when u and v point almost alike); a label further than :data:`ADRIFT` from its own
+    when u and v point almost alike); a label further than ``placement.ADRIFT`` from its own
     arrow is "label adrift" (``x`` floating beside a cluster of short arrows).  Faint
     arrows (context) are not taken for anyone's."""
     defects = []
@@ -407,7 +403,7 @@ def misread_labels(found: Inventory, beat: str) -> list[Defect]:
         ):
             continue  # a leader line joins it to its tip: it says whose it is
         mine = min(placement.box_distance(box, placement.along(found.arrows[i][1])) for i in own)
-        if mine > ADRIFT:
+        if mine > placement.ADRIFT:
             defects.append(Defect("label adrift", beat, f"{name}: {mine:.2f} from it", mine))
         for index, (other, segments, _) in enumerate(found.arrows):
             if index in own or found.arrow_strength[index] < FADED:

@@ -57,6 +57,10 @@ LABEL_BUFF = 0.15
 #: to it than to its own arrow, reads as that arrow's name: the board keeps labels off it
 #: and the frame audit counts it ("label/other tip").
 NEAR_TIP = 0.3
+#: A label further than this from its own arrow (about 24 px at 480p, most of a label's
+#: height) with no leader line reads as naming nothing: the board puts none there and the
+#: frame audit counts one ("label adrift").
+ADRIFT = 0.4
 #: How much nearer its own arrow than another's tip the board puts a label (the audit
 #: asks only for nearer): x's label beside x's tip, with y's tip as close, named either.
 TIP_CLEAR = 0.1
@@ -355,7 +359,8 @@ class Board:
         """How badly ``box`` is placed: 0 when it is free; otherwise a cost that grows with
         what it covers (each obstacle it touches, the area of boxes it overlaps, and how far
         it leaves the area) and, for the label of the arrow ``own``, each other arrow's tip
-        it sits nearer than its own arrow (within :data:`NEAR_TIP`)."""
+        it sits nearer than its own arrow (within :data:`NEAR_TIP`) and being further than
+        :data:`ADRIFT` from its own arrow."""
         skip = set(ignore)
         padded = grow(box, pad)
         cost = 0.0
@@ -368,6 +373,8 @@ class Board:
                 cost += 1.0 + 10 * overlap_area(padded, other)
         if own:
             mine = box_distance(padded, along(own))
+            if box_distance(box, along(own)) > ADRIFT - pad:
+                cost += 1.0  # (a wide label's corner, off a tip at a slant)
             for name, tip in self.tips.items():
                 if name in skip or math.dist(tip, own[-1].end) < 1e-6:
                     continue  # (z and α u share their tip: a label there names both)
