@@ -18,7 +18,7 @@ from manim import *
 from lowrank_anim.maths import layout, placement
 from lowrank_anim.maths.model import Example
 from lowrank_anim.maths.palette import ROLE_TEX, Theme
-from scenes.mobjects import LeaderLine
+from scenes.mobjects import LeaderLine, mark_names
 
 #: Arrow stroke and tip sizes shared by every vector, so all scenes look alike.
 ARROW_STYLE: dict[str, Any] = {
@@ -130,10 +130,7 @@ class GeometryBuilders(Scene):
         self, end: Any, role: str, start: Any = (0, 0), name: str | None = None
     ) -> None:
         """Keep labels placed from now on clear of an arrow that a later beat will draw."""
-        self.board.add_segments(
-            self.arrow_name(role, start, name),
-            placement.arrow_segments(self.c2p(start), self.c2p(end)),
-        )
+        self.board.add_arrow(self.arrow_name(role, start, name), self.c2p(start), self.c2p(end))
 
     def get_vector(
         self, end: Any, role: str, start: Any = (0, 0), name: str | None = None, **style: Any
@@ -184,7 +181,10 @@ class GeometryBuilders(Scene):
     ) -> VMobject:
         """Move ``label`` to the first free spot for what runs from ``begin`` to ``finish``
         (scene points), with a leader line if it had to go further out (and ``leader``);
-        record it on the board as ``key``.  Nothing is shown for something too short to see."""
+        record it on the board as ``key``.  Nothing is shown for something too short to
+        see.  The label keeps the ends it names (:func:`mark_names`), so the frame audit can
+        tell whether it reads as that arrow's."""
+        mark_names(label, begin, finish)
         if not placement.is_visible_arrow(begin, finish):
             self.board.remove(key)
             self.hidden_labels.add(key)
@@ -196,7 +196,8 @@ class GeometryBuilders(Scene):
         spots = placement.label_spots(
             begin, finish, label.width, label.height, side=towards, leaders=leader
         )
-        spot = self.board.place(key, spots, label.width, label.height)
+        own = placement.arrow_segments(begin, finish)
+        spot = self.board.place(key, spots, label.width, label.height, own=own)
         label.move_to(to_point(spot.center))
         if spot.leader_to is None:
             return label
@@ -205,17 +206,26 @@ class GeometryBuilders(Scene):
         leader_line = LeaderLine(edge, tip, color=self.theme.muted, stroke_width=1.5, buff=0.05)
         return VGroup(label, leader_line)
 
-    def get_following_label(self, arrow: Mobject, tex: str, role: str) -> MathTex:
+    def get_following_label(self, arrow: Mobject, tex: str, role: str) -> VGroup:
         """A label that follows a moving ``arrow`` (one that is redrawn every frame), placed
-        afresh on every frame like :meth:`get_label` (without leader lines)."""
+        afresh on every frame like :meth:`get_label`: next to the tip or beside the arrow if
+        there is room, else further out with a leader line (a short arrow hidden in a crowd:
+        a label left floating there named nothing a reader could see).  A group of the
+        label and its leader line, hidden while it is not needed."""
         label = MathTex(tex, color=self.theme.role(role)).scale(0.9)
+        leader = LeaderLine(ORIGIN, RIGHT, color=self.theme.muted, stroke_width=1.5)
         key = f"label {role}:{tex}"
 
-        def follow(mob: Any) -> None:
-            self.place_label(mob, arrow.get_start(), arrow.get_end(), key, leader=False)
+        def follow(group: Any) -> None:
+            placed = self.place_label(label, arrow.get_start(), arrow.get_end(), key)
+            if placed is label:
+                leader.set_stroke(opacity=0)
+            else:
+                leader.become(placed[1])
 
-        follow(label)
-        return label.add_updater(follow)
+        group = VGroup(label, leader)
+        follow(group)
+        return group.add_updater(follow)
 
     @staticmethod
     def normal_away_from(direction: Any, avoid: Any) -> np.ndarray:
@@ -229,6 +239,16 @@ class GeometryBuilders(Scene):
     ) -> tuple[Arrow, VMobject]:
         arrow = self.get_vector(end, role, start=start)
         return arrow, self.get_label(arrow, tex or ROLE_TEX[role], role)
+
+    def get_labelled_vectors(self, *ends: tuple[Any, str]) -> list[tuple[Arrow, VMobject]]:
+        """An arrow and its label for each (end, role), all arrows on the board before the
+        first label is placed: made one by one, u's label took the free spot on v's shaft
+        when u and v nearly point the same way (v was not drawn yet)."""
+        arrows = [self.get_vector(end, role) for end, role in ends]
+        return [
+            (arrow, self.get_label(arrow, ROLE_TEX[role], role))
+            for arrow, (_, role) in zip(arrows, ends, strict=True)
+        ]
 
     def get_span_line(
         self, direction: Any, role: str, opacity: float = 0.5, name: str | None = None

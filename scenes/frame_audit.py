@@ -7,7 +7,8 @@ background grid and axes and anything invisible, takes every one's box as the ca
 (3-D points projected through the camera, pinned panels as they are), and reports each
 :class:`Defect` by kind (:data:`KINDS`); "arrow/arrow" is an arrow the camera shows mostly
 under another, its tip too, though they lie apart in space (x under y when W is near the
-identity).  The boxes are those of the placement model
+identity); "label/other tip" and "label adrift" are labels that read as another
+arrow's name or as nobody's (:func:`misread_labels`).  The boxes are those of the placement model
 (:mod:`lowrank_anim.maths.placement`), so a scene that places its text with the model passes.
 """
 
@@ -36,12 +37,14 @@ from lowrank_anim.maths import placement
 from lowrank_anim.maths.formatting import CAPTION_SPEED
 from lowrank_anim.maths.layout import BOTTOM_BAND, EDGE_MARGIN, FRAME, Box
 from lowrank_anim.maths.view3d import HIDDEN_SHARE, SPACE_REACH
-from scenes.mobjects import LeaderLine, Panel
+from scenes.mobjects import NAMES_ENDS, LeaderLine, Panel
 
 #: Every kind of defect, in the order the audit's table lists them.
 KINDS = (
     "label/label",
     "label/arrow",
+    "label/other tip",
+    "label adrift",
     "arrow/arrow",
     "label/line",
     "panel/geometry",
@@ -58,6 +61,8 @@ SLACK = 0.02
 SHAFT, TIP = 0.03, 0.1
 #: Points along a shaft at which its cover is measured.
 SHAFT_SAMPLES = 24
+#: A leader line ending this close to a label's box is that label's.
+LEADER_REACH = 0.15
 #: Arrows drawn fainter than this are context (inputs already shown): they neither hide an
 #: arrow nor count as hidden.
 FADED = 0.5
@@ -89,6 +94,11 @@ class Inventory:
     """Each arrow's opacity (the most of any part), in order: faded arrows are context."""
     lines: list[tuple[str, list[placement.Segment], Box]] = field(default_factory=list)
     """Lines, paths, dots and outlines (everything drawn that is not an arrow or text)."""
+    labels: list[tuple[str, Box, tuple[np.ndarray, np.ndarray]]] = field(default_factory=list)
+    """Labels that name an arrow: name, box, and the ends (in space) of the arrow they name
+    (:func:`scenes.mobjects.mark_names`, by the builders that place them)."""
+    leaders: list[tuple[np.ndarray, np.ndarray]] = field(default_factory=list)
+    """Leader lines shown, by their two ends on screen."""
 
 
 @functools.cache
@@ -186,7 +196,11 @@ def inventory(scene: Any) -> Inventory:
         camera.reset_rotation_matrix()
 
     def walk(mob: Mobject) -> None:
-        if not visible(mob) or isinstance(mob, (NumberPlane, ThreeDAxes, LeaderLine)):
+        if not visible(mob) or isinstance(mob, (NumberPlane, ThreeDAxes)):
+            return
+        if isinstance(mob, LeaderLine):
+            ends = camera.transform_points_pre_display(mob, np.array(mob.get_start_and_end()))
+            found.leaders.append((ends[0, :2], ends[1, :2]))
             return
         if isinstance(mob, Panel):
             box = shown_box(scene, mob.box)
@@ -196,7 +210,11 @@ def inventory(scene: Any) -> Inventory:
         if isinstance(mob, Axes):
             return  # a plot's axes outside a panel are background, like the grid
         if isinstance(mob, (SingleStringMathTex, Text, DecimalNumber)):
-            found.texts.extend(_texts_in(scene, mob))
+            texts = list(_texts_in(scene, mob))
+            found.texts.extend(texts)
+            names = getattr(mob, NAMES_ENDS, None)
+            if names is not None and texts:
+                found.labels.append((texts[0][0], texts[0][1], names))
             return
         # 3-D arrows are groups that know their ends (``end_point``), like 2-D ones.
         if isinstance(mob, Arrow) or hasattr(mob, "end_point"):
@@ -363,6 +381,39 @@ def hidden_arrows(found: Inventory, beat: str) -> list[Defect]:
     return defects
 
 
+def misread_labels(found: Inventory, beat: str) -> list[Defect]:
+    """Labels a reader would take for another arrow's, or for nobody's: each label that
+    names an arrow on screen (matched by the arrow's ends in space) is measured against it.
+    Without a leader line, a label nearer another arrow's tip than its own arrow, within
+    ``placement.NEAR_TIP`` of that tip, is "label/other tip" (``u`` printed at v's tip
+    when u and v point almost alike); a label further than ``placement.ADRIFT`` from its own
+    arrow is "label adrift" (``x`` floating beside a cluster of short arrows).  Faint
+    arrows (context) are not taken for anyone's."""
+    defects = []
+    for name, box, (start, end) in found.labels:
+        own = [
+            index
+            for index, (a, b) in enumerate(found.arrow_ends)
+            if np.allclose(a, start, atol=1e-6) and np.allclose(b, end, atol=1e-6)
+        ]
+        if not own:
+            continue  # its arrow is not on screen (yet), or not drawn as that label's
+        if any(
+            placement.box_distance(box, np.array(ends)) < LEADER_REACH for ends in found.leaders
+        ):
+            continue  # a leader line joins it to its tip: it says whose it is
+        mine = min(placement.box_distance(box, placement.along(found.arrows[i][1])) for i in own)
+        if mine > placement.ADRIFT:
+            defects.append(Defect("label adrift", beat, f"{name}: {mine:.2f} from it", mine))
+        for index, (other, segments, _) in enumerate(found.arrows):
+            if index in own or found.arrow_strength[index] < FADED:
+                continue
+            near = placement.box_distance(box, np.array(segments[-1].end))
+            if near < placement.NEAR_TIP and near < mine - SLACK:
+                defects.append(Defect("label/other tip", beat, f"{name} at {other}'s tip", near))
+    return defects
+
+
 def check_frame(found: Inventory, beat: str) -> list[Defect]:
     """Every defect in a frame's inventory."""
     defects: list[Defect] = []
@@ -379,6 +430,7 @@ def check_frame(found: Inventory, beat: str) -> list[Defect]:
             if any(s.hits(_shrunk(box)) for s in segments):
                 defects.append(Defect("label/line", beat, f"{name} / {what}"))
     defects += hidden_arrows(found, beat)
+    defects += misread_labels(found, beat)
     for index, (_, panel, content) in enumerate(found.panels):
         pname = f"panel {index + 1}"
         inner = _shrunk(panel)

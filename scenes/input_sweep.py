@@ -110,8 +110,9 @@ def set_up(scene: LowRankScene, sweep: Sweep) -> tuple[Mobject, Axes]:
         stops = reserve_paths(scene, sweep)
         circle = Circle(radius=sweep.radius * scene.view.scale, color=scene.theme.x)
         circle.move_to(scene.c2p((0, 0))).set_stroke(width=1.5, opacity=0.5)
-        u_arrow, u_label = scene.get_labelled_vector(upd.u, "u")
-        v_arrow, v_label = scene.get_labelled_vector(upd.v, "v")
+        (u_arrow, u_label), (v_arrow, v_label) = scene.get_labelled_vectors(
+            (upd.u, "u"), (upd.v, "v")
+        )
         scene.board.remove(*stops)  # the moving labels see the arrows where they are
         arrows = {
             "x": always_redraw(lambda: scene.get_vector(now().x, "x")),

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
 from manim import *
 
 #: The size, in pixels, every :class:`StoryText` is laid out for: manim's default (1080p).
@@ -13,6 +14,16 @@ TEXT_LAYOUT_SIZE = (1920, 1080)
 
 class LeaderLine(Line):
     """A short line from a label moved away from a crowded tip back to that tip."""
+
+
+#: The attribute on a label that holds the ends (scene points) of the arrow it names.
+NAMES_ENDS = "names_ends"
+
+
+def mark_names(label: Mobject, start: Any, end: Any) -> None:
+    """Record on ``label`` the arrow it names (its ends, scene points), so the frame audit
+    can tell whether a reader would take it for that arrow's name."""
+    setattr(label, NAMES_ENDS, (np.array(start, dtype=float), np.array(end, dtype=float)))
 
 
 class Panel(VGroup):

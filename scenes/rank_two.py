@@ -31,7 +31,7 @@ from lowrank_anim.maths.model import (
 )
 from lowrank_anim.maths.view3d import CameraAngle, choose_camera, fit_picture
 from scenes.builders import PANEL_MAX_WIDTH
-from scenes.mobjects import LeaderLine
+from scenes.mobjects import LeaderLine, mark_names
 from scenes.space import LowRankScene3D
 
 #: How many inputs the scene shows: x and two turns of it.
@@ -53,6 +53,8 @@ LABEL_ROOM = 0.4
 SPAN_REACH, PAD = 1.0, 0.3
 #: How far out from a crowded tip a label may go, joined to it by a leader line.
 RINGS = (0.45, 0.8, 1.2, 1.6, 2.1, 2.7)
+#: Room kept free around each end of an axis (width, height; scene units).
+AXIS_END = (0.6, 0.6)
 #: Opacity of the inputs already shown while the next one is drawn.
 FADED = 0.25
 
@@ -120,10 +122,19 @@ def make_plan(ex: Example) -> Plan:
     low, high = np.min(points, axis=0), np.max(points, axis=0)
     points += [np.diag(low), np.diag(high)]
     cloud = np.vstack(points)
-    camera = choose_camera(
-        cloud, span_normal(upd), PICTURE_BOX, LABEL_ROOM, apart=shown_together(u1, u2, results)
-    )
+    apart = shown_together(u1, u2, results)
+    camera = choose_camera(cloud, span_normal(upd), PICTURE_BOX, LABEL_ROOM, apart=apart)
     view = fit_picture(cloud, camera, PICTURE_BOX, LABEL_ROOM, avoid=PANEL_BOX)
+    # Kept clear of the panel, the picture may come out smaller than the camera was chosen
+    # for, and arrows closer on screen: choose again for that size.
+    shrink = view.scale / fit_picture(cloud, camera, PICTURE_BOX, LABEL_ROOM).scale
+    if shrink < 0.97:
+        again = choose_camera(
+            cloud, span_normal(upd), PICTURE_BOX, LABEL_ROOM, apart=apart, shrink=shrink
+        )
+        if again != camera:
+            camera = again
+            view = fit_picture(cloud, camera, PICTURE_BOX, LABEL_ROOM, avoid=PANEL_BOX)
     return Plan(u1, u2, results, sides, span_reach, local, low, high, camera, view)
 
 
@@ -298,7 +309,7 @@ def place_names(scene: LowRankScene3D, steps: Plan) -> dict[str, VMobject]:
         if key == 1:
             arrows.update(alpha1_u1=(r.y, step), alpha2_u2=(step, r.z))
     for name, (a, b) in arrows.items():
-        board.add_segments(f"arrow {name}", placement.arrow_segments(screen(a), screen(b)))
+        board.add_arrow(f"arrow {name}", screen(a), screen(b))
     outlines = [(o, steps.span_reach), *zip((r.y for r in res), steps.local_reach, strict=True)]
     for index, (through, reach) in enumerate(outlines):
         ring = [screen(c) for c in patch_corners(steps.sides, through, reach)]
@@ -306,6 +317,10 @@ def place_names(scene: LowRankScene3D, steps: Plan) -> dict[str, VMobject]:
     for i in range(3):
         ends = np.diag(steps.axes_low)[i], np.diag(steps.axes_high)[i]
         board.add_segments(f"axis {i}", placement.path_segments([screen(e) for e in ends]))
+        # A label at an axis's end reads as the axis's name ("y" at the top of the picture
+        # was taken for the second axis): labels keep clear of the ends.
+        for side, end in zip(("low", "high"), ends, strict=True):
+            board.add_box(f"axis {i} {side}", placement.box_around(screen(end), *AXIS_END))
     wanted = [
         ("u_1", "u", steps.u1),
         ("u_2", "u", steps.u2),
@@ -325,8 +340,10 @@ def place_names(scene: LowRankScene3D, steps: Plan) -> dict[str, VMobject]:
             continue
         # A crowded 3-D picture may leave no free spot near a tip: rings further out too.
         spots = placement.label_spots(screen(o), end, label.width, label.height, rings=RINGS)
-        spot = board.place(f"label {tex}", spots, label.width, label.height)
+        own = placement.arrow_segments(screen(o), end)
+        spot = board.place(f"label {tex}", spots, label.width, label.height, own=own)
         label.move_to(in_scene(tip, np.array(spot.center)))
+        mark_names(label, view.to_scene(o), view.to_scene(tip))
         scene.labels_3d[f"{role}:{tex}"] = label
         labels.append(label)
         names[tex] = label

@@ -56,8 +56,7 @@ def cast(scene: LowRankScene) -> Cast:
     dots = scene.get_dots(grid, scene.theme.x, name="dots")
     null_dots = scene.get_dots(null, scene.theme.v, radius=0.07, name="null dots")
     scene.get_dots(change(upd, grid), scene.theme.x, name="images")  # where the dots will land
-    u_arrow, u_label = scene.get_labelled_vector(u, "u")
-    v_arrow, v_label = scene.get_labelled_vector(v, "v")
+    (u_arrow, u_label), (v_arrow, v_label) = scene.get_labelled_vectors((u, "u"), (v, "v"))
     null_name = scene.get_tag(r"v^\perp", "v", (0, 0), null[-1])
     return Cast(
         still=scene.get_plane(faint=True),

@@ -89,6 +89,25 @@ def test_random_frames_have_no_defects(case: Any, run_case: Any) -> None:
     assert not defects, f"{' '.join(case.sets)}\n{described(defects)}"
 
 
+def found_cases() -> list[Any]:
+    """The awkward cases random sets once revealed, each in the scene it was found in."""
+    cases = []
+    for name, scene in audit.FOUND_IN.items():
+        sets = {**audit.AWKWARD_RANK_ONE, **audit.AWKWARD_RANK_TWO}[name]
+        marks = []
+        if name in audit.KNOWN_DEFECTS:
+            marks.append(pytest.mark.xfail(strict=True, reason=audit.KNOWN_DEFECTS[name]))
+        case = audit.Case(scene, name, sets)
+        cases.append(pytest.param(case, id=f"{scene}-{name}", marks=marks))
+    return cases
+
+
+@pytest.mark.parametrize("case", found_cases())
+def test_cases_random_sets_revealed_have_no_defects(case: Any, run_case: Any) -> None:
+    _, defects = run_case(case)
+    assert not defects, f"{' '.join(case.sets)}\n{described(defects)}"
+
+
 # The audit catches each kind of defect ------------------------------------------------------
 
 
@@ -199,6 +218,43 @@ def test_catches_a_fast_caption(rank_one: Any) -> None:
         assert [d.kind for d in caption_defects(rank_one)] == ["caption speed"]
     finally:
         del writer.subcaptions[count:]
+
+
+def beyond_tip(scene: Any, arrow: str, mob: Any, gap: float) -> Any:
+    """The point ``gap`` beyond ``mob``'s edge past the tip of ``scene.arrows[arrow]``,
+    straight on: where ``mob`` touches no arrow but sits at that tip."""
+    import numpy as np
+
+    start, end = scene.arrows[arrow].get_start(), scene.arrows[arrow].get_end()
+    unit = (end - start) / np.linalg.norm(end - start)
+    reach = abs(unit[0]) * mob.width / 2 + abs(unit[1]) * mob.height / 2
+    return end + unit * (reach + gap)
+
+
+def test_catches_a_label_at_another_arrows_tip(rank_one: Any) -> None:
+    """What a reader saw in InputSweep with u, v and x nearly parallel: ``u`` printed at v's
+    tip, clear of every arrow, names v; the label at its own arrow's tip does not."""
+    z = label(rank_one, "z")
+    with moved(z, beyond_tip(rank_one, "x", z, 0.1)):
+        assert "label/other tip" in kinds(rank_one)
+    with moved(z, beyond_tip(rank_one, "z", z, 0.1)):
+        assert "label/other tip" not in kinds(rank_one)
+
+
+def test_catches_a_label_adrift_unless_a_leader_joins_it(rank_one: Any) -> None:
+    """A label far from its arrow names nothing a reader can see (``x`` floating by a cluster
+    of short arrows), unless a leader line joins it to its tip."""
+    from scenes.mobjects import LeaderLine
+
+    z = label(rank_one, "z")
+    with moved(z, beyond_tip(rank_one, "z", z, 0.8)):
+        assert "label adrift" in kinds(rank_one)
+        leader = LeaderLine(z.get_center(), rank_one.arrows["z"].get_end())
+        rank_one.add(leader)
+        try:
+            assert "label adrift" not in kinds(rank_one)
+        finally:
+            rank_one.remove(leader)
 
 
 def test_every_kind_has_a_test() -> None:

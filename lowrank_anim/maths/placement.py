@@ -53,6 +53,17 @@ TIP_HALF_WIDTH = 0.16
 LINE_HALF_WIDTH = 0.04
 #: Gap kept between a label and what it names.
 LABEL_BUFF = 0.15
+#: A label this close to another arrow's tip (scene units, about 18 px at 480p), and closer
+#: to it than to its own arrow, reads as that arrow's name: the board keeps labels off it
+#: and the frame audit counts it ("label/other tip").
+NEAR_TIP = 0.3
+#: A label further than this from its own arrow (about 24 px at 480p, most of a label's
+#: height) with no leader line reads as naming nothing: the board puts none there and the
+#: frame audit counts one ("label adrift").
+ADRIFT = 0.4
+#: How much nearer its own arrow than another's tip the board puts a label (the audit
+#: asks only for nearer): x's label beside x's tip, with y's tip as close, named either.
+TIP_CLEAR = 0.1
 #: Smallest text height a reader can make out: 12 px at 480p, in scene units.
 MIN_TEXT_HEIGHT = 12 / 480 * 2 * FRAME_HALF_HEIGHT
 
@@ -90,6 +101,21 @@ def inside(box: Box, outer: Box, tol: float = 1e-9) -> bool:
         and box.bottom >= outer.bottom - tol
         and box.top <= outer.top + tol
     )
+
+
+def box_distance(box: Box, points: ArrayLike) -> float:
+    """The distance from ``box`` to the nearest of ``points`` (rows of 2; 0 inside it)."""
+    pts = np.asarray(points, dtype=float).reshape(-1, 2)
+    zero = np.zeros(len(pts))
+    dx = np.maximum.reduce([box.left - pts[:, 0], pts[:, 0] - box.right, zero])
+    dy = np.maximum.reduce([box.bottom - pts[:, 1], pts[:, 1] - box.top, zero])
+    return float(np.min(np.hypot(dx, dy)))
+
+
+def along(segments: Sequence[Segment], samples: int = 24) -> NDArray[np.float64]:
+    """Points along ``segments`` (rows of 2), close enough to measure a box's distance."""
+    ts = np.linspace(0.0, 1.0, samples)[:, None]
+    return np.vstack([np.array(s.start) * (1 - ts) + np.array(s.end) * ts for s in segments])
 
 
 def segment_hits_box(a: ArrayLike, b: ArrayLike, box: Box, half_width: float = 0.0) -> bool:
@@ -273,6 +299,8 @@ class Board:
     area: Box = SAFE
     segments: dict[str, list[Segment]] = field(default_factory=dict)
     boxes: dict[str, Box] = field(default_factory=dict)
+    tips: dict[str, tuple[float, float]] = field(default_factory=dict)
+    """Arrows' tips: a label near one reads as that arrow's (:data:`NEAR_TIP`)."""
     _table: tuple[NDArray[np.float64], list[str], NDArray[np.int64]] | None = field(
         default=None, repr=False
     )
@@ -281,6 +309,16 @@ class Board:
         self.segments[name] = list(segments)
         self._table = None
 
+    def add_arrow(self, name: str, start: ArrayLike, end: ArrayLike) -> None:
+        """An arrow as obstacles (:func:`arrow_segments`), and its tip, which other arrows'
+        labels keep away from."""
+        segments = arrow_segments(start, end)
+        self.add_segments(name, segments)
+        if segments:
+            self.tips[name] = segments[-1].end
+        else:
+            self.tips.pop(name, None)
+
     def add_box(self, name: str, box: Box) -> None:
         self.boxes[name] = box
 
@@ -288,11 +326,13 @@ class Board:
         for name in names:
             self.segments.pop(name, None)
             self.boxes.pop(name, None)
+            self.tips.pop(name, None)
         self._table = None
 
     def clear(self) -> None:
         self.segments.clear()
         self.boxes.clear()
+        self.tips.clear()
         self._table = None
 
     def table(self) -> tuple[NDArray[np.float64], list[str], NDArray[np.int64]]:
@@ -309,10 +349,18 @@ class Board:
             )
         return self._table
 
-    def crowding(self, box: Box, ignore: Iterable[str] = (), pad: float = 0.05) -> float:
+    def crowding(
+        self,
+        box: Box,
+        ignore: Iterable[str] = (),
+        pad: float = 0.05,
+        own: Sequence[Segment] = (),
+    ) -> float:
         """How badly ``box`` is placed: 0 when it is free; otherwise a cost that grows with
         what it covers (each obstacle it touches, the area of boxes it overlaps, and how far
-        it leaves the area)."""
+        it leaves the area) and, for the label of the arrow ``own``, each other arrow's tip
+        it sits nearer than its own arrow (within :data:`NEAR_TIP`) and being further than
+        :data:`ADRIFT` from its own arrow."""
         skip = set(ignore)
         padded = grow(box, pad)
         cost = 0.0
@@ -323,6 +371,16 @@ class Board:
         for name, other in self.boxes.items():
             if name not in skip and boxes_overlap(padded, other):
                 cost += 1.0 + 10 * overlap_area(padded, other)
+        if own:
+            mine = box_distance(padded, along(own))
+            if box_distance(box, along(own)) > ADRIFT - pad:
+                cost += 1.0  # (a wide label's corner, off a tip at a slant)
+            for name, tip in self.tips.items():
+                if name in skip or math.dist(tip, own[-1].end) < 1e-6:
+                    continue  # (z and α u share their tip: a label there names both)
+                near = box_distance(padded, tip)
+                if near < NEAR_TIP and near < mine + TIP_CLEAR:
+                    cost += 1.0
         if not inside(box, self.area):
             out = (
                 max(self.area.left - box.left, 0)
@@ -340,13 +398,18 @@ class Board:
         width: float,
         height: float,
         ignore: Iterable[str] = (),
+        own: Sequence[Segment] = (),
     ) -> Spot:
         """The first free spot for a ``width`` × ``height`` box named ``name`` (or the least
-        crowded one), recorded on the board so later labels keep clear of it."""
+        crowded one), recorded on the board so later labels keep clear of it; ``own`` is
+        the arrow it names (see :meth:`crowding`)."""
         skip = {name, *ignore}
         best, best_cost = spots[0], math.inf
         for spot in spots:
-            cost = self.crowding(box_around(spot.center, width, height), skip)
+            cost = self.crowding(box_around(spot.center, width, height), skip, own=own)
+            if own and spot.leader_to is not None:
+                # A leader line says whose label it is, wherever it sits.
+                cost = min(cost, self.crowding(box_around(spot.center, width, height), skip))
             if spot.leader_to is not None:
                 cost += 0.01  # a free spot without a leader line is better
             if cost < best_cost:

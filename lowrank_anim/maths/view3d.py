@@ -163,6 +163,7 @@ def choose_camera(
     box: Box,
     margin: float,
     apart: Sequence[ArrayLike] = (),
+    shrink: float = 1.0,
 ) -> CameraAngle:
     """The camera that shows ``points`` (model coordinates, rows of 3) largest in ``box`` less
     ``margin``, among those that see the plane with ``normal`` at least :data:`MIN_OPENNESS`
@@ -179,6 +180,12 @@ def choose_camera(
 
     A near tie (within 3%) goes to the view that shows the plane more open, then to the
     first angle tried, so the choice is stable for nearby numbers.
+
+    When every view that large hides an arrow, size gives way (any size, fewest hidden).
+
+    ``shrink`` is how much smaller than the largest that fits the picture will be drawn (a
+    panel to keep clear of): arrows drawn smaller lie closer on screen, so they are
+    measured at that size.
     """
     pts = np.asarray(points, dtype=float).reshape(-1, 3)
     if not np.all(np.isfinite(pts)):
@@ -212,7 +219,7 @@ def choose_camera(
         worst = np.zeros(len(phis))
         for group in apart:
             arrows = np.asarray(group, dtype=float).reshape(-1, 2, 3)
-            sized = scales[:, None, None, None]
+            sized = shrink * scales[:, None, None, None]
             shown = project(arrows) * sized
             shares = covered_shares(shown)
             shares[covered_shares(arrows[None] * sized, SPACE_REACH) > HIDDEN_SHARE] = 0.0
@@ -220,6 +227,8 @@ def choose_camera(
             worst = np.maximum(worst, shares.max(axis=(1, 2)))
         worst = np.maximum(worst, PLAINLY_APART)
         kept = allowed & (scales >= SIZE_GIVEN * best)
+        if hidden[kept].min() > hidden[allowed].min():
+            kept = allowed.copy()  # parting the arrows matters more than the size
         kept &= hidden <= hidden[kept].min()
         kept &= worst <= worst[kept].min() + 0.02
         near = kept & (scales >= 0.97 * scales[kept].max())
