@@ -117,7 +117,9 @@ def require_arm64(client: str) -> str | None:
     if engine_arch(client) == "arm64":
         return None
     if os.environ.get("LOWRANK_TEST_ARM64") == "0":
-        skip_or_fail("LOWRANK_TEST_ARM64=0 leaves out linux/arm64 under QEMU (`make test-arm64` runs it)")
+        skip_or_fail(
+            "LOWRANK_TEST_ARM64=0 leaves out linux/arm64 under QEMU (`make test-arm64` runs it)"
+        )
     if os.name == "posix" and os.geteuid() == 0:
         seeded = subprocess.run(
             ["bash", str(SEED_BASE), "arm64"],
