@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from lowrank_anim.pipeline import pool
-from lowrank_anim.pipeline.workers import process_context
+from lowrank_anim.pipeline.pool import process_context
 from tests.snapshots import BOOKKEEPING, leftovers, snapshot
 
 ROOT = Path(__file__).resolve().parent.parent

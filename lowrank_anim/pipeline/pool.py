@@ -5,7 +5,7 @@ what runs when: at most ``workers`` tasks at once, in the order given (longest f
 at once than the memory holds (each task declares the bytes it needs as a Dask *resource*, the
 worker offers four fifths of the memory available). The cluster lives in this process (threads;
 Dask's HTTP servers listen on 127.0.0.1 only); each of its tasks starts one child of the
-forkserver that imported manim (:func:`lowrank_anim.pipeline.workers.process_context`), so every
+forkserver that imported manim (:func:`process_context`), so every
 render gets a pristine manim ``config`` without paying for the import, and a crash ends one
 child, not the batch.
 
@@ -74,6 +74,16 @@ _POOLS: dict[str, _Pool] = {}
 _NAMES = itertools.count()
 
 
+def process_context() -> multiprocessing.context.BaseContext:
+    """Where render processes come from: a forkserver that imported manim (else spawn)."""
+    if "forkserver" in multiprocessing.get_all_start_methods():
+        context = multiprocessing.get_context("forkserver")
+        # The server imports manim once; every job forks from it with a pristine config.
+        context.set_forkserver_preload(["manim", "lowrank_anim.pipeline.workers"])
+        return context
+    return multiprocessing.get_context("spawn")
+
+
 @dataclass(frozen=True)
 class Child:
     """A task's handle on its pool: start processes the pool can stop, announce the start."""
@@ -110,8 +120,6 @@ class Child:
         code. The message is read before the process is waited for: a chunk's segments can be
         larger than the pipe's buffer, and its process cannot end before they are read.
         :class:`StoppedError` if the pool stopped it, or stops before it starts."""
-        from lowrank_anim.pipeline.workers import process_context
-
         context: Any = process_context()
         reader, writer = context.Pipe(duplex=False)
         try:

@@ -152,16 +152,6 @@ def _worker(job: Job, log: str, conn: multiprocessing.connection.Connection) -> 
 
 
 @functools.cache
-def process_context() -> multiprocessing.context.BaseContext:
-    """Where render processes come from: a forkserver that imported manim (else spawn)."""
-    if "forkserver" in multiprocessing.get_all_start_methods():
-        context = multiprocessing.get_context("forkserver")
-        # The server imports manim once; every job forks from it with a pristine config.
-        context.set_forkserver_preload(["manim", "lowrank_anim.pipeline.workers"])
-        return context
-    return multiprocessing.get_context("spawn")
-
-
 def finish(job: Job, outcome: Outcome, seconds: float) -> JobResult:
     """Record a finished render in the manifest and describe it."""
     facts = cache.RenderFacts(outcome.render_seconds, outcome.duration, job.encoder)
