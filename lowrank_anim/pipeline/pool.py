@@ -18,6 +18,7 @@ caller in this thread, never from Dask's.
 from __future__ import annotations
 
 import contextlib
+import functools
 import itertools
 import logging
 import multiprocessing.connection
@@ -74,6 +75,7 @@ _POOLS: dict[str, _Pool] = {}
 _NAMES = itertools.count()
 
 
+@functools.cache
 def process_context() -> multiprocessing.context.BaseContext:
     """Where render processes come from: a forkserver that imported manim (else spawn)."""
     if "forkserver" in multiprocessing.get_all_start_methods():

@@ -11,7 +11,6 @@ A worker's stdout and stderr (manim's log, LaTeX, the traceback) go to a log fil
 from __future__ import annotations
 
 import dataclasses
-import functools
 import multiprocessing
 import multiprocessing.connection
 import os
@@ -151,7 +150,6 @@ def _worker(job: Job, log: str, conn: multiprocessing.connection.Connection) -> 
         sys.exit(status)
 
 
-@functools.cache
 def finish(job: Job, outcome: Outcome, seconds: float) -> JobResult:
     """Record a finished render in the manifest and describe it."""
     facts = cache.RenderFacts(outcome.render_seconds, outcome.duration, job.encoder)
