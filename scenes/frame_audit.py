@@ -36,7 +36,7 @@ from manim import (
 from lowrank_anim.maths import placement
 from lowrank_anim.maths.formatting import CAPTION_SPEED
 from lowrank_anim.maths.layout import BOTTOM_BAND, EDGE_MARGIN, FRAME, Box
-from lowrank_anim.maths.view3d import HIDDEN_SHARE, SPACE_REACH
+from lowrank_anim.maths.view3d import SHAFT_STROKE, SLACK, TIP_STROKE, hidden_pairs
 from scenes.mobjects import NAMES_ENDS, LeaderLine, Panel
 
 #: Every kind of defect, in the order the audit's table lists them.
@@ -54,13 +54,9 @@ KINDS = (
     "small text",
     "caption speed",
 )
-#: Overlaps thinner than this (scene units, about 1 px at 480p) are anti-aliasing, not defects.
-SLACK = 0.02
 #: An arrow's shaft and tip as measured (thinner than the placement model's, which keeps a
 #: little air around them).
-SHAFT, TIP = 0.03, 0.1
-#: Points along a shaft at which its cover is measured.
-SHAFT_SAMPLES = 24
+SHAFT, TIP = SHAFT_STROKE, TIP_STROKE
 #: A leader line ending this close to a label's box is that label's.
 LEADER_REACH = 0.15
 #: Arrows drawn fainter than this are context (inputs already shown): they neither hide an
@@ -299,63 +295,14 @@ def _shrunk(box: Box) -> Box:
     return placement.grow(box, -SLACK / 2)
 
 
-Stroke = tuple[np.ndarray, np.ndarray, float]
-"""A straight stroke: its two ends (2-D on screen or 3-D in space) and its half width."""
-
-
-def _distances(points: np.ndarray, start: np.ndarray, end: np.ndarray) -> np.ndarray:
-    """The distance from each of ``points`` (rows) to the segment ``start``–``end``."""
-    d = end - start
-    length2 = float(d @ d)
-    t = np.clip((points - start) @ d / length2, 0.0, 1.0) if length2 > 0 else 0 * points[:, 0]
-    out: np.ndarray = np.linalg.norm(points - (start + t[:, None] * d), axis=1)
-    return out
-
-
-def covered_share(stroke: Stroke, cover: list[Stroke]) -> float:
-    """The share of ``stroke``'s length that lies under the strokes ``cover``: where they
-    touch it, less :data:`SLACK` of anti-aliasing."""
-    start, end, half_width = stroke
-    ts = (np.arange(SHAFT_SAMPLES) + 0.5)[:, None] / SHAFT_SAMPLES
-    points = start * (1 - ts) + end * ts
-    under = np.zeros(SHAFT_SAMPLES, dtype=bool)
-    for a, b, other_width in cover:
-        under |= _distances(points, a, b) < half_width + other_width - SLACK
-    return float(under.mean())
-
-
-def _strokes(segments: list[placement.Segment]) -> list[Stroke]:
-    return [(np.array(s.start), np.array(s.end), s.half_width) for s in segments]
-
-
-def _in_space(
-    segments: list[placement.Segment], ends: tuple[np.ndarray, np.ndarray]
-) -> list[Stroke]:
-    """An arrow's screen strokes taken back into space: each end at the same share of the
-    way along the arrow (a far camera keeps shares along a line), so in 2-D they are the
-    screen strokes themselves."""
-    first, last = np.array(segments[0].start), np.array(segments[-1].end)
-    along = last - first
-    length2 = max(float(along @ along), 1e-300)
-
-    def back(point: tuple[float, float]) -> np.ndarray:
-        share = float((np.array(point) - first) @ along) / length2
-        out: np.ndarray = ends[0] + share * (ends[1] - ends[0])
-        return out
-
-    return [(back(s.start), back(s.end), s.half_width) for s in segments]
-
-
 def hidden_arrows(found: Inventory, beat: str) -> list[Defect]:
-    """Every arrow whose shaft the camera shows mostly under another arrow
-    (:data:`~lowrank_anim.maths.view3d.HIDDEN_SHARE`, the share the camera is chosen by),
-    its tip too, although the two lie apart in space: a view that
-    hides it.  (Arrows from one point always meet near it: one whose tip stands clear still
-    reads as its own arrow, its length and direction plain.)
+    """Every arrow the picture shows hidden under another although the two lie apart in
+    space (:func:`~lowrank_anim.maths.view3d.hidden_pairs`, the one measure the 3-D camera
+    is chosen by): its shaft mostly under the other's strokes, its tip too.  (Arrows from one
+    point always meet near it: one whose tip stands clear still reads as its own arrow.)
     Arrows that lie on each other in the model itself (z on y when α = 0, v along a
     parallel x, anything in a flat scene) are what the maths says, which no view can part,
     and are not counted."""
-    defects = []
     arrows = [
         (name, segments, ends)
         for (name, segments, _), ends, strength in zip(
@@ -363,22 +310,15 @@ def hidden_arrows(found: Inventory, beat: str) -> list[Defect]:
         )
         if strength >= FADED
     ]
-    for name, segments, ends in arrows:
-        for other, cover, other_ends in arrows:
-            if cover is segments:
-                continue
-            share = covered_share(_strokes(segments)[0], _strokes(cover))
-            tip = (np.array(segments[-1].end),) * 2
-            if share <= HIDDEN_SHARE or not covered_share((*tip, TIP), _strokes(cover)):
-                continue
-            shaft = _in_space(segments, ends)[0]
-            # Strokes as wide as the camera's planner counts them (view3d.SPACE_REACH).
-            width = (SPACE_REACH + SLACK) / 2
-            apart = [(a, b, width) for a, b, _ in _in_space(cover, other_ends)]
-            in_space = covered_share((shaft[0], shaft[1], width), apart)
-            if in_space <= HIDDEN_SHARE:
-                defects.append(Defect("arrow/arrow", beat, f"{name} under {other}", share))
-    return defects
+    if len(arrows) < 2:
+        return []
+    shown = np.array([[s[0].start, s[-1].end] for _, s, _ in arrows], dtype=float)
+    space = np.array([np.array(ends, dtype=float)[:, :3] for _, _, ends in arrows])
+    hidden, shares = hidden_pairs(shown, space)
+    return [
+        Defect("arrow/arrow", beat, f"{arrows[i][0]} under {arrows[j][0]}", float(shares[i, j]))
+        for i, j in zip(*np.nonzero(hidden), strict=True)
+    ]
 
 
 def misread_labels(found: Inventory, beat: str) -> list[Defect]:

@@ -29,7 +29,7 @@ from lowrank_anim.maths.model import (
     turned_inputs,
     turning_axis,
 )
-from lowrank_anim.maths.view3d import CameraAngle, choose_camera, fit_picture
+from lowrank_anim.maths.view3d import CameraAngle, choose_camera, fit_picture, hidden_count
 from scenes.builders import PANEL_MAX_WIDTH
 from scenes.mobjects import LeaderLine, mark_names
 from scenes.space import LowRankScene3D
@@ -55,6 +55,8 @@ SPAN_REACH, PAD = 1.0, 0.3
 RINGS = (0.45, 0.8, 1.2, 1.6, 2.1, 2.7)
 #: Room kept free around each end of an axis (width, height; scene units).
 AXIS_END = (0.6, 0.6)
+#: Views tried at the size they are drawn before the least hiding one is kept.
+RECHOOSE = 8
 #: Opacity of the inputs already shown while the next one is drawn.
 FADED = 0.25
 
@@ -135,6 +137,23 @@ def make_plan(ex: Example) -> Plan:
         if again != camera:
             camera = again
             view = fit_picture(cloud, camera, PICTURE_BOX, LABEL_ROOM, avoid=PANEL_BOX)
+    # Whether arrows part depends on the size they are drawn at, which the choice could
+    # only estimate: measured at the real size, a view that hides one gives way to the next
+    # best, a few times at most (the best measured is kept).
+    seen = [(hidden_count(camera, view.scale, apart), camera, view)]
+    while seen[-1][0] and len(seen) < RECHOOSE:
+        camera = choose_camera(
+            cloud,
+            span_normal(upd),
+            PICTURE_BOX,
+            LABEL_ROOM,
+            apart=apart,
+            shrink=shrink,
+            exclude=[tried for _, tried, _ in seen],
+        )
+        view = fit_picture(cloud, camera, PICTURE_BOX, LABEL_ROOM, avoid=PANEL_BOX)
+        seen.append((hidden_count(camera, view.scale, apart), camera, view))
+    _, camera, view = min(seen, key=lambda tried: tried[0])
     return Plan(u1, u2, results, sides, span_reach, local, low, high, camera, view)
 
 

@@ -46,6 +46,8 @@ SAFE = Box(
 )
 #: An arrow shorter than this (scene units; about 5 px at 480p) is not drawn, nor labelled.
 MIN_VISIBLE = 0.08
+#: The longest an arrow's tip is drawn (a fifth of the arrow for short ones, as manim does).
+TIP_LENGTH = 0.35
 #: Half the thickness of an arrow's shaft, and of its tip, as an obstacle (scene units).
 SHAFT_HALF_WIDTH = 0.06
 TIP_HALF_WIDTH = 0.16
@@ -187,7 +189,7 @@ def _pt(p: ArrayLike) -> tuple[float, float]:
     return float(arr[0]), float(arr[1])
 
 
-def arrow_segments(start: ArrayLike, end: ArrayLike, tip: float = 0.35) -> list[Segment]:
+def arrow_segments(start: ArrayLike, end: ArrayLike, tip: float = TIP_LENGTH) -> list[Segment]:
     """An arrow as obstacles: its shaft, and its wider tip (``tip`` long at most, a fifth of
     the arrow for short ones, as manim draws it).  Empty for an arrow too short to draw."""
     a = np.asarray(start, dtype=float)[:2]

@@ -30,6 +30,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from lowrank_anim.maths.layout import FRAME, MAX_SCALE, Box, View
+from lowrank_anim.maths.placement import MIN_VISIBLE, TIP_LENGTH
 
 Array = NDArray[np.float64]
 
@@ -53,6 +54,12 @@ HIDDEN_SHARE = 0.5
 SPACE_REACH = 0.1
 #: Covered shares below this are plainly apart: less does not beat a larger picture.
 PLAINLY_APART = 0.25
+#: An arrow's strokes as a reader sees them (half-widths, scene units): the shaft, and the
+#: tip at its widest; overlaps thinner than the slack (about 1 px at 480p) are anti-aliasing.
+#: The frame audit measures with the same (:func:`hidden_pairs`).
+SHAFT_STROKE, TIP_STROKE, SLACK = 0.03, 0.1, 0.02
+#: Points along a shaft where :func:`hidden_pairs` measures its cover.
+HIDDEN_SAMPLES = 24
 #: Points along a shaft where its cover is measured, over this share of the arrow (its tip
 #: beyond: arrows from one point all meet there).
 SHAFT_SAMPLES, SHAFT_SHARE = 16, 0.8
@@ -144,17 +151,75 @@ def covered_shares(screens: Array, reach: float = STROKE_REACH) -> Array:
     return shares
 
 
-def tips_covered(screens: Array, reach: float = STROKE_REACH) -> NDArray[np.bool_]:
-    """Whether each arrow's tip lies within ``reach`` of another arrow (the layout of
-    :func:`covered_shares`): an arrow whose tip stands clear still reads as its own."""
-    starts, ends = screens[:, :, 0], screens[:, :, 1]
-    d = (ends - starts)[:, :, None, :]  # cameras × covering × 1 × 2
-    rel = ends[:, None] - starts[:, :, None]  # cameras × covering × covered × 2
-    t = np.clip(np.sum(rel * d, axis=-1) / np.maximum(np.sum(d * d, axis=-1), 1e-300), 0, 1)
-    out: NDArray[np.bool_] = np.linalg.norm(rel - t[..., None] * d, axis=-1) < reach
-    count = screens.shape[1]
-    out[:, np.arange(count), np.arange(count)] = False
+def _distances(points: Array, start: Array, end: Array) -> Array:
+    """Distances from ``points`` (…, samples, d) to the segments ``start``–``end`` (…, d)."""
+    along = end - start
+    rel = points - start[..., None, :]
+    length2 = np.maximum(np.sum(along * along, axis=-1), 1e-300)[..., None]
+    t = np.clip(np.sum(rel * along[..., None, :], axis=-1) / length2, 0.0, 1.0)
+    out: Array = np.linalg.norm(rel - t[..., None] * along[..., None, :], axis=-1)
     return out
+
+
+def hidden_pairs(shown: ArrayLike, space: ArrayLike) -> tuple[NDArray[np.bool_], Array]:
+    """Which arrows a picture hides under which: the one definition the camera is chosen by
+    and the frame audit counts ("arrow/arrow").
+
+    ``shown`` holds arrows' (start, end) on screen (…, arrows, 2, 2) and ``space`` the same
+    arrows in the scene (…, arrows, 2, 3), at the size they are drawn.  Arrow ``i`` is hidden
+    under ``j`` (``[…, i, j]``) when, both long enough to be drawn (:data:`MIN_VISIBLE`):
+
+    - more than :data:`HIDDEN_SHARE` of i's shaft lies under j's strokes (shaft and tip, as
+      wide as :data:`SHAFT_STROKE` and :data:`TIP_STROKE`, less :data:`SLACK`),
+    - i's tip too (one whose tip stands clear still reads as its own arrow), and
+    - the two lie apart in space: at most :data:`HIDDEN_SHARE` of i's shaft is within
+      :data:`SPACE_REACH` of j in the scene.  Arrows that lie on each other in the model (z on
+      y when α = 0) are what the maths says, which no view can part.
+
+    Also returns the covered shares on screen (the same layout, 0 on the diagonal).
+    """
+    screen = np.asarray(shown, dtype=float)
+    scene = np.asarray(space, dtype=float)
+    start, end = screen[..., 0, :], screen[..., 1, :]
+    length = np.linalg.norm(end - start, axis=-1)
+    drawn = length >= MIN_VISIBLE
+    tip = np.minimum(TIP_LENGTH, 0.2 * length)
+    unit = (end - start) / np.maximum(length, 1e-300)[..., None]
+    base = end - unit * tip[..., None]
+    middle = end - unit * (tip / 2)[..., None]
+    ts = ((np.arange(HIDDEN_SAMPLES) + 0.5) / HIDDEN_SAMPLES)[:, None]
+    # Points along each shaft, as (covered i) × (covering j) × samples.
+    shaft = (start[..., None, :] + ts * (base - start)[..., None, :])[..., :, None, :, :]
+    tips = end[..., :, None, None, :]
+
+    def near(points: Array, reach: float, tip_reach: float) -> NDArray[np.bool_]:
+        """Whether ``points`` lie under arrow j: its shaft, its tip's wide half, its point."""
+        pieces = ((start, base, reach), (base, middle, tip_reach), (middle, end, reach))
+        out: NDArray[np.bool_] = np.logical_or.reduce(
+            [_distances(points, a[..., None, :, :], b[..., None, :, :]) < r for a, b, r in pieces]
+        )
+        return out
+
+    stroke = SHAFT_STROKE - SLACK
+    under = near(shaft, SHAFT_STROKE + stroke, TIP_STROKE + stroke)
+    shares: Array = under.mean(axis=-1)
+    tip_under = near(tips, TIP_STROKE + stroke, 2 * TIP_STROKE - SLACK)[..., 0]
+    # The same shafts in the scene, each end at its share of the way along the arrow.
+    first, last = scene[..., 0, :], scene[..., 1, :]
+    reach = (1 - tip / np.maximum(length, 1e-300))[..., None] * (last - first)
+    in_scene = (first[..., None, :] + ts * reach[..., None, :])[..., :, None, :, :]
+    together = _distances(in_scene, first[..., None, :, :], last[..., None, :, :]) < SPACE_REACH
+    hidden = (
+        drawn[..., :, None]
+        & drawn[..., None, :]
+        & (shares > HIDDEN_SHARE)
+        & tip_under
+        & (together.mean(axis=-1) <= HIDDEN_SHARE)
+    )
+    count = screen.shape[-3]
+    hidden[..., np.arange(count), np.arange(count)] = False
+    shares[..., np.arange(count), np.arange(count)] = 0.0
+    return hidden, shares
 
 
 def choose_camera(
@@ -164,6 +229,7 @@ def choose_camera(
     margin: float,
     apart: Sequence[ArrayLike] = (),
     shrink: float = 1.0,
+    exclude: Sequence[CameraAngle] = (),
 ) -> CameraAngle:
     """The camera that shows ``points`` (model coordinates, rows of 3) largest in ``box`` less
     ``margin``, among those that see the plane with ``normal`` at least :data:`MIN_OPENNESS`
@@ -174,9 +240,9 @@ def choose_camera(
     When W is near the identity, x, y = Wx and z point almost the same way and from most
     angles one hides under another.  So among the views that show the picture at least
     :data:`SIZE_GIVEN` as large as the largest, those that hide the fewest arrows
-    (:func:`covered_shares` over :data:`HIDDEN_SHARE`, the tip too: :func:`tips_covered`)
-    are kept, then those whose most
-    covered arrow is least covered, then the largest.
+    (:func:`hidden_pairs`, what the frame audit counts) are kept, then those whose most
+    covered arrow is least covered (:func:`covered_shares`, strokes a little wider), then
+    the largest.
 
     A near tie (within 3%) goes to the view that shows the plane more open, then to the
     first angle tried, so the choice is stable for nearby numbers.
@@ -186,6 +252,9 @@ def choose_camera(
     ``shrink`` is how much smaller than the largest that fits the picture will be drawn (a
     panel to keep clear of): arrows drawn smaller lie closer on screen, so they are
     measured at that size.
+
+    ``exclude`` lists angles not to choose (the next best is returned): the caller found them
+    wanting at the size the picture is really drawn.
     """
     pts = np.asarray(points, dtype=float).reshape(-1, 3)
     if not np.all(np.isfinite(pts)):
@@ -213,7 +282,14 @@ def choose_camera(
     if not allowed.any():  # pragma: no cover - from 50°–80° some view is ≥ 0.64 open
         allowed = opens >= opens.max() - 1e-9
     best = float(scales[allowed].max())
+    free = np.ones(len(phis), dtype=bool)
+    for camera in exclude:
+        free &= ~(np.isclose(phis, camera.phi) & np.isclose(thetas, camera.theta))
+    if (allowed & free).any():
+        allowed &= free
     near = allowed & (scales >= 0.97 * best)
+    if not near.any():
+        near = allowed & (scales >= 0.97 * scales[allowed].max())
     if apart:
         hidden = np.zeros(len(phis))
         worst = np.zeros(len(phis))
@@ -221,19 +297,31 @@ def choose_camera(
             arrows = np.asarray(group, dtype=float).reshape(-1, 2, 3)
             sized = shrink * scales[:, None, None, None]
             shown = project(arrows) * sized
+            hidden += hidden_pairs(shown, arrows[None] * sized)[0].sum(axis=(1, 2))
+            # Closeness, with strokes as wide as STROKE_REACH: some air to spare.
             shares = covered_shares(shown)
             shares[covered_shares(arrows[None] * sized, SPACE_REACH) > HIDDEN_SHARE] = 0.0
-            hidden += np.sum((shares > HIDDEN_SHARE) & tips_covered(shown), axis=(1, 2))
             worst = np.maximum(worst, shares.max(axis=(1, 2)))
         worst = np.maximum(worst, PLAINLY_APART)
         kept = allowed & (scales >= SIZE_GIVEN * best)
-        if hidden[kept].min() > hidden[allowed].min():
+        if not kept.any() or hidden[kept].min() > hidden[allowed].min():
             kept = allowed.copy()  # parting the arrows matters more than the size
         kept &= hidden <= hidden[kept].min()
         kept &= worst <= worst[kept].min() + 0.02
         near = kept & (scales >= 0.97 * scales[kept].max())
     index = int(np.argmax(np.where(near, opens, -1.0)))
     return CameraAngle(float(phis[index]), float(thetas[index]))
+
+
+def hidden_count(camera: CameraAngle, scale: float, apart: Sequence[ArrayLike]) -> int:
+    """How many arrows of the groups ``apart`` (as :func:`choose_camera` takes them) the
+    camera hides (:func:`hidden_pairs`) with the picture drawn at ``scale``."""
+    count = 0
+    for group in apart:
+        arrows = np.asarray(group, dtype=float).reshape(-1, 2, 3) * scale
+        shown = camera.project(arrows.reshape(-1, 3)).reshape(-1, 2, 2)
+        count += int(hidden_pairs(shown, arrows)[0].sum())
+    return count
 
 
 def _hull(points: Array) -> Array:
