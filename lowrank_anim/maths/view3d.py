@@ -173,8 +173,10 @@ def hidden_pairs(shown: ArrayLike, space: ArrayLike) -> tuple[NDArray[np.bool_],
       wide as :data:`SHAFT_STROKE` and :data:`TIP_STROKE`, less :data:`SLACK`),
     - i's tip too (one whose tip stands clear still reads as its own arrow), and
     - the two lie apart in space: at most :data:`HIDDEN_SHARE` of i's shaft is within
-      :data:`SPACE_REACH` of j in the scene.  Arrows that lie on each other in the model (z on
-      y when α = 0) are what the maths says, which no view can part.
+      :data:`SPACE_REACH` of j in the scene (within j's tip as wide as on screen, if wider).
+      Arrows that lie on each other in the model (z on y when α = 0, a short change beside
+      a long output in a flat picture) are what the maths says, which no view can part; a
+      flat picture (2-D) is its own space, so no arrow in it counts.
 
     Also returns the covered shares on screen (the same layout, 0 on the diagonal).
     """
@@ -183,38 +185,45 @@ def hidden_pairs(shown: ArrayLike, space: ArrayLike) -> tuple[NDArray[np.bool_],
     start, end = screen[..., 0, :], screen[..., 1, :]
     length = np.linalg.norm(end - start, axis=-1)
     drawn = length >= MIN_VISIBLE
-    tip = np.minimum(TIP_LENGTH, 0.2 * length)
-    unit = (end - start) / np.maximum(length, 1e-300)[..., None]
-    base = end - unit * tip[..., None]
-    middle = end - unit * (tip / 2)[..., None]
+    # Where the tip begins and where it is widest, as shares of the way along the arrow (a
+    # far camera keeps shares along a line, so they hold in the scene too).
+    tip_share = np.minimum(TIP_LENGTH, 0.2 * length) / np.maximum(length, 1e-300)
     ts = ((np.arange(HIDDEN_SAMPLES) + 0.5) / HIDDEN_SAMPLES)[:, None]
-    # Points along each shaft, as (covered i) × (covering j) × samples.
-    shaft = (start[..., None, :] + ts * (base - start)[..., None, :])[..., :, None, :, :]
-    tips = end[..., :, None, None, :]
 
-    def near(points: Array, reach: float, tip_reach: float) -> NDArray[np.bool_]:
-        """Whether ``points`` lie under arrow j: its shaft, its tip's wide half, its point."""
-        pieces = ((start, base, reach), (base, middle, tip_reach), (middle, end, reach))
-        out: NDArray[np.bool_] = np.logical_or.reduce(
-            [_distances(points, a[..., None, :, :], b[..., None, :, :]) < r for a, b, r in pieces]
-        )
-        return out
+    def under(ends: Array, shaft_reach: float, tip_reach: float) -> tuple[Array, Array]:
+        """For arrows with ``ends`` (…, arrows, 2, d): the share of each one's shaft within
+        reach of each other arrow (covered i × covering j), and whether its tip is."""
+        first, last = ends[..., 0, :], ends[..., 1, :]
+        base = last - tip_share[..., None] * (last - first)
+        middle = last - tip_share[..., None] / 2 * (last - first)
+        pieces = ((first, base, 0.0), (base, middle, tip_reach - shaft_reach), (middle, last, 0.0))
+        shaft = (first[..., None, :] + ts * (base - first)[..., None, :])[..., :, None, :, :]
+        point = last[..., :, None, None, :]
 
-    stroke = SHAFT_STROKE - SLACK
-    under = near(shaft, SHAFT_STROKE + stroke, TIP_STROKE + stroke)
-    shares: Array = under.mean(axis=-1)
-    tip_under = near(tips, TIP_STROKE + stroke, 2 * TIP_STROKE - SLACK)[..., 0]
-    # The same shafts in the scene, each end at its share of the way along the arrow.
-    first, last = scene[..., 0, :], scene[..., 1, :]
-    reach = (1 - tip / np.maximum(length, 1e-300))[..., None] * (last - first)
-    in_scene = (first[..., None, :] + ts * reach[..., None, :])[..., :, None, :, :]
-    together = _distances(in_scene, first[..., None, :, :], last[..., None, :, :]) < SPACE_REACH
+        def near(points: Array, reach: float) -> NDArray[np.bool_]:
+            out: NDArray[np.bool_] = np.logical_or.reduce(
+                [
+                    _distances(points, a[..., None, :, :], b[..., None, :, :]) < reach + extra
+                    for a, b, extra in pieces
+                ]
+            )
+            return out
+
+        tip_extra = TIP_STROKE - SHAFT_STROKE  # a tip is wider than a shaft by this
+        return near(shaft, shaft_reach).mean(axis=-1), near(point, shaft_reach + tip_extra)[..., 0]
+
+    # On screen: strokes as drawn.  In the scene: at least SPACE_REACH, and never narrower
+    # than on screen, so a flat picture's arrows always count as lying together.
+    shaft_reach = SHAFT_STROKE + SHAFT_STROKE - SLACK
+    tip_reach = SHAFT_STROKE + TIP_STROKE - SLACK
+    shares, tip_under = under(screen, shaft_reach, tip_reach)
+    together, _ = under(scene, max(SPACE_REACH, shaft_reach), max(SPACE_REACH, tip_reach))
     hidden = (
         drawn[..., :, None]
         & drawn[..., None, :]
         & (shares > HIDDEN_SHARE)
         & tip_under
-        & (together.mean(axis=-1) <= HIDDEN_SHARE)
+        & (together <= HIDDEN_SHARE)
     )
     count = screen.shape[-3]
     hidden[..., np.arange(count), np.arange(count)] = False
