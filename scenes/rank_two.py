@@ -29,7 +29,13 @@ from lowrank_anim.maths.model import (
     turned_inputs,
     turning_axis,
 )
-from lowrank_anim.maths.view3d import CameraAngle, choose_camera, fit_picture, hidden_count
+from lowrank_anim.maths.view3d import (
+    CameraAngle,
+    camera_choices,
+    choose_camera,
+    fit_picture,
+    hidden_count,
+)
 from scenes.builders import PANEL_MAX_WIDTH
 from scenes.mobjects import LeaderLine, mark_names
 from scenes.space import LowRankScene3D
@@ -141,18 +147,17 @@ def make_plan(ex: Example) -> Plan:
     # only estimate: measured at the real size, a view that hides one gives way to the next
     # best, a few times at most (the best measured is kept).
     seen = [(hidden_count(camera, view.scale, apart), camera, view)]
+    choices = camera_choices(
+        cloud, span_normal(upd), PICTURE_BOX, LABEL_ROOM, apart=apart, shrink=shrink
+    )
     while seen[-1][0] and len(seen) < RECHOOSE:
-        camera = choose_camera(
-            cloud,
-            span_normal(upd),
-            PICTURE_BOX,
-            LABEL_ROOM,
-            apart=apart,
-            shrink=shrink,
-            exclude=[tried for _, tried, _ in seen],
-        )
-        view = fit_picture(cloud, camera, PICTURE_BOX, LABEL_ROOM, avoid=PANEL_BOX)
-        seen.append((hidden_count(camera, view.scale, apart), camera, view))
+        other = next(choices, None)
+        if other is None:
+            break
+        if any(other == tried for _, tried, _ in seen):
+            continue
+        view = fit_picture(cloud, other, PICTURE_BOX, LABEL_ROOM, avoid=PANEL_BOX)
+        seen.append((hidden_count(other, view.scale, apart), other, view))
     _, camera, view = min(seen, key=lambda tried: tried[0])
     return Plan(u1, u2, results, sides, span_reach, local, low, high, camera, view)
 

@@ -24,6 +24,7 @@ from lowrank_anim.maths.model import (
 from lowrank_anim.maths.view3d import (
     MIN_OPENNESS,
     CameraAngle,
+    camera_choices,
     choose_camera,
     covered_shares,
     fill_fraction,
@@ -268,13 +269,13 @@ def test_the_audit_counts_arrows_by_the_cameras_measure() -> None:
     assert found_any, "no hidden arrow among the random pictures: the test shows nothing"
 
 
-def test_an_excluded_camera_is_not_chosen_again() -> None:
+def test_the_choices_come_best_first_and_never_twice() -> None:
     points = np.array([[0, 0, 0], [3, 1, 0], [0, 2, 1], [1, -1, 2]], dtype=float)
-    first = choose_camera(points, [0, 0, 1], BOX, 0.4)
-    second = choose_camera(points, [0, 0, 1], BOX, 0.4, exclude=[first])
-    assert second != first
-    third = choose_camera(points, [0, 0, 1], BOX, 0.4, exclude=[first, second])
-    assert third not in (first, second)
+    groups = [np.array([[[0, 0, 0], [3, 1, 0]], [[0, 0, 0], [2.9, 1.1, 0.2]]])]
+    choices = list(camera_choices(points, [0, 0, 1], BOX, 0.4, apart=groups))
+    assert choices[0] == choose_camera(points, [0, 0, 1], BOX, 0.4, apart=groups)
+    assert len(set(choices)) == len(choices) > 100
+    assert all(openness(c, [0, 0, 1]) >= MIN_OPENNESS for c in choices)
 
 
 #: Numbers for which the camera chosen at the estimated size hid an arrow at the size the

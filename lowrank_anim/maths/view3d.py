@@ -23,7 +23,7 @@ Pure numpy, no manim: tested on its own (``tests/test_view3d.py``).
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -151,13 +151,29 @@ def covered_shares(screens: Array, reach: float = STROKE_REACH) -> Array:
     return shares
 
 
-def _distances(points: Array, start: Array, end: Array) -> Array:
-    """Distances from ``points`` (…, samples, d) to the segments ``start``–``end`` (…, d)."""
-    along = end - start
-    rel = points - start[..., None, :]
-    length2 = np.maximum(np.sum(along * along, axis=-1), 1e-300)[..., None]
-    t = np.clip(np.sum(rel * along[..., None, :], axis=-1) / length2, 0.0, 1.0)
-    out: Array = np.linalg.norm(rel - t[..., None] * along[..., None, :], axis=-1)
+def _within(
+    points: Array, first: Array, last: Array, pieces: Sequence[tuple[Array, Array, float]]
+) -> NDArray[np.bool_]:
+    """Whether each of ``points`` (…, i, samples, d) lies within reach of the arrows from
+    ``first`` to ``last`` (…, j, d): (…, i, samples, j).  Each of ``pieces`` is a stretch of
+    every arrow, from and to shares of the way along it (…, j), and its reach.
+
+    Distances come from dot products (matrix products over whole arrays): the plain way, a
+    difference array per pair, took seconds for the 500 views :func:`choose_camera` tries."""
+    along = last - first
+    length2 = np.maximum(np.sum(along * along, axis=-1), 1e-300)[..., None, None, :]
+    onto = np.swapaxes(along, -1, -2)[..., None, :, :]
+    start_along = np.sum(first * along, axis=-1)[..., None, None, :]
+    t = (points @ onto - start_along) / length2  # share of the way along j, unclipped
+    square = np.sum(points * points, axis=-1)[..., None]
+    offset = square - 2 * (points @ np.swapaxes(first, -1, -2)[..., None, :, :])
+    offset += np.sum(first * first, axis=-1)[..., None, None, :]
+    across = np.maximum(offset - t * t * length2, 0.0)  # squared distance off j's line
+    out = np.zeros(t.shape, dtype=bool)
+    for low, high, reach in pieces:
+        low_, high_ = np.asarray(low)[..., None, None, :], np.asarray(high)[..., None, None, :]
+        beyond = np.maximum(np.maximum(low_ - t, t - high_), 0.0)
+        out |= across + beyond * beyond * length2 < reach * reach
     return out
 
 
@@ -190,27 +206,20 @@ def hidden_pairs(shown: ArrayLike, space: ArrayLike) -> tuple[NDArray[np.bool_],
     tip_share = np.minimum(TIP_LENGTH, 0.2 * length) / np.maximum(length, 1e-300)
     ts = ((np.arange(HIDDEN_SAMPLES) + 0.5) / HIDDEN_SAMPLES)[:, None]
 
-    def under(ends: Array, shaft_reach: float, tip_reach: float) -> tuple[Array, Array]:
+    def under(ends: Array, shaft_reach: float, tip_reach: float) -> tuple[Array, NDArray[np.bool_]]:
         """For arrows with ``ends`` (…, arrows, 2, d): the share of each one's shaft within
         reach of each other arrow (covered i × covering j), and whether its tip is."""
         first, last = ends[..., 0, :], ends[..., 1, :]
-        base = last - tip_share[..., None] * (last - first)
-        middle = last - tip_share[..., None] / 2 * (last - first)
-        pieces = ((first, base, 0.0), (base, middle, tip_reach - shaft_reach), (middle, last, 0.0))
-        shaft = (first[..., None, :] + ts * (base - first)[..., None, :])[..., :, None, :, :]
-        point = last[..., :, None, None, :]
-
-        def near(points: Array, reach: float) -> NDArray[np.bool_]:
-            out: NDArray[np.bool_] = np.logical_or.reduce(
-                [
-                    _distances(points, a[..., None, :, :], b[..., None, :, :]) < reach + extra
-                    for a, b, extra in pieces
-                ]
-            )
-            return out
-
+        base = 1 - tip_share
+        whole = np.zeros_like(base), np.ones_like(base)
+        shaft = first[..., None, :] + ts * (base[..., None] * (last - first))[..., None, :]
         tip_extra = TIP_STROKE - SHAFT_STROKE  # a tip is wider than a shaft by this
-        return near(shaft, shaft_reach).mean(axis=-1), near(point, shaft_reach + tip_extra)[..., 0]
+        widest = (base, 1 - tip_share / 2)
+        on_shaft = _within(shaft, first, last, [(*whole, shaft_reach), (*widest, tip_reach)])
+        point = last[..., None, :]
+        reach, wide = shaft_reach + tip_extra, tip_reach + tip_extra
+        on_tip = _within(point, first, last, [(*whole, reach), (*widest, wide)])[..., 0, :]
+        return on_shaft.mean(axis=-2), on_tip
 
     # On screen: strokes as drawn.  In the scene: at least SPACE_REACH, and never narrower
     # than on screen, so a flat picture's arrows always count as lying together.
@@ -238,7 +247,6 @@ def choose_camera(
     margin: float,
     apart: Sequence[ArrayLike] = (),
     shrink: float = 1.0,
-    exclude: Sequence[CameraAngle] = (),
 ) -> CameraAngle:
     """The camera that shows ``points`` (model coordinates, rows of 3) largest in ``box`` less
     ``margin``, among those that see the plane with ``normal`` at least :data:`MIN_OPENNESS`
@@ -261,10 +269,22 @@ def choose_camera(
     ``shrink`` is how much smaller than the largest that fits the picture will be drawn (a
     panel to keep clear of): arrows drawn smaller lie closer on screen, so they are
     measured at that size.
-
-    ``exclude`` lists angles not to choose (the next best is returned): the caller found them
-    wanting at the size the picture is really drawn.
     """
+    return next(camera_choices(points, normal, box, margin, apart, shrink))
+
+
+def camera_choices(
+    points: ArrayLike,
+    normal: ArrayLike,
+    box: Box,
+    margin: float,
+    apart: Sequence[ArrayLike] = (),
+    shrink: float = 1.0,
+) -> Iterator[CameraAngle]:
+    """The views :func:`choose_camera` would choose, best first: each next one is its
+    choice with those before left out.  A caller that finds a view wanting at the size the
+    picture is really drawn takes the next; every view is measured once, however many are
+    taken."""
     pts = np.asarray(points, dtype=float).reshape(-1, 3)
     if not np.all(np.isfinite(pts)):
         raise ValueError("cannot fit non-finite points on screen")
@@ -274,6 +294,11 @@ def choose_camera(
         [np.sin(phis) * np.cos(thetas), np.sin(phis) * np.sin(thetas), np.cos(phis)], axis=1
     )
     opens = np.abs(directions @ n)
+    allowed = opens >= MIN_OPENNESS
+    if not allowed.any():  # pragma: no cover - from 50°–80° some view is ≥ 0.64 open
+        allowed = opens >= opens.max() - 1e-9
+    # Only the views open enough are measured.
+    phis, thetas, opens = phis[allowed], thetas[allowed], opens[allowed]
     # The screen rows of :func:`rotation` for every angle at once.
     a = -thetas - math.pi / 2
     right = np.stack([np.cos(a), -np.sin(a), np.zeros_like(a)], axis=1)
@@ -287,39 +312,34 @@ def choose_camera(
     screens = project(pts)
     room = np.array([box.width, box.height]) - 2 * margin
     scales = _fit_scales(screens, room)
-    allowed = opens >= MIN_OPENNESS
-    if not allowed.any():  # pragma: no cover - from 50°–80° some view is ≥ 0.64 open
-        allowed = opens >= opens.max() - 1e-9
-    best = float(scales[allowed].max())
-    free = np.ones(len(phis), dtype=bool)
-    for camera in exclude:
-        free &= ~(np.isclose(phis, camera.phi) & np.isclose(thetas, camera.theta))
-    if (allowed & free).any():
-        allowed &= free
-    near = allowed & (scales >= 0.97 * best)
-    if not near.any():
-        near = allowed & (scales >= 0.97 * scales[allowed].max())
-    if apart:
-        hidden = np.zeros(len(phis))
-        worst = np.zeros(len(phis))
-        for group in apart:
-            arrows = np.asarray(group, dtype=float).reshape(-1, 2, 3)
-            sized = shrink * scales[:, None, None, None]
-            shown = project(arrows) * sized
-            hidden += hidden_pairs(shown, arrows[None] * sized)[0].sum(axis=(1, 2))
-            # Closeness, with strokes as wide as STROKE_REACH: some air to spare.
-            shares = covered_shares(shown)
-            shares[covered_shares(arrows[None] * sized, SPACE_REACH) > HIDDEN_SHARE] = 0.0
-            worst = np.maximum(worst, shares.max(axis=(1, 2)))
-        worst = np.maximum(worst, PLAINLY_APART)
-        kept = allowed & (scales >= SIZE_GIVEN * best)
-        if not kept.any() or hidden[kept].min() > hidden[allowed].min():
-            kept = allowed.copy()  # parting the arrows matters more than the size
-        kept &= hidden <= hidden[kept].min()
-        kept &= worst <= worst[kept].min() + 0.02
-        near = kept & (scales >= 0.97 * scales[kept].max())
-    index = int(np.argmax(np.where(near, opens, -1.0)))
-    return CameraAngle(float(phis[index]), float(thetas[index]))
+    best = float(scales.max())
+    hidden = np.zeros(len(phis))
+    worst = np.zeros(len(phis))
+    for group in apart:
+        arrows = np.asarray(group, dtype=float).reshape(-1, 2, 3)
+        sized = shrink * scales[:, None, None, None]
+        shown = project(arrows) * sized
+        hidden += hidden_pairs(shown, arrows[None] * sized)[0].sum(axis=(1, 2))
+        # Closeness, with strokes as wide as STROKE_REACH: some air to spare.
+        shares = covered_shares(shown)
+        shares[covered_shares(arrows[None] * sized, SPACE_REACH) > HIDDEN_SHARE] = 0.0
+        worst = np.maximum(worst, shares.max(axis=(1, 2)))
+    worst = np.maximum(worst, PLAINLY_APART)
+    left = np.ones(len(phis), dtype=bool)
+    while left.any():
+        near = left & (scales >= 0.97 * best)
+        if not near.any():
+            near = left & (scales >= 0.97 * scales[left].max())
+        if apart:
+            kept = left & (scales >= SIZE_GIVEN * best)
+            if not kept.any() or hidden[kept].min() > hidden[left].min():
+                kept = left.copy()  # parting the arrows matters more than the size
+            kept &= hidden <= hidden[kept].min()
+            kept &= worst <= worst[kept].min() + 0.02
+            near = kept & (scales >= 0.97 * scales[kept].max())
+        index = int(np.argmax(np.where(near, opens, -1.0)))
+        yield CameraAngle(float(phis[index]), float(thetas[index]))
+        left[index] = False
 
 
 def hidden_count(camera: CameraAngle, scale: float, apart: Sequence[ArrayLike]) -> int:
