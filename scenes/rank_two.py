@@ -136,10 +136,12 @@ def make_plan(ex: Example) -> Plan:
     # Kept clear of the panel, the picture may come out smaller than the camera was chosen
     # for, and arrows closer on screen: choose again for that size.
     shrink = view.scale / fit_picture(cloud, camera, PICTURE_BOX, LABEL_ROOM).scale
+    # The views at that size, best first: measured once, for this choice and those below.
+    choices = camera_choices(
+        cloud, span_normal(upd), PICTURE_BOX, LABEL_ROOM, apart=apart, shrink=shrink
+    )
     if shrink < 0.97:
-        again = choose_camera(
-            cloud, span_normal(upd), PICTURE_BOX, LABEL_ROOM, apart=apart, shrink=shrink
-        )
+        again = next(choices)
         if again != camera:
             camera = again
             view = fit_picture(cloud, camera, PICTURE_BOX, LABEL_ROOM, avoid=PANEL_BOX)
@@ -147,9 +149,6 @@ def make_plan(ex: Example) -> Plan:
     # only estimate: measured at the real size, a view that hides one gives way to the next
     # best, a few times at most (the best measured is kept).
     seen = [(hidden_count(camera, view.scale, apart), camera, view)]
-    choices = camera_choices(
-        cloud, span_normal(upd), PICTURE_BOX, LABEL_ROOM, apart=apart, shrink=shrink
-    )
     while seen[-1][0] and len(seen) < RECHOOSE:
         other = next(choices, None)
         if other is None:
