@@ -57,12 +57,10 @@ LABEL_ROOM = 0.4
 #: Least half-size of the patch through the origin, and how far the patches reach past what
 #: they hold, in units of their sides (:func:`~lowrank_anim.maths.model.span_basis`).
 SPAN_REACH, PAD = 1.0, 0.3
-#: How far out from a crowded tip a label may go, joined to it by a leader line.
-RINGS = (0.45, 0.8, 1.2, 1.6, 2.1, 2.7)
 #: Room kept free around each end of an axis (width, height; scene units).
 AXIS_END = (0.6, 0.6)
 #: Views tried at the size they are drawn before the least hiding one is kept.
-RECHOOSE = 8
+RECHOOSE = 30
 #: Opacity of the inputs already shown while the next one is drawn.
 FADED = 0.25
 
@@ -361,8 +359,7 @@ def place_names(scene: LowRankScene3D, steps: Plan) -> dict[str, VMobject]:
         if not placement.is_visible_arrow(screen(o), end):
             names[tex] = VMobject()
             continue
-        # A crowded 3-D picture may leave no free spot near a tip: rings further out too.
-        spots = placement.label_spots(screen(o), end, label.width, label.height, rings=RINGS)
+        spots = placement.label_spots(screen(o), end, label.width, label.height)
         own = placement.arrow_segments(screen(o), end)
         spot = board.place(f"label {tex}", spots, label.width, label.height, own=own)
         label.move_to(in_scene(tip, np.array(spot.center)))

@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 from lowrank_anim.maths.layout import BOTTOM_BAND, EDGE_MARGIN, FRAME, Box
 from lowrank_anim.maths.placement import (
     MIN_VISIBLE,
+    RINGS,
     SAFE,
     Board,
     Spot,
@@ -95,17 +96,38 @@ def test_crowded_tip_uses_a_leader_line() -> None:
 
 
 def test_further_rings_free_a_label_from_a_wide_crowd() -> None:
-    # A crowd wider than the default rings (1.2 out): no free spot, unless rings reach past it.
+    # A crowd wider than the first three rings (1.2 out): no free spot, unless rings reach
+    # past it, as the default ones do.
     board = Board()
     tip = np.array([1.0, 1.0])
     crowd = Box(-1.5, 3.4, -1.5, 3.4)
     board.add_box("crowd", crowd)
-    near = board.place("x", label_spots((0, 0), tip, 0.3, 0.3), 0.3, 0.3)
+    near = board.place("x", label_spots((0, 0), tip, 0.3, 0.3, rings=RINGS[:3]), 0.3, 0.3)
     assert boxes_overlap(box_around(near.center, 0.3, 0.3), crowd)
-    far = label_spots((0, 0), tip, 0.3, 0.3, rings=(0.45, 0.8, 1.2, 1.6, 2.1, 2.7))
-    spot = board.place("x", far, 0.3, 0.3)
+    spot = board.place("x", label_spots((0, 0), tip, 0.3, 0.3), 0.3, 0.3)
     assert spot.leader_to == (1.0, 1.0)
     assert not boxes_overlap(box_around(spot.center, 0.3, 0.3), crowd)
+
+
+def test_a_leader_line_goes_where_it_crosses_nothing() -> None:
+    # Two free spots joined to the tip (1, 0) by a leader line; the first one's line crosses
+    # a wall and a label on the way, the second's nothing: the board takes the second.
+    board = Board()
+    tip = (1.0, 0.0)
+    board.add_segments("wall", path_segments(np.array([[2.0, -3.0], [2.0, 0.2]])))
+    board.add_box("other label", Box(1.3, 1.6, 0.3, 0.6))
+    across = Spot((2.6, 0.0), leader_to=tip)
+    through = Spot((2.6, 1.0), leader_to=tip)
+    clear = Spot((1.0, -1.0), leader_to=tip)
+    assert board.crossings(across, box_around(across.center, 0.3, 0.3)) == 1
+    assert board.crossings(through, box_around(through.center, 0.3, 0.3)) == 1
+    assert board.crossings(clear, box_around(clear.center, 0.3, 0.3)) == 0
+    for spot in (across, through, clear):
+        assert board.crowding(box_around(spot.center, 0.3, 0.3), ignore={"x"}) == 0
+    assert board.place("x", [across, through, clear], 0.3, 0.3) == clear
+    # With no clean way out, the line crossing least is taken, not a spot on something.
+    board.add_box("below", Box(0.8, 1.2, -1.2, -0.8))
+    assert board.place("x", [across, clear], 0.3, 0.3) == across
 
 
 def test_nothing_is_placed_outside_the_safe_area_if_a_free_spot_exists() -> None:

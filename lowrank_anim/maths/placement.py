@@ -66,6 +66,13 @@ ADRIFT = 0.4
 #: How much nearer its own arrow than another's tip the board puts a label (the audit
 #: asks only for nearer): x's label beside x's tip, with y's tip as close, named either.
 TIP_CLEAR = 0.1
+#: How far out from a crowded tip a label may go, joined by a leader line (scene units): the
+#: nearest ring first, the far ones only when nothing nearer is free (a busy sweep, where
+#: every stop's arrows are kept clear of a label drawn once).
+RINGS = (0.45, 0.8, 1.2, 1.6, 2.1, 2.7)
+#: A leader line's first stretch from the tip it names, where the arrows meeting at that tip
+#: are expected, not crossed.
+LEADER_START = 0.2
 #: Smallest text height a reader can make out: 12 px at 480p, in scene units.
 MIN_TEXT_HEIGHT = 12 / 480 * 2 * FRAME_HALF_HEIGHT
 
@@ -255,7 +262,7 @@ def label_spots(
     height: float,
     side: ArrayLike | None = None,
     leaders: bool = True,
-    rings: Sequence[float] = (0.45, 0.8, 1.2),
+    rings: Sequence[float] = RINGS,
 ) -> list[Spot]:
     """Where to try a ``width`` × ``height`` label for the arrow ``start``→``end``, best first.
 
@@ -393,6 +400,41 @@ class Board:
             cost += 5.0 + 10 * out
         return cost
 
+    def crossings(self, spot: Spot, box: Box, ignore: Iterable[str] = ()) -> int:
+        """How many obstacles (drawn things and other labels) the leader line of ``spot``
+        would cross on its way from the tip (after :data:`LEADER_START`) to ``box``: a grey
+        line drawn over an arrow is a smaller fault than a label on it, but still one to
+        avoid when a free spot has none."""
+        if spot.leader_to is None:
+            return 0
+        tip = np.array(spot.leader_to)
+        gap = np.array(spot.center) - tip
+        length = float(np.linalg.norm(gap))
+        if length <= LEADER_START:
+            return 0
+        ts = np.linspace(LEADER_START / length, 1.0, max(int(length / 0.05), 2))
+        points = tip + ts[:, None] * gap
+        outside = np.array([box_distance(box, point) > 0 for point in points], dtype=bool)
+        points = points[outside]
+        skip = set(ignore)
+        crossed = sum(
+            1
+            for name, other in self.boxes.items()
+            if name not in skip and any(box_distance(other, point) == 0 for point in points)
+        )
+        rows, names, owner = self.table()
+        if not len(points) or not len(rows):
+            return crossed
+        # The distance from every sampled point to every obstacle segment at once.
+        p, q, hw = rows[:, 0:2], rows[:, 2:4], rows[:, 4]
+        d = q - p
+        dd = np.maximum(np.einsum("ij,ij->i", d, d), 1e-24)
+        rel = points[:, None, :] - p[None, :, :]
+        t = np.clip(np.einsum("mij,ij->mi", rel, d) / dd, 0.0, 1.0)
+        gaps = np.linalg.norm(rel - t[..., None] * d[None, :, :], axis=2)
+        met = np.unique(owner[(gaps <= hw[None, :]).any(axis=0)])
+        return crossed + sum(1 for i in met if names[i] not in skip)
+
     def place(
         self,
         name: str,
@@ -404,7 +446,8 @@ class Board:
     ) -> Spot:
         """The first free spot for a ``width`` × ``height`` box named ``name`` (or the least
         crowded one), recorded on the board so later labels keep clear of it; ``own`` is
-        the arrow it names (see :meth:`crowding`)."""
+        the arrow it names (see :meth:`crowding`).  Among free spots with a leader line, one
+        whose line crosses nothing wins; else the one whose line crosses least."""
         skip = {name, *ignore}
         best, best_cost = spots[0], math.inf
         for spot in spots:
@@ -414,6 +457,9 @@ class Board:
                 cost = min(cost, self.crowding(box_around(spot.center, width, height), skip))
             if spot.leader_to is not None:
                 cost += 0.01  # a free spot without a leader line is better
+                if cost < 1.0:  # free: its line should cross nothing either
+                    box = box_around(spot.center, width, height)
+                    cost += 0.1 * self.crossings(spot, box, skip)
             if cost < best_cost:
                 best, best_cost = spot, cost
             if cost <= 0.01:

@@ -400,6 +400,27 @@ def polygon_meets_box(polygon: ArrayLike, box: Box) -> bool:
     return True
 
 
+def polygons_meet_box(polygon: ArrayLike, shifts: ArrayLike, box: Box) -> NDArray[np.bool_]:
+    """:func:`polygon_meets_box` for one convex polygon moved by each of ``shifts`` (rows of
+    2) at once: the same separating axes, every shift in one array operation."""
+    poly = np.asarray(polygon, dtype=float).reshape(-1, 2)
+    moves = np.asarray(shifts, dtype=float).reshape(-1, 2)
+    corners = np.array(
+        [[box.left, box.bottom], [box.right, box.bottom], [box.right, box.top], [box.left, box.top]]
+    )
+    edges = np.roll(poly, -1, axis=0) - poly
+    axes = np.vstack([np.eye(2), np.column_stack([-edges[:, 1], edges[:, 0]])])
+    axes = axes[np.any(axes != 0, axis=1)]
+    own = poly @ axes.T  # (vertices, axes)
+    other = corners @ axes.T
+    offset = moves @ axes.T  # (shifts, axes)
+    apart = (own.max(axis=0) + offset <= other.min(axis=0)) | (
+        other.max(axis=0) <= own.min(axis=0) + offset
+    )
+    meets: NDArray[np.bool_] = ~apart.any(axis=1)
+    return meets
+
+
 def grow(box: Box, by: float) -> Box:
     """``box`` with every side moved out by ``by`` (in by a negative ``by``)."""
     return Box(box.left - by, box.right + by, box.bottom - by, box.top + by)
@@ -451,16 +472,13 @@ def _free_spot(
     if blocked is None:
         return middle
     steps = np.linspace(0.0, 1.0, 21)
-    shifts = [
-        np.array([lo[0] + a * (hi[0] - lo[0]), lo[1] + b * (hi[1] - lo[1])])
-        for a in steps
-        for b in steps
-    ]
-    shifts.sort(key=lambda s: float(np.linalg.norm(s - middle)))
-    for shift in shifts:
-        if not polygon_meets_box(hull * scale + shift, blocked):
-            return shift
-    return None
+    a, b = np.meshgrid(steps, steps, indexing="ij")
+    shifts = np.column_stack(
+        [lo[0] + a.ravel() * (hi[0] - lo[0]), lo[1] + b.ravel() * (hi[1] - lo[1])]
+    )
+    shifts = shifts[np.argsort(np.linalg.norm(shifts - middle, axis=1), kind="stable")]
+    clear = ~polygons_meet_box(hull * scale, shifts, blocked)
+    return shifts[int(np.argmax(clear))] if clear.any() else None
 
 
 def _view_at(camera: CameraAngle, scale: float, shift: Array) -> View:
