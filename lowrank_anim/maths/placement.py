@@ -11,7 +11,8 @@ a spot is free only when the box
 
 :func:`label_spots` lists the spots worth trying for a label, best first — beyond the tip,
 around the tip, beside the object along its length, then further out with a short leader line
-— and :meth:`Board.place` takes the first free one (or the least crowded).  An arrow shorter
+— and :meth:`Board.place` takes the first free one (or the least crowded; among free spots
+joined by a leader line, one whose line crosses nothing drawn).  An arrow shorter
 than :data:`MIN_VISIBLE` is not drawn, nor labelled.  Everything is decided from the model's
 numbers (the scene's view) before anything renders, like :func:`lowrank_anim.maths.layout.fit_view`.
 
