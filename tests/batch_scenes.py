@@ -9,9 +9,20 @@ from __future__ import annotations
 import os
 import signal
 import time
+import weakref
 from pathlib import Path
 
-from manim import RIGHT, Circle, Create, FadeIn, MathTex, Mobject, Scene, Square
+from manim import (
+    RIGHT,
+    Circle,
+    Create,
+    FadeIn,
+    MathTex,
+    Mobject,
+    Scene,
+    Square,
+    UpdateFromAlphaFunc,
+)
 
 from lowrank_anim.registry import SceneSpec
 
@@ -105,3 +116,28 @@ class FailsInItsLastPlay(Scene):
 
         square.add_updater(fail_when_drawn)
         self.play(square.animate.shift([1.0, 0.0, 0.0]), run_time=0.4)
+
+
+class _Freed:
+    """Something with a weak reference to it, like a finished thread in ``threading``'s set."""
+
+
+class LosesItsSignal(Scene):
+    """Receives ``LOWRANK_TEST_SIGNAL`` (INT or TERM) halfway through its first play while Python
+    runs a weakref callback, which cannot raise: Python prints "Exception ignored" and goes on.
+    Where a real Ctrl-C mid-render landed about one time in fourteen (threading drops each
+    play's encoder thread through a ``WeakSet`` callback), here every time."""
+
+    def construct(self) -> None:
+        signum = getattr(signal, f"SIG{os.environ['LOWRANK_TEST_SIGNAL']}")
+        square = Square()
+        sent: list[weakref.ref[_Freed]] = []
+
+        def signal_in_a_weakref_callback(mob: Mobject, alpha: float) -> None:
+            if alpha > 0.5 and not sent:
+                freed = _Freed()
+                sent.append(weakref.ref(freed, lambda _ref: signal.raise_signal(signum)))
+                del freed  # the callback runs now, and the handler's exception is swallowed
+
+        self.play(UpdateFromAlphaFunc(square, signal_in_a_weakref_callback), run_time=1)
+        self.play(Create(Circle()), run_time=1)

@@ -83,6 +83,7 @@ from lowrank_anim.pipeline.outputs import (
     scratch_dir,
     write_text_atomically,
 )
+from lowrank_anim.pipeline.termination import raise_if_lost
 
 _MARK = "_lowrank_atomic"
 # Per-process directories holding links to cached SVGs, open (and locked) until exit.
@@ -448,6 +449,7 @@ def _last_frame_class() -> type[Any]:
         finishing = False
 
         def update_frame(self, *args: Any, **kwargs: Any) -> None:
+            raise_if_lost()  # once a frame: an interrupt Python swallowed stops the render
             if self.skip_animations and not self.finishing:
                 return
             super().update_frame(*args, **kwargs)
