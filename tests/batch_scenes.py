@@ -141,3 +141,22 @@ class LosesItsSignal(Scene):
 
         self.play(UpdateFromAlphaFunc(square, signal_in_a_weakref_callback), run_time=1)
         self.play(Create(Circle()), run_time=1)
+
+
+class LeaksAQueueLock(Scene):
+    """Interrupted halfway through its first play the way Python can interrupt ``queue.put``:
+    after the frame queue's lock was taken, before the ``with`` that releases it (a Ctrl-C
+    landing there left the lock held, and the clean-up that seals the queue waited on it
+    forever)."""
+
+    def construct(self) -> None:
+        square = Square()
+        leaked: list[bool] = []
+
+        def interrupt_holding_the_queue_lock(mob: Mobject, alpha: float) -> None:
+            job = self.renderer.file_writer._current_encode_job
+            if alpha > 0.5 and job is not None and not leaked:
+                leaked.append(job.queue.mutex.acquire())
+                raise KeyboardInterrupt
+
+        self.play(UpdateFromAlphaFunc(square, interrupt_holding_the_queue_lock), run_time=1)

@@ -29,9 +29,14 @@ manim's public API (``tempconfig``, ``Scene.render``) does not cover these thing
   waiting, and the interpreter then waits for it forever at exit.  An interrupt that lands
   between the thread's start and the writer recording its job orphans the thread where
   ``abort_encode_jobs`` cannot see it (about one Ctrl-C in twelve did), so :func:`install` also
-  makes those threads daemons: an orphan can no longer hold the process.  Relies on
-  ``SceneFileWriter.abort_encode_jobs`` and on ``scene_file_writer`` creating the threads
-  through its module-level name ``Thread``.
+  makes those threads daemons: an orphan can no longer hold the process.  And a Ctrl-C can
+  land in ``queue.put`` right after the frame queue's lock was taken, before the ``with`` that
+  releases it (Python checks for signals after each call): the abort's own ``put`` (manim's,
+  when ``construct`` raises) then waited on that lock forever, the hang of the SIGINT test on a
+  loaded machine.  :func:`install` wraps ``abort_encode_jobs`` to free such a lock first
+  (:func:`free_leaked_lock`).  Relies on ``SceneFileWriter.abort_encode_jobs``, its
+  ``_current_encode_job`` and ``_inflight_encode_jobs``, their ``queue`` (a ``queue.Queue``),
+  and on ``scene_file_writer`` creating the threads through its module-level name ``Thread``.
 * **frame-exact** — when manim skips a play (``from_animation_number`` /
   ``upto_animation_number``, a chunk's plays before its own) it advances it in one step
   (``dt = run_time``) and adds ``run_time`` to the clock; a rendered play steps through every
@@ -106,6 +111,10 @@ def install() -> None:
     # Every good path joins these threads before the render returns, so being a daemon only
     # changes what happens to an orphan at exit: it is dropped instead of waited for.
     setattr(scene_file_writer, "Thread", DaemonThread)  # noqa: B010
+    writer_class = scene_file_writer.SceneFileWriter
+    if not getattr(writer_class.abort_encode_jobs, _MARK, False):
+        abort = _unblocked_abort(writer_class.abort_encode_jobs)
+        writer_class.abort_encode_jobs = abort  # type: ignore[method-assign]
     PangoUtils.remove_last_M = staticmethod(atomic_remove_last_M)
     from manim.scene.video_segment_encoder import VideoSegmentEncoder
 
@@ -325,6 +334,37 @@ def _slot_segments(writer: Any, made: dict[int, Path]) -> None:
         raise RuntimeError("manim's sections do not account for every play's segment")
 
 
+#: How long a frame queue's lock may stay taken before an abort takes it for leaked: the
+#: encode thread holds it for microseconds at a time.
+LEAKED_LOCK_SECONDS = 1.0
+
+
+def free_leaked_lock(lock: Any, patience: float = LEAKED_LOCK_SECONDS) -> bool:
+    """Release ``lock`` (a ``threading.Lock``) if it stays taken for ``patience`` seconds, and
+    say whether it did: only an interrupt between its acquire and the ``with`` that would
+    release it holds a frame queue's lock that long, and nobody else ever will release it."""
+    if lock.acquire(timeout=patience):
+        lock.release()
+        return False
+    lock.release()  # a plain Lock may be released by any thread
+    return True
+
+
+def _unblocked_abort(abort: Callable[..., None]) -> Callable[..., None]:
+    """manim's ``abort_encode_jobs``, after freeing the frame queues' leaked locks (see
+    *encoder-abort*)."""
+
+    @functools.wraps(abort)
+    def abort_encode_jobs(self: Any, *args: Any, **kwargs: Any) -> None:
+        for job in [self._current_encode_job, *self._inflight_encode_jobs]:
+            if job is not None:
+                free_leaked_lock(job.queue.mutex)
+        abort(self, *args, **kwargs)
+
+    setattr(abort_encode_jobs, _MARK, True)
+    return abort_encode_jobs
+
+
 class DaemonThread(threading.Thread):
     """A thread that never keeps the interpreter alive (see *encoder-abort*)."""
 
@@ -530,6 +570,13 @@ def _encoder_abort_relies() -> None:
     assert isinstance(thread, type), "scene_file_writer.Thread"
     assert issubclass(thread, threading.Thread), "scene_file_writer.Thread"
     assert "Thread(" in inspect.getsource(scene_file_writer), "scene_file_writer makes Thread(...)"
+    abort = inspect.getsource(inspect.unwrap(scene_file_writer.SceneFileWriter.abort_encode_jobs))
+    assert "self._current_encode_job" in abort, "abort_encode_jobs uses _current_encode_job"
+    assert "self.join_all_encode_jobs()" in abort, "abort_encode_jobs joins the jobs in flight"
+    writer = inspect.getsource(scene_file_writer.SceneFileWriter)
+    assert "self._inflight_encode_jobs" in writer, "SceneFileWriter._inflight_encode_jobs"
+    job = inspect.getsource(scene_file_writer._PartialMovieEncodeJob)
+    assert "self.queue: Queue[" in job, "_PartialMovieEncodeJob.queue is a queue.Queue"
 
 
 def _frame_exact_relies() -> None:
