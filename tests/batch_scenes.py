@@ -11,6 +11,7 @@ import signal
 import time
 import weakref
 from pathlib import Path
+from typing import Any
 
 from manim import (
     RIGHT,
@@ -160,3 +161,29 @@ class LeaksAQueueLock(Scene):
                 raise KeyboardInterrupt
 
         self.play(UpdateFromAlphaFunc(square, interrupt_holding_the_queue_lock), run_time=1)
+
+
+class InterruptedWhileSealing(Scene):
+    """Interrupted at the end of its first play while manim puts the segment's end marker in
+    a full frame queue (a slow encoder): the job is marked sealed, the marker never went in."""
+
+    def construct(self) -> None:
+        writer: Any = self.renderer.file_writer
+        close = writer.close_partial_movie_stream
+
+        def close_interrupted() -> None:
+            job = writer._current_encode_job
+            put = job.queue.put
+            interrupted: list[bool] = []
+
+            def put_interrupted(item: tuple[int, object], *args: Any, **kwargs: Any) -> None:
+                if item[1] is None and not interrupted:
+                    interrupted.append(True)
+                    raise KeyboardInterrupt  # while it waited for room
+                put(item, *args, **kwargs)
+
+            job.queue.put = put_interrupted
+            close()
+
+        writer.close_partial_movie_stream = close_interrupted
+        self.play(Create(Square()), run_time=0.5)

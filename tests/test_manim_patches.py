@@ -185,11 +185,14 @@ def test_a_leaked_lock_is_freed_and_a_busy_one_is_waited_for() -> None:
 
 
 @pytest.mark.render
-def test_an_interrupt_that_leaves_the_frame_queue_locked_exits(tmp_path: Path) -> None:
-    """The hang of the SIGINT fault-injection test on a loaded machine, made deterministic:
-    the interrupt lands in ``queue.put`` between taking the frame queue's lock and the
-    ``with`` that releases it (Python runs signal handlers after a call returns), and manim's
-    abort then waited for that lock forever on its own ``put``."""
+@pytest.mark.parametrize("scene", ["InterruptedWhileSealing", "LeaksAQueueLock"])
+def test_an_interrupt_inside_a_frame_queue_operation_exits(scene: str, tmp_path: Path) -> None:
+    """The hangs of the SIGINT fault-injection test on a loaded machine, made deterministic.
+    InterruptedWhileSealing: the interrupt lands while ``seal()`` waits to put the end marker
+    in a full queue (the job is marked sealed, no marker went in), and manim's abort joined an
+    encode thread waiting for it (the stacks of the hang seen under load). LeaksAQueueLock: it
+    lands between taking the queue's lock and the ``with`` that releases it, and the abort's own
+    ``put`` waited for that lock. Without the patch both wait until the timeout."""
     out = tmp_path / "out"
     script = textwrap.dedent(
         f"""
@@ -197,8 +200,8 @@ def test_an_interrupt_that_leaves_the_frame_queue_locked_exits(tmp_path: Path) -
         from lowrank_anim.registry import SCENES
         from tests.batch_scenes import spec
 
-        SCENES["LeaksAQueueLock"] = spec("LeaksAQueueLock")
-        main(["render", "LeaksAQueueLock", "-q", "low", "-o", {str(out)!r}])
+        SCENES[{scene!r}] = spec({scene!r})
+        main(["render", {scene!r}, "-q", "low", "-o", {str(out)!r}])
         """
     )
     done = subprocess.run(
@@ -207,7 +210,7 @@ def test_an_interrupt_that_leaves_the_frame_queue_locked_exits(tmp_path: Path) -
     assert done.returncode == 130, done.stderr
     assert done.stderr.strip() == "Error: interrupted"
     assert leftovers(out) == []
-    assert not (out / "LeaksAQueueLock" / "480p15" / "LeaksAQueueLock.mp4").exists()
+    assert not (out / scene / "480p15" / f"{scene}.mp4").exists()
 
 
 # A store file and a render's hard link to it: the same bytes on disk (texstore.seed).
