@@ -1,5 +1,4 @@
-"""Make SIGINT and SIGTERM unwind like Ctrl-C, so ``finally`` blocks (scratch clean-up) run,
-and never let Python lose one.
+"""Make SIGTERM unwind like Ctrl-C, so ``finally`` blocks (scratch clean-up) run; lose neither.
 
 Python's default for SIGTERM is to die on the spot, which would leave a render's scratch
 directory behind; ``kill``, ``timeout``, ``docker stop`` and CI cancellation all send SIGTERM.
@@ -9,8 +8,8 @@ BaseException, like KeyboardInterrupt, so no library's ``except Exception`` swal
 Python raises a signal's exception wherever the main thread happens to be, and some places
 cannot raise: a weakref callback or a ``__del__`` run when an object is freed.  Python then
 prints "Exception ignored in: …" and carries on as if nothing happened.  A render drops one
-encoder thread per play (``threading`` forgets it through a ``WeakSet`` callback), and about
-one Ctrl-C in fourteen sent mid-render landed there: the render went on, replaced the previous
+encoder thread per play (``threading`` forgets it through a ``WeakSet`` callback), and 2 of
+28 Ctrl-C sent mid-render landed there: the render went on, replaced the previous
 file and exited 0, after five lines of a swallowed ``KeyboardInterrupt`` on stderr.  Inside
 :func:`sigterm_raises` such a lost interrupt is kept (nothing printed) and raised again at the
 next checkpoint, :func:`raise_if_lost`: every frame drawn and the end of the command.  And
@@ -19,8 +18,9 @@ whatever became of the exception, a process that received a signal publishes no 
 
 The first signal unwinds; a second one of the same kind gets the default action (the user
 really means it), or, in a render's child process (``child=True``), is ignored so that its
-clean-up finishes: its parent stops it with SIGTERM and kills it if it lingers.  A child also
-takes SIGINT as the same stop: a terminal's Ctrl-C reaches the whole process group.
+clean-up finishes: its parent stops it with SIGTERM and kills it if it lingers.  A child takes
+SIGINT as the same stop (a terminal's Ctrl-C reaches the whole process group), so the
+parent's SIGTERM that follows cannot break the clean-up the Ctrl-C started.
 """
 
 from __future__ import annotations
