@@ -12,6 +12,7 @@ import textwrap
 import threading
 import time
 import weakref
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -134,18 +135,7 @@ def test_an_interrupt_python_swallowed_is_raised_at_the_next_checkpoint(
 def test_an_interrupt_swallowed_off_the_main_thread_waits_for_the_main_thread() -> None:
     with sigterm_raises():
         interrupt_in_a_weakref_callback(signal.SIGINT)
-        errors: list[BaseException] = []
-
-        def checkpoint() -> None:
-            try:
-                raise_if_lost()
-            except BaseException as exc:
-                errors.append(exc)
-
-        thread = threading.Thread(target=checkpoint)
-        thread.start()
-        thread.join()
-        assert errors == []
+        assert raised_off_the_main_thread(raise_if_lost) == []
         with pytest.raises(KeyboardInterrupt):
             raise_if_lost()
 
@@ -179,20 +169,28 @@ def test_it_raises_in_this_process() -> None:
     assert not issubclass(Terminated, Exception), "no `except Exception` may swallow it"
 
 
-def test_off_the_main_thread_it_does_nothing() -> None:
+def raised_off_the_main_thread(call: Callable[[], object]) -> list[BaseException]:
+    """What ``call()`` raised when run in another thread."""
     errors: list[BaseException] = []
 
-    def worker() -> None:
+    def run() -> None:
         try:
-            with sigterm_raises():
-                pass
+            call()
         except BaseException as exc:
             errors.append(exc)
 
-    thread = threading.Thread(target=worker)
+    thread = threading.Thread(target=run)
     thread.start()
     thread.join()
-    assert errors == []
+    return errors
+
+
+def test_off_the_main_thread_it_does_nothing() -> None:
+    def enter() -> None:
+        with sigterm_raises():
+            pass
+
+    assert raised_off_the_main_thread(enter) == []
 
 
 def wrapped(stop: BaseException) -> RuntimeError:
