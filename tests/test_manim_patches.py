@@ -5,12 +5,15 @@ from __future__ import annotations
 import subprocess
 import sys
 import textwrap
+import threading
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from lowrank_anim.pipeline import manim_patches
+from tests.conftest import ROOT
+from tests.snapshots import leftovers
 
 
 def test_every_patch_fits_the_installed_manim() -> None:
@@ -164,6 +167,50 @@ def test_an_orphaned_encode_thread_cannot_hold_the_process(patched: bool) -> Non
     assert exited is patched, "the daemon patch decides whether the process can exit"
     if patched:
         assert proc.returncode == 0, err
+
+
+def test_a_leaked_lock_is_freed_and_a_busy_one_is_waited_for() -> None:
+    leaked = threading.Lock()
+    leaked.acquire()  # what an interrupt between acquire and `with` leaves behind
+    assert manim_patches.free_leaked_lock(leaked, patience=0.05) is True
+    assert not leaked.locked()
+    free = threading.Lock()
+    assert manim_patches.free_leaked_lock(free, patience=0.05) is False
+    assert not free.locked()
+    busy = threading.Lock()
+    busy.acquire()
+    threading.Timer(0.05, busy.release).start()  # a thread done with it soon
+    assert manim_patches.free_leaked_lock(busy, patience=10) is False
+    assert not busy.locked()
+
+
+@pytest.mark.render
+@pytest.mark.parametrize("scene", ["InterruptedWhileSealing", "LeaksAQueueLock"])
+def test_an_interrupt_inside_a_frame_queue_operation_exits(scene: str, tmp_path: Path) -> None:
+    """The hangs of the SIGINT fault-injection test on a loaded machine, made deterministic.
+    InterruptedWhileSealing: the interrupt lands while ``seal()`` waits to put the end marker
+    in a full queue (the job is marked sealed, no marker went in), and manim's abort joined an
+    encode thread waiting for it (the stacks of the hang seen under load). LeaksAQueueLock: it
+    lands between taking the queue's lock and the ``with`` that releases it, and the abort's own
+    ``put`` waited for that lock. Without the patch both wait until the timeout."""
+    out = tmp_path / "out"
+    script = textwrap.dedent(
+        f"""
+        from lowrank_anim.cli.commands import main
+        from lowrank_anim.registry import SCENES
+        from tests.batch_scenes import spec
+
+        SCENES[{scene!r}] = spec({scene!r})
+        main(["render", {scene!r}, "-q", "low", "-o", {str(out)!r}])
+        """
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 130, done.stderr
+    assert done.stderr.strip() == "Error: interrupted"
+    assert leftovers(out) == []
+    assert not (out / scene / "480p15" / f"{scene}.mp4").exists()
 
 
 # A store file and a render's hard link to it: the same bytes on disk (texstore.seed).

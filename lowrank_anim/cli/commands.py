@@ -59,6 +59,7 @@ from lowrank_anim.pipeline.termination import (
     SIGTERM_EXIT_CODE,
     Terminated,
     interruption,
+    raise_if_lost,
     sigterm_raises,
 )
 from lowrank_anim.pipeline.workers import Job, run_here, run_job
@@ -280,6 +281,7 @@ class OneLineErrors(click.Group):
             # SIGTERM unwinds like Ctrl-C, so scratch files are cleaned up on the way out.
             with sigterm_raises():
                 rv = super().main(argv, prog_name, complete_var, standalone_mode=False, **extra)
+                raise_if_lost()  # an interrupt that Python swallowed still ends the command
         except click.exceptions.Abort:
             fail("interrupted", 130)
         except click.ClickException as exc:

@@ -24,7 +24,6 @@ import functools
 import itertools
 import multiprocessing.connection
 import os
-import signal
 import sys
 import tempfile
 import time
@@ -38,6 +37,7 @@ from lowrank_anim.pipeline.config import manim_config
 from lowrank_anim.pipeline.encoding import job_peak_bytes
 from lowrank_anim.pipeline.rendering import RenderError, Segments, render, scene_variant
 from lowrank_anim.pipeline.request import DEFAULT_OUTPUT_DIR, RenderRequest, quality_preset
+from lowrank_anim.pipeline.termination import sigterm_raises
 from lowrank_anim.pipeline.workers import one_line_error
 
 #: A held frame (a static wait) is drawn once and only encoded n times: it costs this fraction
@@ -351,24 +351,23 @@ def render_chunk(task: ChunkTask) -> Segments:
     return Segments(by_play, suffix, poster)
 
 
-def _raise_interrupt(signum: int, frame: object) -> None:
-    raise KeyboardInterrupt  # terminate() unwinds, so the chunk's temporary folder goes
-
-
 def _chunk_process(task: ChunkTask, conn: multiprocessing.connection.Connection) -> None:
-    """Entry point of a chunk's process: render, send the bytes (or a one-line error)."""
-    signal.signal(signal.SIGTERM, _raise_interrupt)
+    """Entry point of a chunk's process: render, send the bytes (or a one-line error).
+
+    A stop (SIGTERM from the pool, or a terminal's SIGINT) unwinds the render, so the chunk's
+    temporary folder goes; a second one waits for that."""
     # manim's log, LaTeX's chatter: the parent reports failures in one line.
     devnull = os.open(os.devnull, os.O_WRONLY)
     os.dup2(devnull, 1)
     os.dup2(devnull, 2)
-    try:
-        message: tuple[str, object] = ("ok", render_chunk(task))
-    except BaseException as exc:
-        message = ("failed", one_line_error(exc))
-    with contextlib.suppress(OSError):  # the parent stopped listening (interrupted)
-        conn.send(message)
-    conn.close()
+    with sigterm_raises(child=True):
+        try:
+            message: tuple[str, object] = ("ok", render_chunk(task))
+        except BaseException as exc:
+            message = ("failed", one_line_error(exc))
+        with contextlib.suppress(OSError):  # the parent stopped listening (interrupted)
+            conn.send(message)
+        conn.close()
     # A normal exit: finalizers release what manim's progress bars registered (tqdm's lock,
     # a semaphore the resource tracker would otherwise report as leaked).
     if message[0] != "ok":

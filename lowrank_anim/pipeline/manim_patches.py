@@ -29,9 +29,20 @@ manim's public API (``tempconfig``, ``Scene.render``) does not cover these thing
   waiting, and the interpreter then waits for it forever at exit.  An interrupt that lands
   between the thread's start and the writer recording its job orphans the thread where
   ``abort_encode_jobs`` cannot see it (about one Ctrl-C in twelve did), so :func:`install` also
-  makes those threads daemons: an orphan can no longer hold the process.  Relies on
-  ``SceneFileWriter.abort_encode_jobs`` and on ``scene_file_writer`` creating the threads
-  through its module-level name ``Thread``.
+  makes those threads daemons: an orphan can no longer hold the process.  :func:`install`
+  also wraps ``abort_encode_jobs`` (manim calls it when ``construct`` raises) against two
+  hangs of the SIGINT test on a loaded machine.  An interrupt inside ``seal()``, whose ``put``
+  of the end marker waits while the queue is full (a slow encoder makes that likely), left the
+  job marked sealed with no marker sent; manim's abort then sent none either and joined a
+  thread waiting for one (seen once in 27 runs under load): the wrapper sends it
+  (:func:`send_end_marker`).  And Python runs a signal handler after a call returns, so an
+  interrupt can land in ``queue.put`` right after the queue's lock was taken, before the
+  ``with`` that releases it; the abort's own ``put`` then waited for that lock forever: the
+  wrapper frees such a lock first (:func:`free_leaked_lock`).  Relies on
+  ``SceneFileWriter.abort_encode_jobs``, its ``_current_encode_job`` and
+  ``_inflight_encode_jobs``, their ``queue`` (a ``queue.Queue``), ``_sealed`` and
+  ``_abort_requested``, the end marker ``(-1, None)``, and on ``scene_file_writer`` creating
+  the threads through its module-level name ``Thread``.
 * **frame-exact** — when manim skips a play (``from_animation_number`` /
   ``upto_animation_number``, a chunk's plays before its own) it advances it in one step
   (``dt = run_time``) and adds ``run_time`` to the clock; a rendered play steps through every
@@ -83,6 +94,7 @@ from lowrank_anim.pipeline.outputs import (
     scratch_dir,
     write_text_atomically,
 )
+from lowrank_anim.pipeline.termination import raise_if_lost
 
 _MARK = "_lowrank_atomic"
 # Per-process directories holding links to cached SVGs, open (and locked) until exit.
@@ -105,6 +117,10 @@ def install() -> None:
     # Every good path joins these threads before the render returns, so being a daemon only
     # changes what happens to an orphan at exit: it is dropped instead of waited for.
     setattr(scene_file_writer, "Thread", DaemonThread)  # noqa: B010
+    writer_class = scene_file_writer.SceneFileWriter
+    if not getattr(writer_class.abort_encode_jobs, _MARK, False):
+        abort = _unblocked_abort(writer_class.abort_encode_jobs)
+        writer_class.abort_encode_jobs = abort  # type: ignore[method-assign]
     PangoUtils.remove_last_M = staticmethod(atomic_remove_last_M)
     from manim.scene.video_segment_encoder import VideoSegmentEncoder
 
@@ -324,6 +340,57 @@ def _slot_segments(writer: Any, made: dict[int, Path]) -> None:
         raise RuntimeError("manim's sections do not account for every play's segment")
 
 
+#: How long a frame queue's lock may stay taken before an abort takes it for leaked: the
+#: encode thread holds it for microseconds at a time.
+LEAKED_LOCK_SECONDS = 1.0
+
+
+def free_leaked_lock(lock: Any, patience: float = LEAKED_LOCK_SECONDS) -> bool:
+    """Release ``lock`` (a ``threading.Lock``) if it stays taken for ``patience`` seconds, and
+    say whether it did: only an interrupt between its acquire and the ``with`` that would
+    release it holds a frame queue's lock that long, and nobody else ever will release it."""
+    if lock.acquire(timeout=patience):
+        lock.release()
+        return False
+    lock.release()  # a plain Lock may be released by any thread
+    return True
+
+
+def send_end_marker(job: Any) -> None:
+    """Put manim's end-of-segment marker in ``job``'s frame queue, waiting for room only while
+    its encode thread lives to make some (a second marker is never read, so it is harmless)."""
+    import queue
+
+    while job.thread.is_alive():
+        try:
+            job.queue.put((-1, None), timeout=0.1)
+            return
+        except queue.Full:
+            continue
+
+
+def _unblocked_abort(abort: Callable[..., None]) -> Callable[..., None]:
+    """manim's ``abort_encode_jobs``, after freeing the frame queues' leaked locks (see
+    *encoder-abort*)."""
+
+    @functools.wraps(abort)
+    def abort_encode_jobs(self: Any, *args: Any, **kwargs: Any) -> None:
+        current = self._current_encode_job
+        for job in [current, *self._inflight_encode_jobs]:
+            if job is not None:
+                free_leaked_lock(job.queue.mutex)
+        if current is not None and current._sealed:
+            # Sealed, yet still the current job: the interrupt came while seal() was putting
+            # the end marker (waiting for room in a full queue), and manim's abort, seeing the
+            # job sealed, would put none and wait for the encode thread forever.
+            current._abort_requested = True
+            send_end_marker(current)
+        abort(self, *args, **kwargs)
+
+    setattr(abort_encode_jobs, _MARK, True)
+    return abort_encode_jobs
+
+
 class DaemonThread(threading.Thread):
     """A thread that never keeps the interpreter alive (see *encoder-abort*)."""
 
@@ -448,6 +515,7 @@ def _last_frame_class() -> type[Any]:
         finishing = False
 
         def update_frame(self, *args: Any, **kwargs: Any) -> None:
+            raise_if_lost()  # once a frame: an interrupt Python swallowed stops the render
             if self.skip_animations and not self.finishing:
                 return
             super().update_frame(*args, **kwargs)
@@ -528,6 +596,19 @@ def _encoder_abort_relies() -> None:
     assert isinstance(thread, type), "scene_file_writer.Thread"
     assert issubclass(thread, threading.Thread), "scene_file_writer.Thread"
     assert "Thread(" in inspect.getsource(scene_file_writer), "scene_file_writer makes Thread(...)"
+    abort = inspect.getsource(inspect.unwrap(scene_file_writer.SceneFileWriter.abort_encode_jobs))
+    assert "self._current_encode_job" in abort, "abort_encode_jobs uses _current_encode_job"
+    assert "self.join_all_encode_jobs()" in abort, "abort_encode_jobs joins the jobs in flight"
+    writer = inspect.getsource(scene_file_writer.SceneFileWriter)
+    assert "self._inflight_encode_jobs" in writer, "SceneFileWriter._inflight_encode_jobs"
+    job = inspect.getsource(scene_file_writer._PartialMovieEncodeJob)
+    assert "self.queue: Queue[" in job, "_PartialMovieEncodeJob.queue is a queue.Queue"
+    for needed in (
+        "self._sealed = True",
+        "self._abort_requested = True",
+        "self.queue.put((-1, None))",
+    ):
+        assert needed in job, f"_PartialMovieEncodeJob: {needed}"
 
 
 def _frame_exact_relies() -> None:

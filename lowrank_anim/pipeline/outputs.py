@@ -9,6 +9,8 @@ What that buys, and how each case is handled here:
 * A failed, interrupted (Ctrl-C) or terminated (SIGTERM, see
   :mod:`lowrank_anim.pipeline.termination`) render unwinds through :func:`scratch_dir`,
   which deletes its scratch directory; the previous file at the final path was never touched.
+  A process that received one of those signals publishes nothing afterwards, even where Python
+  lost the signal's exception (:func:`~lowrank_anim.pipeline.termination.refuse_after_signal`).
 * A render killed with SIGKILL cannot clean up, so its ``.render-*`` directory stays.  Each
   scratch directory is held under an ``flock`` for its whole life; the kernel drops the lock
   when the owner dies, however it dies, so the next render in that directory can tell a dead
@@ -36,6 +38,8 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+
+from lowrank_anim.pipeline.termination import refuse_after_signal
 
 
 class OutputDirError(OSError):
@@ -276,6 +280,7 @@ def publish(produced: Path, final: Path) -> Path:
     try:
         with open(produced, "rb") as f:
             os.fsync(f.fileno())
+        refuse_after_signal()  # the point of no return
         os.replace(produced, final)
     except OSError as exc:
         raise disk_error(exc, final.parent) or exc from None
@@ -296,6 +301,7 @@ def publish_together(files: dict[Path, Path | None]) -> list[Path]:
             if produced is not None:
                 with open(produced, "rb") as f:
                     os.fsync(f.fileno())
+        refuse_after_signal()  # the point of no return
         published = []
         for final, produced in files.items():
             if produced is None:

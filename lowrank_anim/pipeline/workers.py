@@ -15,7 +15,6 @@ import multiprocessing
 import multiprocessing.connection
 import os
 import pickle
-import signal
 import sys
 import threading
 import time
@@ -31,6 +30,7 @@ from lowrank_anim.pipeline.outputs import publish
 from lowrank_anim.pipeline.progress import JobResult, Reporter
 from lowrank_anim.pipeline.rendering import render
 from lowrank_anim.pipeline.request import RenderRequest
+from lowrank_anim.pipeline.termination import sigterm_raises
 
 RenderFunction = Callable[[RenderRequest, Path], Path]
 #: Where failed jobs' logs are kept, under the output directory.
@@ -109,16 +109,14 @@ def log_path(output_dir: Path, request: RenderRequest) -> Path:
     return output_dir / LOGS_DIRNAME / f"{name}.log"
 
 
-def _raise_interrupt(signum: int, frame: object) -> None:
-    # Turn terminate() into an exception so the job's scratch directories are removed.
-    raise KeyboardInterrupt
-
-
 def _worker(job: Job, log: str, conn: multiprocessing.connection.Connection) -> None:
-    """Entry point of a job's process: render, report, keep stdout/stderr in ``log``."""
-    signal.signal(signal.SIGTERM, _raise_interrupt)
+    """Entry point of a job's process: render, report, keep stdout/stderr in ``log``.
+
+    The first SIGTERM (the pool's stop) or SIGINT (a terminal's Ctrl-C reaches the whole
+    process group) unwinds the render, so its scratch directories are removed; later ones are
+    ignored until that is done."""
     status = 1
-    with open(log, "ab", buffering=0) as sink:
+    with sigterm_raises(child=True), open(log, "ab", buffering=0) as sink:
         # Redirect the file descriptors, not just sys.stdout: LaTeX, ffmpeg and manim's logger
         # (bound to stderr when manim was imported) all write there.
         sys.stdout.flush()
