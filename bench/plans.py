@@ -5,7 +5,8 @@
 each fit searches for a place clear of the panel: 441 shifts, tried at shrinking scales. For
 the same random valid parameter sets (the frame audit's), in one run, interleaved:
 
-* **one by one**: every shift tested on its own with ``polygon_meets_box`` (how it was done);
+* **one by one**: every shift tested on its own with ``polygon_meets_box`` (how it was done,
+  with the same separating-axis test the search now runs on all shifts);
 * **at once**: every shift of a scale in one array operation (``polygons_meet_box``, as now);
 
 printing the CPU time of each, their ratio, and a check that both chose the same camera and
@@ -31,25 +32,15 @@ from bench.run import conditions  # noqa: E402
 def one_by_one(
     hull: Any, low: Any, high: Any, scale: float, inner: Any, blocked: Any
 ) -> Any:  # pragma: no cover - the reference, timed here only
-    """``view3d._free_spot`` as it was: each shift tested on its own."""
-    import numpy as np
+    """``view3d._free_spot`` as it was: the same room, each shift tested on its own."""
+    from lowrank_anim.maths.view3d import polygon_meets_box, room_shifts
 
-    from lowrank_anim.maths.view3d import polygon_meets_box
-
-    lo = np.array([inner.left, inner.bottom]) - scale * low
-    hi = np.array([inner.right, inner.top]) - scale * high
-    if np.any(hi < lo - 1e-9):
+    room = room_shifts(low, high, scale, inner)
+    if room is None:
         return None
-    middle = (lo + hi) / 2
+    middle, shifts = room
     if blocked is None:
         return middle
-    steps = np.linspace(0.0, 1.0, 21)
-    shifts = [
-        np.array([lo[0] + a * (hi[0] - lo[0]), lo[1] + b * (hi[1] - lo[1])])
-        for a in steps
-        for b in steps
-    ]
-    shifts.sort(key=lambda s: float(np.linalg.norm(s - middle)))
     for shift in shifts:
         if not polygon_meets_box(hull * scale + shift, blocked):
             return shift

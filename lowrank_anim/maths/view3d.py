@@ -376,33 +376,14 @@ def _hull(points: Array) -> Array:
 
 
 def polygon_meets_box(polygon: ArrayLike, box: Box) -> bool:
-    """Whether a convex polygon (rows of 2, in order) and an axis-aligned box overlap
-    (separating-axis test: the box's two axes and every edge normal of the polygon)."""
-    poly = np.asarray(polygon, dtype=float).reshape(-1, 2)
-    if (
-        poly[:, 0].max() <= box.left
-        or poly[:, 0].min() >= box.right
-        or poly[:, 1].max() <= box.bottom
-        or poly[:, 1].min() >= box.top
-    ):
-        return False
-    corners = np.array(
-        [[box.left, box.bottom], [box.right, box.bottom], [box.right, box.top], [box.left, box.top]]
-    )
-    edges = np.roll(poly, -1, axis=0) - poly
-    for ex, ey in edges:
-        axis = np.array([-ey, ex])
-        if not axis.any():
-            continue
-        a, b = poly @ axis, corners @ axis
-        if a.max() <= b.min() or b.max() <= a.min():
-            return False
-    return True
+    """Whether a convex polygon (rows of 2, in order) and an axis-aligned box overlap."""
+    return bool(polygons_meet_box(polygon, np.zeros((1, 2)), box)[0])
 
 
 def polygons_meet_box(polygon: ArrayLike, shifts: ArrayLike, box: Box) -> NDArray[np.bool_]:
-    """:func:`polygon_meets_box` for one convex polygon moved by each of ``shifts`` (rows of
-    2) at once: the same separating axes, every shift in one array operation."""
+    """Whether a convex polygon (rows of 2, in order), moved by each of ``shifts`` (rows of 2),
+    overlaps an axis-aligned box: a separating-axis test (the box's two axes and every edge
+    normal of the polygon), every shift in one array operation."""
     poly = np.asarray(polygon, dtype=float).reshape(-1, 2)
     moves = np.asarray(shifts, dtype=float).reshape(-1, 2)
     corners = np.array(
@@ -459,24 +440,34 @@ def fit_picture(
     return _view_at(camera, scale, inner.center - scale * (low + high) / 2)  # pragma: no cover
 
 
-def _free_spot(
-    hull: Array, low: Array, high: Array, scale: float, inner: Box, blocked: Box | None
-) -> Array | None:
-    """The shift (screen units) that puts the ``scale``-d hull inside ``inner`` and clear of
-    ``blocked``, nearest the middle of the room; ``None`` if there is none."""
+def room_shifts(low: Array, high: Array, scale: float, inner: Box) -> tuple[Array, Array] | None:
+    """Where the ``scale``-d picture spanning ``low``…``high`` may go inside ``inner``: the
+    middle of the room and a 21 × 21 grid of shifts (screen units), nearest the middle first;
+    ``None`` if it does not fit."""
     lo = np.array([inner.left, inner.bottom]) - scale * low
     hi = np.array([inner.right, inner.top]) - scale * high
     if np.any(hi < lo - 1e-9):
         return None
     middle = (lo + hi) / 2
-    if blocked is None:
-        return middle
     steps = np.linspace(0.0, 1.0, 21)
     a, b = np.meshgrid(steps, steps, indexing="ij")
     shifts = np.column_stack(
         [lo[0] + a.ravel() * (hi[0] - lo[0]), lo[1] + b.ravel() * (hi[1] - lo[1])]
     )
-    shifts = shifts[np.argsort(np.linalg.norm(shifts - middle, axis=1), kind="stable")]
+    return middle, shifts[np.argsort(np.linalg.norm(shifts - middle, axis=1), kind="stable")]
+
+
+def _free_spot(
+    hull: Array, low: Array, high: Array, scale: float, inner: Box, blocked: Box | None
+) -> Array | None:
+    """The shift (screen units) that puts the ``scale``-d hull inside ``inner`` and clear of
+    ``blocked``, nearest the middle of the room; ``None`` if there is none."""
+    room = room_shifts(low, high, scale, inner)
+    if room is None:
+        return None
+    middle, shifts = room
+    if blocked is None:
+        return middle
     clear = ~polygons_meet_box(hull * scale, shifts, blocked)
     return shifts[int(np.argmax(clear))] if clear.any() else None
 
