@@ -426,7 +426,10 @@ class Board:
         rows, names, owner = self.table()
         if not len(points) or not len(rows):
             return crossed
-        # The distance from every sampled point to every obstacle segment at once.
+        # The true distance from every sampled point to every obstacle segment, at once: not
+        # segments_hit_box with a point for a box, whose square reach (√2 × at a slant) counts
+        # the tips beside the one the line leaves from (measured: it changed the count in
+        # thousands of the audit's placements).
         p, q, hw = rows[:, 0:2], rows[:, 2:4], rows[:, 4]
         d = q - p
         dd = np.maximum(np.einsum("ij,ij->i", d, d), 1e-24)
