@@ -53,7 +53,7 @@ test-fast: venv  ## The suite without renders, LaTeX, Docker or the browser (LaT
 	LOWRANK_TEST_FAST=1 $(PY) -m pytest -m "not render and not latex and not docker and not browser and not arm64" $(PYTEST_ARGS)
 
 update-controls: venv  ## Re-render the last-frame control PNGs in tests/control_data/ (check them, then commit)
-	UPDATE_CONTROLS=1 $(PY) -m pytest tests/test_visual.py -q
+	UPDATE_CONTROLS=1 $(PY) -m pytest tests/scenes/test_visual.py -q
 
 readme: venv  ## Rewrite README's scene table and docs/architecture.md's module map from the code
 	$(PY) -m lowrank_anim.cli.readme README.md

@@ -153,7 +153,7 @@ AWKWARD_RANK_TWO: dict[str, list[str]] = {
     ],
 }
 #: The awkward cases a random set revealed, with the scene it was found in: the suite runs
-#: each there (``tests/test_frame_audit.py``), the full audit in every scene of its rank.
+#: each there (``tests/scenes/test_frame_audit.py``), the full audit in every scene of its rank.
 FOUND_IN = {
     "u, v, x nearly parallel (seed 10, set 31)": "InputSweep",
     "u near e₁, v steep (seed 10, set 23)": "UpdateIsALine",

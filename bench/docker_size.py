@@ -6,7 +6,7 @@ Prints, for each image, its size as `docker images` shows it (decimal MB), its l
 history`), the largest installed Debian packages (dpkg's Installed-Size, which still counts files
 docker/slim-runtime.sh deleted) and the largest entries of the venv's site-packages (du). The
 figures in BENCHMARKS.md ("Docker image size") come from this script; the budget itself is a test
-(tests/test_docker.py, tests/test_docker_arm64.py).
+(tests/docker/test_docker.py, tests/docker/test_docker_arm64.py).
 """
 
 from __future__ import annotations

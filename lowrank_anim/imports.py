@@ -1,7 +1,7 @@
 """The project's import graph, read from the source with :mod:`ast` (never executed).
 
 One parser for two jobs: the render cache keys a render on the files its scene really imports
-(:func:`project_sources`), and ``tests/test_architecture.py`` checks the package has no import
+(:func:`project_sources`), and ``tests/cli/test_architecture.py`` checks the package has no import
 cycle (:func:`import_graph`, :func:`cycles`).  Every ``import`` statement counts, also those
 inside functions and under ``TYPE_CHECKING``: a lazy import is still a dependency.
 """

@@ -41,8 +41,8 @@ class StoryText(Text):
 
     Pango wraps a ``Text`` at ``config.pixel_width``, yet manim names the cached SVG without
     that width.  So a line built first in a small dry run (160 px wide: wrapped) was reused,
-    wrapped, by every later render sharing the text store (``tests/test_visual.py`` after
-    ``tests/test_story.py``), and the dry runs measured text of another shape than the videos
+    wrapped, by every later render sharing the text store (``tests/scenes/test_visual.py`` after
+    ``tests/scenes/test_story.py``), and the dry runs measured text of another shape than the videos
     show.  At one fixed layout width a text has one shape, in every run and every cache.
     """
 

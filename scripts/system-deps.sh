@@ -13,9 +13,9 @@ render_pkgs=(
   texlive-latex-base texlive-latex-extra texlive-fonts-recommended dvisvgm
   ffmpeg fonts-dejavu-core
 )
-# qemu-user-static + binfmt-support build and run the linux/arm64 image on x86-64 (tests/test_docker_arm64.py);
-# docker-registry is the real registry `make release` publishes to in tests/test_docker_release.py;
-# jekyll and hugo build real blog sites around an exported clip in tests/test_blog_engines.py.
+# qemu-user-static + binfmt-support build and run the linux/arm64 image on x86-64 (tests/docker/test_docker_arm64.py);
+# docker-registry is the real registry `make release` publishes to in tests/docker/test_docker_release.py;
+# jekyll and hugo build real blog sites around an exported clip in tests/web/test_blog_engines.py.
 test_pkgs=(chromium chromium-driver docker.io debootstrap qemu-user-static binfmt-support docker-registry
   jekyll hugo)
 

@@ -7,7 +7,7 @@ are under :data:`CLIPS_URL` — so export with ``--base-url /clips``.  The sites
 default configuration; they add only a minimal page layout (an engine with no theme writes no
 HTML at all) and, for Hugo, the shortcode the export writes, where the README says it goes.
 A build that fails fails the test with the engine's own output.  Reused by the tests of the
-other blog-facing outputs (``tests/test_blog_engines.py``, ``tests/test_web_clips.py``).
+other blog-facing outputs (``tests/web/test_blog_engines.py``, ``tests/web/test_web_clips.py``).
 """
 
 from __future__ import annotations

@@ -1,5 +1,5 @@
 """A real Dask scheduler and workers on 127.0.0.1, started with the ``dask`` command as a user
-would start them on other machines (tests/test_farm.py, tests/test_docker.py)."""
+would start them on other machines (tests/pipeline/test_farm.py, tests/docker/test_docker.py)."""
 
 from __future__ import annotations
 

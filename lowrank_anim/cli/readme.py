@@ -1,7 +1,7 @@
 """The generated parts of the docs (``make readme``): README's scene table, from the registry,
 and the module map in ``docs/architecture.md``, from the modules' own docstrings.
 
-Each sits between two markers; ``tests/test_readme.py`` fails when one no longer matches the
+Each sits between two markers; ``tests/cli/test_readme.py`` fails when one no longer matches the
 code, so the docs cannot drift from the CLI or the package layout.
 """
 

@@ -58,7 +58,7 @@ FIX_DISK_SPACE = "free some space or choose another --output-dir"
 FIX_CHECK_CRASHED = "run `render.py --debug doctor` and report the traceback"
 
 #: The MathTex the check compiles, in manim's default template (``TexTemplate``, environment
-#: ``align*``); ``tests/test_doctor.py`` compares it with manim's own.
+#: ``align*``); ``tests/health/test_doctor.py`` compares it with manim's own.
 MATHTEX_SOURCE = r"""\documentclass[preview]{standalone}
 \usepackage[english]{babel}
 \usepackage{amsmath}

@@ -7,7 +7,7 @@ images of every point of the square, so a view that holds the images of the four
 (and 0, u, v) holds every arrow the reader can make: x is clamped to the square in the page,
 and no arrow ever leaves the figure.  InputSweep's figure keeps x on a circle instead, whose
 images are ellipses with exactly known extents (:func:`circle_points`).  Pure numpy, tested
-on its own (``tests/test_explorable_view.py``).
+on its own (``tests/maths/test_explorable_view.py``).
 """
 
 from __future__ import annotations

@@ -6,7 +6,7 @@ builder of the scenes (columns, matrices, readouts, equation panels) goes throug
 :func:`format_number` / :func:`decimals_for`, and a sum's negative coefficient through
 :func:`signed_term`, so ``y − 1.5·u`` is never written ``y + −1.50·u``.
 
-Pure Python, no manim: tested on its own (``tests/test_formatting.py``).
+Pure Python, no manim: tested on its own (``tests/maths/test_formatting.py``).
 """
 
 from __future__ import annotations

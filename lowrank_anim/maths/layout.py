@@ -5,7 +5,7 @@ by :func:`fit_view` so that every point a scene will draw (arrows' ends, paths, 
 inside the part of the frame kept for geometry, with a margin for the labels beyond the tips.
 Panels (equations, readouts, plots) live outside that box, so they never cover an arrow.
 
-Pure numpy, no manim: the fitting is tested on its own (``tests/test_layout.py``).
+Pure numpy, no manim: the fitting is tested on its own (``tests/maths/test_layout.py``).
 """
 
 from __future__ import annotations

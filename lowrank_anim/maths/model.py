@@ -185,7 +185,7 @@ def default_rank_one() -> Example:
 
     Chosen so that every arrow is clearly visible and no two labels collide: x, v, u, y and z are
     pairwise far apart, none is shorter than 0.8 units, and everything (including ``α u`` drawn
-    tip-to-tail from ``y``) fits in manim's default 14.2 × 8 frame.  ``tests/test_model.py``
+    tip-to-tail from ``y``) fits in manim's default 14.2 × 8 frame.  ``tests/maths/test_model.py``
     checks each of those promises, so a change here cannot silently break a picture.
     """
     return Example(

@@ -16,7 +16,7 @@ joined by a leader line, one whose line crosses nothing drawn).  An arrow shorte
 than :data:`MIN_VISIBLE` is not drawn, nor labelled.  Everything is decided from the model's
 numbers (the scene's view) before anything renders, like :func:`lowrank_anim.maths.layout.fit_view`.
 
-Pure numpy, no manim: tested on its own (``tests/test_placement.py``) and shared by the
+Pure numpy, no manim: tested on its own (``tests/maths/test_placement.py``) and shared by the
 scenes' builders and the frame audit (``bench/audit.py``), which measure the same boxes.
 """
 

@@ -17,7 +17,7 @@ anything renders:
 Labels are then placed on the projected picture by the 2-D placement board
 (:mod:`lowrank_anim.maths.placement`), like every other scene's.
 
-Pure numpy, no manim: tested on its own (``tests/test_view3d.py``).
+Pure numpy, no manim: tested on its own (``tests/maths/test_view3d.py``).
 """
 
 from __future__ import annotations

@@ -67,7 +67,7 @@ manim's public API (``tempconfig``, ``Scene.render``) does not cover these thing
   ``file_writer.output_plan.section_index``.
 
 :func:`broken_patches` checks each of these against the installed manim and names the ones a
-manim upgrade broke; ``tests/test_manim_patches.py`` fails loudly with those names.
+manim upgrade broke; ``tests/pipeline/test_manim_patches.py`` fails loudly with those names.
 """
 
 from __future__ import annotations

@@ -21,7 +21,7 @@ from lowrank_anim.registry import SCENES
 from tests import batch_scenes
 from tests.snapshots import BOOKKEEPING, leftovers, snapshot
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 
 # The plan ---------------------------------------------------------------------------------

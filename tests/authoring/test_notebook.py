@@ -13,9 +13,9 @@ import pytest
 from lowrank_anim.notebook import LowrankError, export_options, format_value, show, show_args
 from tests.blog_engines import play_until, serve, wait_for
 from tests.notebooks import cell_outputs, execute, notebook_of
-from tests.test_web_clips import chromium  # noqa: F401 (a fixture)
+from tests.web.test_web_clips import chromium  # noqa: F401 (a fixture)
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 # The seed post's failing cell, uncommented, as its author ran it.
 SEED_CELL = """%%manim -ql -v WARNING VectorArrow

@@ -102,7 +102,7 @@ def test_without_the_block_python_loses_an_interrupt_in_a_callback() -> None:
     script = textwrap.dedent(
         """
         import signal
-        from tests.test_termination import interrupt_in_a_weakref_callback
+        from tests.pipeline.test_termination import interrupt_in_a_weakref_callback
         interrupt_in_a_weakref_callback(signal.SIGINT)
         print("went on")
         """

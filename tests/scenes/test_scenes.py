@@ -100,8 +100,8 @@ def test_text_keeps_its_shape_across_render_sizes_sharing_a_store(tmp_path: Path
     """A dry run (160 px wide) and a render sharing a text store draw the same title as a
     render with a store of its own.  manim wraps ``Text`` at the render's pixel width but
     caches it by a name without that width, so a title first built in a dry run came back
-    wrapped in the next render (the controls of ``tests/test_visual.py`` failed after
-    ``tests/test_story.py`` in one process)."""
+    wrapped in the next render (the controls of ``tests/scenes/test_visual.py`` failed after
+    ``tests/scenes/test_story.py`` in one process)."""
     shared = tmp_path / "store"
     dry = title_at(shared, tmp_path / "dry", 160, 90)
     after_dry = title_at(shared, tmp_path / "after", 854, 480)

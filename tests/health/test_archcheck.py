@@ -439,7 +439,7 @@ def test_runs_as_module_on_the_real_interpreter() -> None:
         capture_output=True,
         text=True,
         check=False,
-        cwd=Path(__file__).resolve().parents[1],
+        cwd=Path(__file__).resolve().parents[2],
     )
     assert (result.returncode, result.stdout, result.stderr) == (
         0,

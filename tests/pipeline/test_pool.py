@@ -16,7 +16,7 @@ from lowrank_anim.pipeline import pool
 from lowrank_anim.pipeline.pool import process_context
 from tests.snapshots import BOOKKEEPING, leftovers, snapshot
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def sleeper(child: pool.Child, seconds: float) -> tuple[float, float]:

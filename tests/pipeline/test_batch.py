@@ -18,7 +18,7 @@ from lowrank_anim.pipeline.request import RenderRequest
 from lowrank_anim.registry import get_scene
 from tests.batch_scenes import spec
 from tests.media_probe import probe
-from tests.test_cache import FakeRenderer
+from tests.pipeline.test_cache import FakeRenderer
 
 
 def test_default_jobs_is_the_number_of_usable_cores() -> None:

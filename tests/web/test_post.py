@@ -15,11 +15,11 @@ from lowrank_anim.cli.commands import cli
 from lowrank_anim.web.post import front_matter, kramdown_math, only_shows, post_filename
 from tests.blog_engines import BUILDERS, CLIPS_URL, PAGE_URL, check_clip_plays, serve, wait_for
 from tests.notebooks import cell_outputs, execute
-from tests.test_web_clips import chromium
+from tests.web.test_web_clips import chromium
 
 __all__ = ["chromium"]  # the fixture
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 POST_NOTEBOOK = ROOT / "docs" / "post" / "low-rank-updates.ipynb"
 
 

@@ -33,7 +33,7 @@ from lowrank_anim.web.explorable import (
     write_explorable,
 )
 from tests.blog_engines import serve, wait_for
-from tests.test_web_clips import chromium
+from tests.web.test_web_clips import chromium
 
 HUGO = "layouts/shortcodes"
 

@@ -190,7 +190,7 @@ def test_snippet_text_is_html_escaped() -> None:
     assert html.escape("a < b & c") in snippet
 
 
-# Blog-engine variants and captions on (tests/test_blog_engines.py builds them for real) ------
+# Blog-engine variants and captions on (tests/web/test_blog_engines.py builds them for real) ------
 
 
 def test_captions_on_makes_the_track_the_default_one_in_every_variant() -> None:

@@ -1,6 +1,6 @@
 """The Dockerfile's promises that can be read without an engine (cheap, in every run).
 
-The real build and run are tests/test_docker.py; these catch a regression before a slow build
+The real build and run are tests/docker/test_docker.py; these catch a regression before a slow build
 would, and they hold on machines where no Docker engine can run.
 """
 
@@ -213,7 +213,7 @@ def test_dockerignore_sends_what_the_image_needs(path: str) -> None:
 @pytest.mark.parametrize(
     "path",
     [".venv/bin/python", "media/RankOneUpdate/480p15/RankOneUpdate.mp4", ".git/HEAD",
-     "scenes/__pycache__/base.cpython-311.pyc", "tests/test_cli.py", "requirements-dev.lock",
+     "scenes/__pycache__/base.cpython-311.pyc", "tests/cli/test_cli.py", "requirements-dev.lock",
      "docker/release.sh"],
 )  # fmt: skip
 def test_dockerignore_keeps_the_rest_out(path: str) -> None:

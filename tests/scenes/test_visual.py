@@ -2,7 +2,7 @@
 
 The control frames live in ``tests/control_data/`` as small PNGs.  After an intended change to
 how a scene looks, look at the new frames and regenerate them with ``make update-controls``
-(``UPDATE_CONTROLS=1 pytest tests/test_visual.py``), then commit them.
+(``UPDATE_CONTROLS=1 pytest tests/scenes/test_visual.py``), then commit them.
 """
 
 from __future__ import annotations

@@ -13,8 +13,8 @@ from click.testing import CliRunner
 
 import render
 from tests.blog_engines import BUILDERS, CLIPS_URL, PAGE_URL, serve, wait_for
-from tests.test_explorable import CSP, check_matches_model, state
-from tests.test_web_clips import chromium
+from tests.web.test_explorable import CSP, check_matches_model, state
+from tests.web.test_web_clips import chromium
 
 __all__ = ["chromium"]  # the fixture
 
