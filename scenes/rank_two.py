@@ -48,9 +48,8 @@ INPUT_NAMES = ("x", "x_2", "x_3")
 #: cover with their controls and captions.
 EDGE, BAND = 0.03 * FRAME.height, 0.15 * FRAME.height
 PICTURE_BOX = Box(FRAME.left + EDGE, FRAME.right - EDGE, FRAME.bottom + BAND, FRAME.top - EDGE)
-#: Where the equation panel sits (top left, as wide as a panel may be; ``tests/scenes/test_rank_two.py``
-#: checks it fits): the
-#: picture keeps clear of it.
+#: Where the equation panel sits (top left, as wide as a panel may be;
+#: ``tests/scenes/test_rank_two.py`` checks it fits): the picture keeps clear of it.
 PANEL_BOX = Box(FRAME.left + 0.3, FRAME.left + 0.3 + PANEL_MAX_WIDTH + 0.5, 1.35, FRAME.top - 0.3)
 #: Room between the picture's outermost points and the free box's sides, for labels.
 LABEL_ROOM = 0.4

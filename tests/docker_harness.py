@@ -1,9 +1,9 @@
 """Drive the real Docker engine for the image tests: start it, build, read BuildKit's log, run.
 
-Shared by tests/docker/test_docker.py (the engine's own platform), tests/docker/test_docker_arm64.py (linux/arm64,
-under QEMU on x86-64) and tests/docker/test_docker_release.py (both, through a real registry), all in every
-CI run. Builds go through docker/build-image.sh, the same script `make image` uses, so the tests
-exercise the documented path rather than a private copy of it.
+Shared by tests/docker/test_docker.py (the engine's own platform), tests/docker/test_docker_arm64.py
+(linux/arm64, under QEMU on x86-64) and tests/docker/test_docker_release.py (both, through a real
+registry), all in every CI run. Builds go through docker/build-image.sh, the same script `make
+image` uses, so the tests exercise the documented path rather than a private copy of it.
 """
 
 from __future__ import annotations

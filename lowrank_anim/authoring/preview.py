@@ -12,7 +12,7 @@ state is drawn) at a small preset, with three additions:
   :func:`~lowrank_anim.pipeline.rendering.scene_variant`.
 * **no discarded frames**: with every animation skipped, manim still draws a frame at each
   ``play``/``wait`` (for its static-background optimisation) and throws it away; a preview
-  draws only the last one (:func:`last_frame_renderer`), about a fifth less work, same pixels.
+  draws only the last one (:func:`last_frame_scene`), about a fifth less work, same pixels.
 * **sections**: ``--section N`` or ``--section NAME`` stops the scene when the section after the
   chosen one begins (manim's own ``EndSceneEarlyException``, the mechanism behind ``-n``), so the
   PNG shows the state at the end of that beat.
@@ -36,7 +36,7 @@ from lowrank_anim.maths.palette import DEFAULT_THEME
 from lowrank_anim.maths.params import SceneParams
 from lowrank_anim.pipeline import manim_patches, texstore
 from lowrank_anim.pipeline.config import manim_config
-from lowrank_anim.pipeline.manim_patches import last_frame_renderer
+from lowrank_anim.pipeline.manim_patches import last_frame_scene
 from lowrank_anim.pipeline.outputs import publish, scratch_dir
 from lowrank_anim.pipeline.rendering import RenderError, scene_variant
 from lowrank_anim.pipeline.request import DEFAULT_OUTPUT_DIR, RenderRequest
@@ -184,7 +184,7 @@ def render_preview(
     manim_patches.install()
     with texstore.private_dirs(output_dir) as caches, scratch_dir(provisional) as media_dir:
         with tempconfig(manim_config(render_request, media_dir, caches, verbosity=verbosity)):
-            scene = scene_cls(renderer=last_frame_renderer())
+            scene = last_frame_scene(scene_cls)
             with manim_patches.stopping_encoders(scene):
                 scene.render()
             produced = Path(scene.renderer.file_writer.image_file_path)

@@ -31,7 +31,8 @@ class NativePackage:
 
 
 #: Every package with compiled code that a render loads: manim's imports plus what
-#: rendering RankOneUpdate pulls in (``tests/health/test_native.py`` checks this list stays complete).
+#: rendering RankOneUpdate pulls in (``tests/health/test_native.py`` checks this list stays
+#: complete).
 RENDER_STACK: tuple[NativePackage, ...] = (
     NativePackage("cairo", "pycairo", "draws every frame"),
     NativePackage("manimpango", "manimpango", "lays out Text"),

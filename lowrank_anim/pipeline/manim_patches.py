@@ -18,9 +18,9 @@ manim's public API (``tempconfig``, ``Scene.render``) does not cover these thing
   write when nothing changes, else a new file renamed into place (a new inode: the stored one
   is never touched).  Relies on ``text_mobject`` calling ``PangoUtils.remove_last_M(file_name)``
   and on that function's pattern, checked against its source.
-* **last-frame** — :func:`last_frame_renderer` subclasses ``CairoRenderer`` so a preview draws
-  only the final frame.  Relies on ``update_frame``, ``scene_finished`` and
-  ``skip_animations``.
+* **last-frame** — :func:`last_frame_scene` recasts the scene's own ``CairoRenderer`` (with the
+  camera the scene chose: a ``ThreeDScene``'s ``ThreeDCamera``) so a preview draws only the
+  final frame.  Relies on ``update_frame``, ``scene_finished`` and ``skip_animations``.
 * **poster** — a render saves its last frame with ``renderer.camera.get_image()`` after
   ``Scene.render`` (the camera still holds the final frame).
 * **encoder-abort** — :func:`stopping_encoders` aborts the file writer's encode jobs when
@@ -260,14 +260,8 @@ def frame_exact_scene(
     does not mind), still recording the frames and updaters a render would have; use it with
     ``segments_only`` (nothing to join).
     """
-    from manim.renderer.cairo_renderer import CairoRenderer
-
-    scene = scene_cls()
-    if type(scene.renderer) is not CairoRenderer:
-        raise RuntimeError(f"frame-exact skipping needs manim's CairoRenderer: {scene.renderer}")
+    scene = _recast_renderer(scene_cls(), _frame_exact_class(segments_only, provider))
     renderer: Any = scene.renderer
-    # The same object, now of the subclass: everything manim set up for it stays.
-    renderer.__class__ = _frame_exact_class(segments_only, provider)
     renderer.played = []
     renderer.jump = jump
     return scene
@@ -497,14 +491,33 @@ def _stderr_held(directory: Path) -> Iterator[None]:
             os.write(2, text)
 
 
-def last_frame_renderer() -> Any:
-    """A Cairo renderer that draws only the final frame of a last-frame render.
+def last_frame_scene(scene_cls: type[Any]) -> Any:
+    """``scene_cls`` built as manim builds it, its renderer drawing only the final frame of a
+    last-frame render.
 
     manim's renderer calls ``update_frame`` at every ``play`` and ``wait`` even while it
     skips animations, to keep a static background it then never uses; the final frame is
     drawn afresh in ``scene_finished``.  Skipping those draws leaves the PNG byte-identical.
+    The scene makes its own renderer first, so it keeps the camera it asks for (a
+    ``ThreeDScene`` a ``ThreeDCamera``; a renderer made beforehand had a 2-D one, and
+    every 3-D preview failed).
     """
-    return _last_frame_class()()
+    return _recast_renderer(scene_cls(), _last_frame_class())
+
+
+def _recast_renderer(scene: Any, renderer_class: type[Any]) -> Any:
+    """Make ``scene``'s renderer an instance of ``renderer_class`` (a subclass of manim's
+    ``CairoRenderer`` that adds no state of its own) and return the scene."""
+    from manim.renderer.cairo_renderer import CairoRenderer
+
+    if type(scene.renderer) is not CairoRenderer:
+        raise RuntimeError(
+            f"{renderer_class.__name__} needs manim's CairoRenderer: {scene.renderer}"
+        )
+    # The same object, now of the subclass: everything manim set up for it (the camera,
+    # the file writer) stays.
+    scene.renderer.__class__ = renderer_class
+    return scene
 
 
 @functools.cache

@@ -2,8 +2,9 @@
 architecture at build time, run locked down, and rebuilt after a scene edit from cached layers.
 
 Mandatory in CI (CI=true: no engine is a failure); elsewhere skipped only when no engine can run.
-One cold build and one rebuild, to fit CI's budget; the arm64 image is tests/docker/test_docker_arm64.py,
-the multi-architecture release tests/docker/test_docker_release.py.
+One cold build and one rebuild, to fit CI's budget; the arm64 image is
+tests/docker/test_docker_arm64.py, the multi-architecture release
+tests/docker/test_docker_release.py.
 """
 
 from __future__ import annotations

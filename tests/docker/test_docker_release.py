@@ -2,10 +2,10 @@
 
 A registry (Debian's docker-registry, installed by scripts/system-deps.sh test) is started on
 127.0.0.1 for this module. `make release REGISTRY=127.0.0.1:PORT TAG=…` builds linux/amd64 and
-linux/arm64 (reusing the layers tests/docker/test_docker.py and tests/docker/test_docker_arm64.py built), pushes
-both and a manifest list. The test then pulls that one tag with --platform linux/amd64 and
-linux/arm64, as users do, checks each image's architecture and renders one scene from each (arm64
-under QEMU). Part of every `make test`; with CI=true nothing here skips.
+linux/arm64 (reusing the layers tests/docker/test_docker.py and tests/docker/test_docker_arm64.py
+built), pushes both and a manifest list. The test then pulls that one tag with --platform
+linux/amd64 and linux/arm64, as users do, checks each image's architecture and renders one scene
+from each (arm64 under QEMU). Part of every `make test`; with CI=true nothing here skips.
 """
 
 from __future__ import annotations
