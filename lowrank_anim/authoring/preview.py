@@ -153,6 +153,13 @@ def stop_after_section(scene_cls: type[Any], choice: SectionChoice, seen: list[s
             seen.append(name)
             super().next_section(name, *args, **kwargs)
 
+        def clear_stage(self) -> None:
+            # FullStory fades a chapter out before the next one's first section: the end of
+            # the chapter's last beat, as a reader saw it, is the frame before that.
+            if seen and choice.matches(len(seen), seen[-1]):
+                raise EndSceneEarlyException()
+            super().clear_stage()
+
     # manim names nothing after the class here (output_file is set), but tracebacks and
     # logs should still say the scene's own name.
     StopAfterSection.__name__ = scene_cls.__name__

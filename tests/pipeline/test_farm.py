@@ -87,6 +87,7 @@ def test_the_fingerprint_names_what_changes_pixels() -> None:
         assert "unloadable" not in found[name], name
 
 
+@pytest.mark.render  # local_still renders TitleCard, whose text needs LaTeX
 def test_a_task_runs_in_a_fresh_process_and_returns_bytes(
     local_still: bytes, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
