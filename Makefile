@@ -12,7 +12,7 @@ OUTPUT   ?= media
 PYTEST_ARGS ?=
 BENCH_ARGS ?=
 
-.PHONY: help setup system-deps system-deps-test venv render lint typecheck test test-fast lock clean \
+.PHONY: help setup system-deps system-deps-test venv render lint typecheck test test-fast check lock clean \
 	update-controls readme
 
 help:  ## List the targets
@@ -49,8 +49,14 @@ typecheck: venv  ## mypy (strict for the library and the CLI)
 test: system-deps-test venv lint typecheck  ## Everything needed to test, then lint, types and the whole suite (Docker: amd64, arm64 under QEMU, the release)
 	$(PY) -m pytest $(PYTEST_ARGS)
 
-test-fast: venv  ## The suite without renders, LaTeX, Docker or the browser (LaTeX would fail it)
-	LOWRANK_TEST_FAST=1 $(PY) -m pytest -m "not render and not latex and not docker and not browser and not arm64" $(PYTEST_ARGS)
+test-fast: venv  ## Only the tests that render nothing (no LaTeX, Docker or browser): a minute or two
+	LOWRANK_TEST_FAST=1 $(PY) -m pytest -m "not render and not latex and not docker and not browser and not arm64 and not sites" $(PYTEST_ARGS)
+
+check: system-deps-test venv  ## The loop for every change: ruff, mypy and every test but Docker, QEMU and site builds (the matrix included); prints its time
+	@start=$$(date +%s); \
+	$(MAKE) --no-print-directory lint typecheck && \
+	LOWRANK_TEST_NO_SITES=1 $(PY) -m pytest -m "not docker and not arm64 and not sites" $(PYTEST_ARGS); \
+	status=$$?; echo "make check: $$(( $$(date +%s) - start )) s (exit $$status)"; exit $$status
 
 update-controls: venv  ## Re-render the last-frame control PNGs in tests/control_data/ (check them, then commit)
 	UPDATE_CONTROLS=1 $(PY) -m pytest tests/scenes/test_visual.py -q

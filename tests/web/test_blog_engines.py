@@ -69,6 +69,7 @@ def page_for(engine: str, web: Path) -> str:
     )
 
 
+@pytest.mark.sites
 @pytest.mark.render
 @pytest.mark.browser
 @pytest.mark.parametrize("engine", sorted(BUILDERS))
@@ -106,6 +107,7 @@ def test_clip_plays_with_its_captions_in_a_real_site(
         assert caption_track(chromium, off)["cues"] == 1
 
 
+@pytest.mark.sites
 @pytest.mark.render
 def test_hugo_drops_the_raw_html_variant_and_keeps_the_shortcode(
     exported: Path, tmp_path: Path
@@ -121,6 +123,7 @@ def test_hugo_drops_the_raw_html_variant_and_keeps_the_shortcode(
     assert " default>" in built, "the shortcode passed captions-on through"
 
 
+@pytest.mark.sites
 def test_a_failing_build_fails_with_the_engines_own_message(tmp_path: Path) -> None:
     assets = tmp_path / "web"
     assets.mkdir()

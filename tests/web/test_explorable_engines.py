@@ -54,6 +54,7 @@ def page_for(engine: str, web: Path) -> str:
     return f"Drag x and watch z.\n\n{figure}\n\nInputs orthogonal to v are untouched.\n"
 
 
+@pytest.mark.sites
 @pytest.mark.render
 @pytest.mark.browser
 @pytest.mark.parametrize("engine", sorted(BUILDERS))
@@ -93,6 +94,7 @@ def test_the_figure_works_in_a_real_site_under_a_strict_csp(
             assert violations == []
 
 
+@pytest.mark.sites
 @pytest.mark.render
 @pytest.mark.browser
 def test_the_violation_log_catches_an_inline_style_on_the_figure(

@@ -152,6 +152,7 @@ def post_web(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return tmp_path_factory.mktemp("engines") / "web"
 
 
+@pytest.mark.sites
 @pytest.mark.render
 @pytest.mark.latex
 @pytest.mark.browser
