@@ -127,6 +127,30 @@ def own_cpu_seconds() -> float:
     return total
 
 
+def process_cpu_seconds(pid: int) -> float:
+    """User + system CPU seconds of a running process and its reaped children (/proc), for a
+    long-lived process measured from outside (a ``preview --watch`` rebuild); 0 where unknown."""
+    try:
+        with open(f"/proc/{pid}/stat", encoding="utf-8") as f:
+            fields = f.read().rpartition(")")[2].split()
+    except OSError:
+        return 0.0
+    # After the name: state, ppid, ... utime is field 14 of stat, i.e. index 11 here.
+    utime, stime, cutime, cstime = (int(x) for x in fields[11:15])
+    return (utime + stime + cutime + cstime) / os.sysconf("SC_CLK_TCK")
+
+
+def tree_cpu_seconds(pid: int) -> float:
+    """:func:`process_cpu_seconds` summed over ``pid`` and its living descendants: a long-lived
+    process tree measured from outside (a Dask worker and its renders)."""
+    children, total, todo = _children_map(), 0.0, [pid]
+    while todo:
+        current = todo.pop()
+        todo.extend(children.get(current, []))
+        total += process_cpu_seconds(current)
+    return total
+
+
 # One command ------------------------------------------------------------------------------------
 
 
