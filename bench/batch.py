@@ -35,7 +35,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     )
     harness.add_arguments(parser)
     args = parser.parse_args(argv)
-    session = Session()
+    session = Session(args)
     scenes = " ".join(args.scenes)
     with tempfile.TemporaryDirectory(prefix="bench-batch-") as work:
         out = str(Path(work) / "media")

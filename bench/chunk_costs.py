@@ -133,7 +133,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         kind, *rest = args.child
         print(json.dumps(steps(*rest) if kind == "steps" else draw(*rest)))
         return
-    session = Session()
+    session = Session(args)
     found: dict[str, list[dict[str, float]]] = {}
     with tempfile.TemporaryDirectory(prefix="bench-chunk-costs-") as store:
         # One untimed pass fills the LaTeX store, so no round pays for LaTeX.

@@ -98,7 +98,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--quality", default="high", choices=list(FLAGS))
     harness.add_arguments(parser)
     args = parser.parse_args(argv)
-    session = Session()
+    session = Session(args)
     rows: list[str] = []
     raw: list[str] = []
     with tempfile.TemporaryDirectory(prefix="bench-chunks-") as work:

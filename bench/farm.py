@@ -91,7 +91,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("-j", "--jobs", type=int, default=2, help="processes / workers")
     harness.add_arguments(parser)
     args = parser.parse_args(argv)
-    session = Session()
+    session = Session(args)
     tmp = Path(tempfile.mkdtemp(prefix="bench-farm-"))
     cluster = Cluster(tmp)
     common = [*args.scenes, "-q", args.quality, "-j", str(args.jobs), "--force"]

@@ -481,10 +481,26 @@ class Session:
     machine's, not the benchmark's own.
     """
 
-    def __init__(self, *, limit: float = BUSY_LOAD_PER_CORE) -> None:
+    def __init__(
+        self, args: argparse.Namespace | None = None, *, limit: float = BUSY_LOAD_PER_CORE
+    ) -> None:
         self.limit = limit
         self.when = f"{dt.datetime.now().astimezone():%Y-%m-%d %H:%M %Z}"
         self.load_before = os.getloadavg()
+        if (
+            args is not None
+            and not getattr(args, "no_write", True)
+            and not args.busy_ok
+            and self.load_before[0] / cores() > limit
+        ):
+            # It would be refused at the end: say so now, not after hours of measuring.
+            print(
+                f"[bench] not started: the machine is busy (load {self.load_before[0]:.2f} on "
+                f"{cores()} cores, above {limit * cores():g}); wait until it is idle, or pass "
+                "--busy-ok (the section is marked as taken under load) or --no-write",
+                file=sys.stderr,
+            )
+            raise SystemExit(BUSY_EXIT)
         self._busy = machine_busy_seconds()
         self._own = own_cpu_seconds()
         self._start = time.perf_counter()
@@ -665,16 +681,3 @@ def publish(
         print(f"[bench] {error}", file=sys.stderr)
         raise SystemExit(BUSY_EXIT) from None
     log(f"wrote its section of {args.output}")
-
-
-def report_busy(found: Conditions, args: argparse.Namespace) -> None:
-    """For benchmarks that print only: say on stderr when the figures were taken under load,
-    and exit with :data:`BUSY_EXIT` unless ``--busy-ok``."""
-    if not found.busy:
-        return
-    log(
-        f"these figures were taken on a busy machine ({found.load_per_core:.2f} load per core; "
-        f"{found.rule()}): not a result"
-    )
-    if not args.busy_ok:
-        raise SystemExit(BUSY_EXIT)

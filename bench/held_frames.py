@@ -63,7 +63,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     if args.one:
         render_one(*args.one)
         return
-    session = Session()
+    session = Session(args)
     rows: list[str] = []
     raw: list[str] = []
     me = [PYTHON, "-m", "bench.held_frames"]

@@ -37,7 +37,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     harness.add_arguments(parser)
     args = parser.parse_args(argv)
     scenes = args.scenes or ["RankOneUpdate"]
-    session = Session()
+    session = Session(args)
     first = {scene: Series() for scene in scenes}
     hits = {scene: Series() for scene in scenes}
     sizes: dict[str, tuple[int, int]] = {}

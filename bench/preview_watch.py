@@ -103,7 +103,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     args = parser.parse_args(argv)
     spec = get_scene(args.scene)
     scene_file = spec.module.replace(".", "/") + ".py"
-    session = Session()
+    session = Session(args)
     rows = {
         "watch: save → new PNG": Series(),
         "watch: rebuild alone (its status line)": Series(),

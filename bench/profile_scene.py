@@ -252,7 +252,7 @@ def main() -> None:
     if not args.before:
         parser.error("--before REV is required")
 
-    session = harness.Session()
+    session = harness.Session(args)
     work = Path(tempfile.mkdtemp(prefix="lowrank-profile-"))
     try:
         trees = {"before": export_tree(args.before, work / "before"), "after": PROJECT_ROOT}

@@ -452,7 +452,7 @@ def bench_optional(
 
 
 def run(args: argparse.Namespace) -> tuple[str, harness.Conditions]:
-    session = Session()
+    session = Session(args)
     specs = [SCENES[name] for name in (args.scenes or list(SCENES))]
     work = Path(tempfile.mkdtemp(prefix="lowrank-bench-"))
     results = Results()

@@ -72,7 +72,7 @@ def manim_gif(scene_file: str, scene: str, width: int, height: int, fps: int, me
 def reexport(args: argparse.Namespace, spec: Any, settings: WebEncoding) -> None:
     """Time one export and the same export again (skipped by the manifest), each round into a
     fresh folder, and write both."""
-    session = Session()
+    session = Session(args)
     first, again = Series(), Series()
     request = WebExportRequest(spec, quality=args.quality, gif=True)
     for round_ in range(args.rounds):
@@ -115,7 +115,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         reexport(args, spec, settings)
         return
 
-    session = Session()
+    session = Session(args)
     times = {
         "manim mp4 render": Series(),
         "export --web --gif (render + encode)": Series(),

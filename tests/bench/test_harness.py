@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import functools
+import os
 import sys
 from pathlib import Path
 
@@ -254,3 +255,25 @@ def test_publish_with_busy_ok_marks_the_heading(tmp_path: Path) -> None:
     section = harness.render_section("Demo", "python -m bench.demo", found, ["figure"])
     harness.publish(parsed("--busy-ok", output=path), "bench/demo.py", section, found)
     assert "## Demo — taken under load 2.6 on 2 cores" in path.read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize(
+    ("flags", "starts"), [((), False), (("--busy-ok",), True), (("--no-write",), True)]
+)
+def test_a_benchmark_that_would_be_refused_does_not_start(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    flags: tuple[str, ...],
+    starts: bool,
+) -> None:
+    busy = 0.6 * harness.cores() + 0.1
+    monkeypatch.setattr(os, "getloadavg", lambda: (busy, busy, busy))
+    args = parsed(*flags, output=tmp_path / "BENCHMARKS.md")
+    if starts:
+        assert harness.Session(args).load_before[0] == busy
+    else:
+        with pytest.raises(SystemExit) as stopped:
+            harness.Session(args)
+        assert stopped.value.code == harness.BUSY_EXIT
+        assert "--busy-ok" in capsys.readouterr().err

@@ -67,7 +67,7 @@ def test_every_timed_benchmark_uses_the_harness(path: Path) -> None:
     assert "bench.harness" in imported(module) or "bench" in imported(module)
     source = path.read_text(encoding="utf-8")
     assert "harness.publish(" in source, f"{path.name} does not write through the harness"
-    assert "Session()" in source, f"{path.name} records no conditions"
+    assert "Session(args)" in source, f"{path.name} records no conditions"
     assert "getloadavg" not in source, f"{path.name} reads the load on its own"
 
 
