@@ -215,7 +215,8 @@ def test_busy_ok_writes_and_the_heading_says_so(tmp_path: Path) -> None:
     begin, end = harness.markers("bench/demo.py")
     harness.write_section(path, section, begin, end, found=found, busy_ok=True)
     text = path.read_text(encoding="utf-8")
-    assert "## Demo — taken under load 3.0 on 2 cores: not a result" in text
+    assert "## Demo — taken under load 3.0 on 2 cores: not a result; re-take with " in text
+    assert "re-take with `python -m bench.demo` on an idle machine" in text
     assert "verdict: BUSY" in text
 
 
