@@ -95,3 +95,34 @@ def test_a_benchmark_runs_as_a_module_and_refuses_two_rounds() -> None:
         check=True,
     ).stdout
     assert "--busy-ok" in help_text
+
+
+def written_sections() -> list[tuple[str, str]]:
+    """(script, part) of every section a benchmark writes through the harness."""
+    found = []
+    for path in SCRIPTS:
+        source = path.read_text(encoding="utf-8")
+        if "harness.publish(" in source:
+            found.append((f"bench/{path.name}", ""))
+            found += [(f"bench/{path.name}", part) for part in re.findall(r'part="(\w+)"', source)]
+    return found
+
+
+@pytest.mark.parametrize(("script", "part"), written_sections())
+def test_every_written_section_is_in_benchmarks_md_once_and_states_its_load(
+    script: str, part: str
+) -> None:
+    """So that a re-take replaces the section in place instead of adding a second one, and no
+    section in the file leaves its load unsaid."""
+    from bench import harness
+
+    text = (PROJECT_ROOT / "BENCHMARKS.md").read_text(encoding="utf-8")
+    begin, end = harness.markers(script, part)
+    assert text.count(begin) == 1, f"BENCHMARKS.md has no (or two) {begin}"
+    assert text.count(end) == 1, f"BENCHMARKS.md has no (or two) {end}"
+    section = text.split(begin)[1].split(end)[0]
+    heading = section.strip().splitlines()[0]
+    # Taken by the harness on an idle machine, or marked in its heading as what it is.
+    assert "verdict: idle enough" in section or "load" in heading, (
+        f"{script}'s section is not marked: {heading}"
+    )
