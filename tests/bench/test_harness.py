@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import functools
 import os
+import subprocess
 import sys
 from pathlib import Path
 
@@ -72,6 +73,45 @@ def test_a_session_counts_its_commands_as_its_own_work() -> None:
     assert found.own_cpu >= 0.4
     assert found.cores == harness.cores()
     assert len(found.lines()) == 4
+
+
+def test_a_call_in_this_process_counts_the_processes_it_runs() -> None:
+    session = harness.Session()
+
+    def work() -> str:
+        subprocess.run([sys.executable, "-c", BURN, "0.4"], check=True)
+        return "done"
+
+    result, run = session.call(work)
+    assert result == "done"
+    assert run.cpu >= 0.4
+
+
+def test_a_long_lived_process_tree_is_measured_from_outside() -> None:
+    # A parent whose child burns 0.5 s of CPU, then both wait (as a Dask worker and its render).
+    script = (
+        "import subprocess, sys\n"
+        "child = subprocess.Popen([sys.executable, '-c', sys.argv[1] + 'print(1, flush=True)\\n"
+        "sys.stdin.read()', '0.5'], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)\n"
+        "print(child.stdout.readline().strip(), flush=True)\n"
+        "sys.stdin.read()\n"
+        "child.stdin.close(); child.wait()\n"
+    )
+    proc = subprocess.Popen(
+        [sys.executable, "-c", script, BURN],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert proc.stdout is not None
+        assert proc.stdout.readline().strip() == "1"  # the child has burnt its CPU
+        assert harness.process_cpu_seconds(proc.pid) < 0.5  # the parent alone did not
+        assert harness.tree_cpu_seconds(proc.pid) >= 0.5
+    finally:
+        assert proc.stdin is not None
+        proc.stdin.close()
+        proc.wait(timeout=30)
 
 
 def test_a_failing_command_is_no_figure() -> None:
