@@ -11,6 +11,7 @@ SCENES   ?= --all
 OUTPUT   ?= media
 PYTEST_ARGS ?=
 BENCH_ARGS ?=
+BENCH_ALL ?=
 
 .PHONY: help setup system-deps system-deps-test venv render lint typecheck test test-fast lock clean \
 	update-controls readme
@@ -72,13 +73,13 @@ post: setup  ## Notebook → post: run NOTEBOOK, export its clips into POST_DIR 
 	$(PY) render.py post $(NOTEBOOK) --execute -q $(POST_QUALITY) -o $(POST_DIR) $(if $(BASE_URL),--base-url $(BASE_URL))
 
 .PHONY: bench bench-test
-bench: setup  ## Time render.py against plain manim, chunks, batches, Dask, held frames, chunk costs (3+ interleaved rounds, medians); rewrites their BENCHMARKS.md sections only on an idle machine (BENCH_ARGS=--busy-ok writes them marked as taken under load; hours on 2 cores)
-	$(PY) -m bench.run $(BENCH_ARGS)
-	$(PY) -m bench.chunks $(BENCH_ARGS)
-	$(PY) -m bench.batch $(BENCH_ARGS)
-	$(PY) -m bench.farm $(BENCH_ARGS)
-	$(PY) -m bench.held_frames $(BENCH_ARGS)
-	$(PY) -m bench.chunk_costs $(BENCH_ARGS)
+bench: setup  ## Time render.py against plain manim, chunks, batches, Dask, held frames, chunk costs (3+ interleaved rounds, medians); rewrites their BENCHMARKS.md sections only on an idle machine (BENCH_ALL="--busy-ok" or "--rounds 5" for every benchmark, BENCH_ARGS for bench.run's own; hours on 2 cores)
+	$(PY) -m bench.run $(BENCH_ALL) $(BENCH_ARGS)
+	$(PY) -m bench.chunks $(BENCH_ALL)
+	$(PY) -m bench.batch $(BENCH_ALL)
+	$(PY) -m bench.farm $(BENCH_ALL)
+	$(PY) -m bench.held_frames $(BENCH_ALL)
+	$(PY) -m bench.chunk_costs $(BENCH_ALL)
 
 bench-test: venv  ## The benchmark harness's own tests (tests/bench: CPU counted, the busy rule, the section writer)
 	$(PY) -m pytest tests/bench -q $(PYTEST_ARGS)
