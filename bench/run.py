@@ -299,7 +299,8 @@ def bench_low_quality(
             )
     label = f"{len(specs)} scene{'s' if len(specs) > 1 else ''}"
     results.pair(
-        f"{label}, low quality, nothing cached: `render --all -j {args.jobs}` vs `manim -ql` "
+        f"{label}, low quality, nothing cached: `render {' '.join(which)} -j {args.jobs}` vs "
+        "`manim -ql` "
         "each in turn",
         ours_cold,
         summed(plain_cold.values()),
