@@ -11,6 +11,7 @@ SCENES   ?= --all
 OUTPUT   ?= media
 PYTEST_ARGS ?=
 BENCH_ARGS ?=
+BENCH_ALL ?=
 
 .PHONY: help setup system-deps system-deps-test venv render lint typecheck test test-fast check lock clean \
 	update-controls readme
@@ -77,19 +78,22 @@ BASE_URL ?=
 post: setup  ## Notebook → post: run NOTEBOOK, export its clips into POST_DIR and write the Markdown post there (BASE_URL=/assets/clips)
 	$(PY) render.py post $(NOTEBOOK) --execute -q $(POST_QUALITY) -o $(POST_DIR) $(if $(BASE_URL),--base-url $(BASE_URL))
 
-.PHONY: bench
-bench: setup  ## Time render.py against plain manim, chunks, batches, Dask, held frames, chunk costs; rewrites their BENCHMARKS.md sections (BENCH_ARGS=--runs 3; hours on 2 cores)
-	$(PY) bench/run.py $(BENCH_ARGS)
-	$(PY) bench/chunks.py
-	$(PY) bench/batch.py
-	$(PY) bench/farm.py
-	$(PY) bench/held_frames.py
-	$(PY) bench/chunk_costs.py
+.PHONY: bench bench-test
+bench: setup  ## Time render.py against plain manim, chunks, batches, Dask, held frames, chunk costs (3+ interleaved rounds, medians); rewrites their BENCHMARKS.md sections only on an idle machine (BENCH_ALL="--busy-ok" or "--rounds 5" for every benchmark, BENCH_ARGS for bench.run's own; hours on 2 cores)
+	$(PY) -m bench.run $(BENCH_ALL) $(BENCH_ARGS)
+	$(PY) -m bench.chunks $(BENCH_ALL)
+	$(PY) -m bench.batch $(BENCH_ALL)
+	$(PY) -m bench.farm $(BENCH_ALL)
+	$(PY) -m bench.held_frames $(BENCH_ALL)
+	$(PY) -m bench.chunk_costs $(BENCH_ALL)
+
+bench-test: venv  ## The benchmark harness's own tests (tests/bench: CPU counted, the busy rule, the section writer)
+	$(PY) -m pytest tests/bench -q $(PYTEST_ARGS)
 
 .PHONY: audit
 AUDIT_ARGS ?=
 audit: venv  ## Frame audit: every scene, 500 random + awkward numbers, defects per kind; rewrites its BENCHMARKS.md section
-	$(PY) bench/audit.py $(AUDIT_ARGS)
+	$(PY) -m bench.audit $(AUDIT_ARGS)
 
 clean:  ## Remove the virtual environment and rendered media
 	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache

@@ -1,12 +1,13 @@
 """Where an image's bytes are: per layer, per Debian package, per site-packages directory.
 
-    .venv/bin/python bench/docker_size.py lowrank-anim:amd64 [lowrank-anim:arm64 ...] [--top 12]
+    python -m bench.docker_size lowrank-anim:amd64 [lowrank-anim:arm64 ...] [--top 12]
 
 Prints, for each image, its size as `docker images` shows it (decimal MB), its layers (`docker
 history`), the largest installed Debian packages (dpkg's Installed-Size, which still counts files
 docker/slim-runtime.sh deleted) and the largest entries of the venv's site-packages (du). The
 figures in BENCHMARKS.md ("Docker image size") come from this script; the budget itself is a test
-(tests/docker/test_docker.py, tests/docker/test_docker_arm64.py).
+(tests/docker/test_docker.py, tests/docker/test_docker_arm64.py). Sizes only: no time is
+measured, so the machine's load does not matter here.
 """
 
 from __future__ import annotations

@@ -5,22 +5,19 @@ Measures the files ``render.py export RankOneUpdate --explorable`` writes (the s
 ``lowrank-explorable.js`` and ``.css``, and the scene's snippet with its JSON configuration):
 raw bytes and gzip at levels 6 (what most web servers send) and 9.  Target: script + style
 ≤ 15 KB gzipped.  Prints a Markdown table; not a test: it measures, it does not assert.
+Sizes only: no time is measured, so the machine's load does not matter here.
 
-    .venv/bin/python bench/explorable.py
+    python -m bench.explorable
 """
 
 from __future__ import annotations
 
 import gzip
-import sys
 import tempfile
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-
-from lowrank_anim.registry import get_scene  # noqa: E402
-from lowrank_anim.web.explorable import SCRIPT, STYLE, write_explorable  # noqa: E402
+from lowrank_anim.registry import get_scene
+from lowrank_anim.web.explorable import SCRIPT, STYLE, write_explorable
 
 TARGET = 15 * 1024
 

@@ -20,13 +20,9 @@ import random
 import sys
 import time
 from collections.abc import Sequence
-from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-
-from bench.run import conditions  # noqa: E402
+from bench.harness import conditions
 
 
 def one_by_one(
@@ -53,9 +49,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--seed", type=int, default=10)
     args = parser.parse_args(argv)
 
-    sys.path.insert(0, str(ROOT / "bench"))
-    from audit import random_sets
-
+    from bench.audit import random_sets
     from lowrank_anim.maths import view3d
     from lowrank_anim.maths.params import build_example, parse_assignments
     from lowrank_anim.registry import SCENES

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Where a scene's render time goes, before and after a change, and proof it looks the same.
 
-    .venv/bin/python bench/profile_scene.py --before REV [--scene RankOneUpdate] [--runs 3]
+    python -m bench.profile_scene --before REV [--scene RankOneUpdate] [--rounds 3] [--encoders]
 
 For the scene code at git revision REV ("before") and in the working tree ("after"), each in a
 fresh process, it
@@ -16,7 +16,9 @@ fresh process, it
   :mod:`lowrank_anim.pipeline.encoding` and manim's default: CPU per frame, size, SSIM
   against a lossless encode.
 
-It prints Markdown and, unless ``--no-write``, rewrites its own section of BENCHMARKS.md.
+Before and after run interleaved, ``--rounds`` rounds (at least 3), medians; the load and the
+busy rule are bench/harness.py's. It prints Markdown and, unless ``--no-write`` or the machine
+was busy (then only with ``--busy-ok``, marked so), rewrites its own section of BENCHMARKS.md.
 """
 
 from __future__ import annotations
@@ -34,10 +36,14 @@ import tarfile
 import tempfile
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
-ROOT = Path(__file__).resolve().parent.parent
-BEGIN = "<!-- BEGIN bench/profile_scene.py: generated, do not edit by hand -->"
-END = "<!-- END bench/profile_scene.py -->"
+if TYPE_CHECKING:
+    from bench.harness import Session
+
+# Nothing of the project is imported at the top: a worker must import ``lowrank_anim`` and
+# ``scenes`` from the source tree it measures, which its PYTHONPATH puts first.
+SCRIPT = "bench/profile_scene.py"
 
 #: Profile buckets: label → (file suffix, function name); cumulative seconds of each.
 BUCKETS = {
@@ -53,14 +59,14 @@ BUCKETS = {
 }
 
 
-# Worker: runs inside a fresh process with one source tree on sys.path ------------------------
+# Worker: runs inside a fresh process with one source tree first on its path --------------------
 
 
-def worker(tree: str, scene: str, quality: str, tex_dir: str, out: str, mode: str) -> None:
-    """One render of ``scene`` from the source ``tree``; ``mode`` is ``time`` (nothing else
-    runs), ``hash`` (every frame hashed, untimed: hashing 8 MB frames costs more than drawing
-    them) or ``profile`` (cProfile buckets)."""
-    sys.path.insert(0, tree)
+def worker(scene: str, quality: str, tex_dir: str, out: str, mode: str) -> None:
+    """One render of ``scene`` from the source tree the process runs in (its working directory
+    and the first entry of PYTHONPATH); ``mode`` is ``time`` (nothing else runs), ``hash`` (every
+    frame hashed, untimed: hashing 8 MB frames costs more than drawing them) or ``profile``
+    (cProfile buckets)."""
     import cProfile
     import pstats
 
@@ -122,19 +128,31 @@ def worker(tree: str, scene: str, quality: str, tex_dir: str, out: str, mode: st
 # Driver ------------------------------------------------------------------------------------------
 
 
-def run_worker(tree: Path, scene: str, quality: str, tex: Path, work: Path, mode: str) -> dict:
+def run_worker(
+    session: Session, tree: Path, scene: str, quality: str, tex: Path, work: Path, mode: str
+) -> dict[str, Any]:
+    """One worker on ``tree``'s code: its own ``lowrank_anim`` and ``scenes`` come first on its
+    path (its working directory and PYTHONPATH), ``bench`` from this checkout after them."""
+    from lowrank_anim.paths import PROJECT_ROOT
+
     out = work / f"run-{time.monotonic_ns()}.json"
-    cmd = [sys.executable, __file__, "--worker", str(tree), scene, quality, str(tex), str(out)]
-    cmd += ["--mode", mode]
-    subprocess.run(cmd, check=True, cwd=tree)
-    result: dict = json.loads(out.read_text())
+    cmd = [sys.executable, "-m", "bench.profile_scene", "--worker", scene, quality, str(tex)]
+    cmd += [str(out), "--mode", mode]
+    path = os.pathsep.join([str(tree), str(PROJECT_ROOT)])
+    session.measure(cmd, cwd=tree, env={"PYTHONPATH": path})
+    result: dict[str, Any] = json.loads(out.read_text())
     shutil.rmtree(out.with_suffix(".media"), ignore_errors=True)
     return result
 
 
 def export_tree(rev: str, dest: Path) -> Path:
+    from lowrank_anim.paths import PROJECT_ROOT
+
     archive = subprocess.run(
-        ["git", "archive", rev, "scenes", "lowrank_anim"], cwd=ROOT, capture_output=True, check=True
+        ["git", "archive", rev, "scenes", "lowrank_anim"],
+        cwd=PROJECT_ROOT,
+        capture_output=True,
+        check=True,
     ).stdout
     dest.mkdir(parents=True)
     archive_path = dest / "tree.tar"
@@ -149,12 +167,12 @@ def encoder_table(work: Path, tex: Path, scene: str) -> list[str]:
     """Encode the same 1080p frames with each purpose's settings and with manim's default."""
     import numpy as np
 
+    from lowrank_anim.paths import PROJECT_ROOT
     from lowrank_anim.pipeline.encoding import encoder_overrides
 
     capture = work / "frames.npy"
     code = f"""
-import sys, numpy as np
-sys.path.insert(0, {str(ROOT)!r})
+import numpy as np
 from manim import tempconfig
 from manim.scene.scene_file_writer import SceneFileWriter
 from lowrank_anim.registry import get_scene
@@ -170,7 +188,7 @@ with tempconfig(options):
     get_scene({scene!r}).load()().render()
 np.save({str(capture)!r}, np.stack(kept))
 """
-    subprocess.run([sys.executable, "-c", code], check=True, cwd=ROOT)
+    subprocess.run([sys.executable, "-c", code], check=True, cwd=PROJECT_ROOT)
     from fractions import Fraction
 
     from manim._config.video_encoder import VideoEncoderSpec
@@ -216,54 +234,61 @@ np.save({str(capture)!r}, np.stack(kept))
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--worker", nargs=5, metavar=("TREE", "SCENE", "QUALITY", "TEX", "OUT"))
+    parser.add_argument("--worker", nargs=4, metavar=("SCENE", "QUALITY", "TEX", "OUT"))
     parser.add_argument("--mode", choices=["time", "hash", "profile"], default="time")
     parser.add_argument("--before", help="git revision of the 'before' scene code")
     parser.add_argument("--scene", default="RankOneUpdate")
-    parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--encoders", action="store_true", help="also compare encoder settings")
-    parser.add_argument("--no-write", action="store_true")
-    args = parser.parse_args()
+    args, _ = parser.parse_known_args()
     if args.worker:
-        worker(*args.worker, mode=args.mode)
+        scene, quality, tex_dir, out = args.worker
+        worker(scene, quality, tex_dir, out, args.mode)
         return
+    from bench import harness
+    from lowrank_anim.paths import PROJECT_ROOT
+
+    harness.add_arguments(parser)
+    args = parser.parse_args()
     if not args.before:
         parser.error("--before REV is required")
 
+    session = harness.Session(args)
     work = Path(tempfile.mkdtemp(prefix="lowrank-profile-"))
     try:
-        trees = {"before": export_tree(args.before, work / "before"), "after": ROOT}
+        trees = {"before": export_tree(args.before, work / "before"), "after": PROJECT_ROOT}
         tex = work / "tex"
         tex.mkdir()
         # One untimed run fills the LaTeX cache both trees share (LaTeX is not what we compare).
         for tree in trees.values():
-            run_worker(tree, args.scene, "low", tex, work, "time")
+            run_worker(session, tree, args.scene, "low", tex, work, "time")
         cpu: dict[tuple[str, str], list[float]] = {}
         frames: dict[tuple[str, str], list[str]] = {}
         for quality in ("low", "high"):
             for name, tree in trees.items():
-                frames[(name, quality)] = run_worker(tree, args.scene, quality, tex, work, "hash")[
-                    "frames"
-                ]
-            for _ in range(args.runs):
-                for name, tree in trees.items():
-                    result = run_worker(tree, args.scene, quality, tex, work, "time")
+                frames[(name, quality)] = run_worker(
+                    session, tree, args.scene, quality, tex, work, "hash"
+                )["frames"]
+            for round_ in range(args.rounds):
+                for name in harness.rotated(list(trees), round_):
+                    harness.log(f"{quality}, round {round_ + 1}/{args.rounds}: {name}")
+                    result = run_worker(
+                        session, trees[name], args.scene, quality, tex, work, "time"
+                    )
                     cpu.setdefault((name, quality), []).append(result["cpu"])
         profiles = {
-            name: run_worker(tree, args.scene, "low", tex, work, "profile")["buckets"]
+            name: run_worker(session, tree, args.scene, "low", tex, work, "profile")["buckets"]
             for name, tree in trees.items()
         }
         commit = subprocess.run(
-            ["git", "describe", "--always", "--dirty"], cwd=ROOT, capture_output=True, text=True
+            ["git", "describe", "--always", "--dirty"],
+            cwd=PROJECT_ROOT,
+            capture_output=True,
+            text=True,
         ).stdout.strip()
-        load = os.getloadavg()
-        lines = [
-            f"## Profile of {args.scene}: where the time goes, before and after",
-            "",
-            f"Generated by `bench/profile_scene.py --before {args.before}` (after = {commit}); "
-            f"{os.cpu_count()} cores, load average {load[0]:.1f} at the end. Drawing only "
-            "(manim `format=none`: every frame drawn, none encoded), LaTeX already cached, CPU "
-            f"seconds, median of {args.runs}.",
+        body = [
+            f"Before = `{args.before}`, after = {commit}. Drawing only (manim `format=none`: every "
+            "frame drawn, none encoded), LaTeX already cached, CPU seconds of the render in its "
+            f"process, median of {args.rounds} rounds, before and after interleaved.",
             "",
             "| quality | frames | before (CPU s) | after (CPU s) | after ÷ before "
             "| every frame identical |",
@@ -273,11 +298,11 @@ def main() -> None:
             before = statistics.median(cpu[("before", quality)])
             after = statistics.median(cpu[("after", quality)])
             same = frames[("before", quality)] == frames[("after", quality)]
-            lines.append(
+            body.append(
                 f"| {quality} | {len(frames[('after', quality)])} | {before:.2f} | {after:.2f} | "
                 f"{after / before:.2f}× | {'yes' if same else '**NO**'} (SHA-1 of every frame) |"
             )
-        lines += [
+        body += [
             "",
             "cProfile of one low-quality run (cumulative seconds, with the profiler's overhead; "
             "parts overlap, e.g. updaters include the digit rebuilds):",
@@ -290,7 +315,7 @@ def main() -> None:
             ),
         ]
         if args.encoders:
-            lines += [
+            body += [
                 "",
                 "### Encoder settings",
                 "",
@@ -300,13 +325,12 @@ def main() -> None:
                 "",
                 *encoder_table(work, tex, args.scene),
             ]
-        section = "\n".join(lines)
-        print(section)
-        if not args.no_write:
-            sys.path.insert(0, str(ROOT / "bench"))
-            from run import write_section  # type: ignore[import-not-found]
-
-            write_section(ROOT / "BENCHMARKS.md", section, BEGIN, END)
+        found = session.finish()
+        title = f"Profile of {args.scene}: where the time goes, before and after"
+        command = f"python -m bench.profile_scene --before {args.before} --scene {args.scene}"
+        command += " --encoders" if args.encoders else ""
+        section = harness.render_section(title, command, found, body)
+        harness.publish(args, SCRIPT, section, found)
     finally:
         shutil.rmtree(work, ignore_errors=True)
 

@@ -1,17 +1,14 @@
 """Render a registered scene with every frame drawn but nothing encoded (manim ``format=none``).
 
 The baseline for "how much does encoding cost": ``bench/run.py`` times this against a draft
-render of the same scene at the same quality. Usage::
+render of the same scene at the same quality (``bench/held_frames.py`` too). Usage::
 
-    python bench/rasterise_only.py SCENE QUALITY TEX_DIR MEDIA_DIR
+    python -m bench.rasterise_only SCENE QUALITY TEX_DIR MEDIA_DIR
 """
 
 from __future__ import annotations
 
 import sys
-from pathlib import Path
-
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 
 def main(scene: str, quality: str, tex_dir: str, media_dir: str) -> None:

@@ -1,0 +1,1 @@
+"""Tests of bench/: the harness every benchmark measures with, and the scripts' form."""
