@@ -138,68 +138,40 @@ class Batches:
         assert done.returncode == 0, f"render.py {' '.join(args)}:\n{done.stderr[-3000:]}"
         return done.stdout
 
-    def folder(self, name: str) -> Path:
-        return self.root / name
+    def folder(self, row: str) -> Path:
+        """Where a row's lines write (``png``, ``video``, ``web``)."""
+        return self.root / row
 
-    # Each costly row: one command line per variant group, over every scene in it.
+    def line(self, row: str, spec: SceneSpec, variant: Variant) -> tuple[str, ...]:
+        """The command line of ``row`` that draws ``spec`` in ``variant``: one line for every
+        scene that takes the same options (with ``export``, scenes that have an explorable
+        figure take ``--explorable`` in a line of their own)."""
+        group = variant.group(spec)
+        specs = [s for s in SCENES.values() if variant.group(s) == group]
+        extra: list[str] = []
+        if row == "export":
+            figure = spec.name in EXPLORABLE_SCENES
+            specs = [s for s in specs if (s.name in EXPLORABLE_SCENES) == figure]
+            extra = ["--base-url", "/clips", *(["--explorable"] if figure else [])]
+        command = {
+            "png": ["render", "-f", "png", "-j", "1"],
+            "video": ["render", "--sections", "-j", "1"],
+            "export": ["export"],
+        }[row]
+        return (*command, *(s.name for s in specs), "-q", "low", *extra, *variant.args(spec),
+                "-o", str(self.folder(row)))  # fmt: skip
 
-    def groups(
-        self, variant: Variant, only: list[str] | None = None
-    ) -> dict[tuple[str, str], list[SceneSpec]]:
-        found: dict[tuple[str, str], list[SceneSpec]] = {}
-        for name, spec in SCENES.items():
-            if only is None or name in only:
-                found.setdefault(variant.group(spec), []).append(spec)
-        return found
-
-    def render_png(self, spec: SceneSpec, variant: Variant) -> None:
-        for specs in self.groups(variant).values():
-            if spec in specs:
-                self.start_render_png(specs, variant)
-                self.run(*self.render_png_args(specs, variant))
-
-    def render_png_args(self, specs: list[SceneSpec], variant: Variant) -> tuple[str, ...]:
-        names = [s.name for s in specs]
-        return ("render", *names, "-f", "png", "-q", "low", "-j", "1",
-                *variant.args(specs[0]), "-o", str(self.folder("png")))  # fmt: skip
-
-    def start_render_png(self, specs: list[SceneSpec], variant: Variant) -> None:
-        self.start(*self.render_png_args(specs, variant))
-
-    def video_args(self, specs: list[SceneSpec], variant: Variant) -> tuple[str, ...]:
-        names = [s.name for s in specs]
-        return ("render", *names, "-q", "low", "--sections", "-j", "1",
-                *variant.args(specs[0]), "-o", str(self.folder("video")))  # fmt: skip
-
-    def export_args(self, specs: list[SceneSpec], variant: Variant) -> tuple[str, ...]:
-        names = [s.name for s in specs]
-        explorable = ["--explorable"] if all(n in EXPLORABLE_SCENES for n in names) else []
-        return ("export", *names, "-q", "low", *explorable, "--base-url", "/clips",
-                *variant.args(specs[0]), "-o", str(self.folder("web")))  # fmt: skip
-
-    def export_groups(self, variant: Variant) -> list[list[SceneSpec]]:
-        """Scenes with an explorable figure export with --explorable, in a line of their own."""
-        lines = []
-        for specs in self.groups(variant).values():
-            figures = [s for s in specs if s.name in EXPLORABLE_SCENES]
-            others = [s for s in specs if s.name not in EXPLORABLE_SCENES]
-            lines += [group for group in (figures, others) if group]
-        return lines
-
-    def line_for(self, spec: SceneSpec, lines: list[list[SceneSpec]]) -> list[SceneSpec]:
-        return next(specs for specs in lines if spec in specs)
+    def made(self, row: str, spec: SceneSpec, variant: Variant) -> str:
+        """Wait for the line of ``row`` that draws ``spec`` in ``variant``; what it printed."""
+        return self.run(*self.line(row, spec, variant))
 
     def start_everything(self) -> None:
         """Queue every costly line at once, longest first, so the two background processes
         never wait for a case to ask."""
-        for variant in (A, B):
-            for specs in self.groups(variant).values():
-                self.start(*self.video_args(specs, variant))
-        for specs in self.export_groups(B):
-            self.start(*self.export_args(specs, B))
-        for variant in (A, B):
-            for specs in self.groups(variant).values():
-                self.start_render_png(specs, variant)
+        for row, variants in (("video", (A, B)), ("export", (B,)), ("png", (A, B))):
+            for variant in variants:
+                for spec in SCENES.values():
+                    self.start(*self.line(row, spec, variant))
 
 
 @pytest.fixture(scope="module")
@@ -275,7 +247,7 @@ def test_preview(spec: SceneSpec, variant: Variant, batches: Batches, tmp_path: 
     assert path == tmp_path / spec.name / "preview" / f"{variant.stem(spec)}.png"
     image = check_still(path, variant.theme)
     if variant in (A, B):  # the last frame a render draws, pixel for pixel
-        batches.render_png(spec, variant)
+        batches.made("png", spec, variant)
         rendered = batches.folder("png") / spec.name / "480p15" / f"{variant.stem(spec)}.png"
         difference = ImageChops.difference(image, Image.open(rendered).convert("RGB"))
         assert difference.getbbox() is None, f"preview and render differ in {difference.getbbox()}"
@@ -291,15 +263,14 @@ def test_preview_a_section(spec: SceneSpec, variant: Variant, tmp_path: Path) ->
 
 @pytest.mark.parametrize(("spec", "variant"), scene_variants((A, B)))
 def test_render_png(spec: SceneSpec, variant: Variant, batches: Batches) -> None:
-    batches.render_png(spec, variant)
+    batches.made("png", spec, variant)
     check_still(batches.folder("png") / spec.name / "480p15" / f"{variant.stem(spec)}.png",
                 variant.theme)  # fmt: skip
 
 
 @pytest.mark.parametrize(("spec", "variant"), scene_variants((A, B)))
 def test_render_video_with_sections(spec: SceneSpec, variant: Variant, batches: Batches) -> None:
-    specs = next(s for s in batches.groups(variant).values() if spec in s)
-    printed = batches.run(*batches.video_args(specs, variant))
+    printed = batches.made("video", spec, variant)
     path = batches.folder("video") / spec.name / "480p15" / f"{variant.stem(spec)}.mp4"
     assert str(path) in printed
     frames = check_video(path)
@@ -313,8 +284,8 @@ def test_render_video_with_sections(spec: SceneSpec, variant: Variant, batches: 
 
 @pytest.mark.parametrize(("spec", "variant"), scene_variants((B,)))
 def test_export(spec: SceneSpec, variant: Variant, batches: Batches) -> None:
-    batches.run(*batches.export_args(batches.line_for(spec, batches.export_groups(B)), B))
-    web, stem = batches.folder("web"), variant.stem(spec)
+    batches.made("export", spec, variant)
+    web, stem = batches.folder("export"), variant.stem(spec)
     for suffix in (".mp4", ".webm"):
         check_video(web / f"{stem}{suffix}")
     check_still(web / f"{stem}.png", variant.theme)
@@ -333,16 +304,16 @@ def test_export(spec: SceneSpec, variant: Variant, batches: Batches) -> None:
 @pytest.mark.parametrize(("spec", "variant"), scene_variants((B,)))
 @pytest.mark.parametrize("engine", sorted(ENGINES))
 def test_embed(spec: SceneSpec, variant: Variant, engine: str, batches: Batches) -> None:
-    batches.run(*batches.export_args(batches.line_for(spec, batches.export_groups(B)), B))
-    web, stem = batches.folder("web"), variant.stem(spec)
+    batches.made("export", spec, variant)
+    web, stem = batches.folder("export"), variant.stem(spec)
     printed = cli("embed", spec.name, "--engine", engine, *variant.args(spec), "-o", str(web))
     assert printed == (web / f"{stem}{ENGINES[engine].suffix}").read_text(encoding="utf-8")
 
 
 def test_gallery(batches: Batches) -> None:
-    for specs in batches.export_groups(B):
-        batches.run(*batches.export_args(specs, B))
-    web = batches.folder("web")
+    for spec in SCENES.values():
+        batches.made("export", spec, B)
+    web = batches.folder("export")
     printed = cli("gallery", "-o", str(web))
     page = (web / "index.html").read_text(encoding="utf-8")
     assert printed.startswith(f"{web / 'index.html'}  ({len(SCENES)} clips)"), printed
@@ -359,8 +330,8 @@ def test_gallery(batches: Batches) -> None:
 
 def test_gallery_of_rendered_videos(batches: Batches) -> None:
     for variant in (A, B):
-        for specs in batches.groups(variant).values():
-            batches.run(*batches.video_args(specs, variant))
+        for spec in SCENES.values():
+            batches.made("video", spec, variant)
     video = batches.folder("video")
     printed = cli("gallery", "-o", str(video))
     page = (video / "index.html").read_text(encoding="utf-8")
@@ -378,7 +349,7 @@ def test_shard_and_join_make_the_render(batches: Batches, tmp_path: Path) -> Non
     cli("join", spec.name, str(tmp_path / "shards"), *options, "-o", str(tmp_path / "joined"))
     joined = tmp_path / "joined" / spec.name / "480p15" / f"{B.stem(spec)}.mp4"
     check_video(joined)
-    batches.run(*batches.video_args(next(s for s in batches.groups(B).values() if spec in s), B))
+    batches.made("video", spec, B)
     rendered = batches.folder("video") / spec.name / "480p15" / joined.name
     assert joined.read_bytes() == rendered.read_bytes(), "the join is not the render"
 
