@@ -12,7 +12,7 @@ OUTPUT   ?= media
 PYTEST_ARGS ?=
 BENCH_ARGS ?=
 
-.PHONY: help setup system-deps system-deps-test venv render lint typecheck test test-fast lock clean \
+.PHONY: help setup system-deps system-deps-test venv node-deps render lint typecheck test test-fast lock clean \
 	update-controls readme
 
 help:  ## List the targets
@@ -34,6 +34,12 @@ $(STAMP): requirements-dev.lock pyproject.toml
 
 venv: $(STAMP)  ## Create .venv from the lock (only when the lock changed)
 
+# axe-core, which the browser tests inject into the explorable figure's page (package-lock.json).
+node_modules/.package-lock.json: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+
+node-deps: node_modules/.package-lock.json  ## Install the browser tests' npm packages from package-lock.json
+
 setup: system-deps venv  ## Everything needed to render
 
 render: setup  ## Render the scenes into media/ (QUALITY=low FORMAT=mp4 SCENES=--all)
@@ -46,7 +52,7 @@ lint: venv  ## ruff lint and format check
 typecheck: venv  ## mypy (strict for the library and the CLI)
 	$(PY) -m mypy
 
-test: system-deps-test venv lint typecheck  ## Everything needed to test, then lint, types and the whole suite (Docker: amd64, arm64 under QEMU, the release)
+test: system-deps-test venv node-deps lint typecheck  ## Everything needed to test, then lint, types and the whole suite (Docker: amd64, arm64 under QEMU, the release)
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 test-fast: venv  ## The suite without renders, LaTeX, Docker or the browser (LaTeX would fail it)
