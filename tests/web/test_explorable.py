@@ -745,7 +745,7 @@ def check_exact(driver: Any, config: dict[str, Any], x: list[Fraction], what: st
     no 2e-16 for 0), and the readout and the live region write them as the video does."""
     exact = exact_model(config, x)
     now = state(driver)
-    want = {
+    want: dict[str, Any] = {
         "x": [float(a) for a in exact["x"]],
         "y": [float(a) for a in exact["y"]],
         "alpha": float(exact["alpha"]),
@@ -758,6 +758,7 @@ def check_exact(driver: Any, config: dict[str, Any], x: list[Fraction], what: st
     assert f"x = {col(want['x'])}" in readout, what
     assert f"α = vTx = {alpha}" in readout, what
     assert f"z = y + αu = {col(want['z'])}" in readout, what
+    assert announced(driver) == f"α = {alpha}, z = {col(want['z'])}", what
 
 
 @pytest.mark.browser
