@@ -1184,3 +1184,36 @@ def test_axe_finds_no_violation_and_nothing_it_cannot_decide(
     for role in ("x", "v", "u", "y", "z", "alpha"):
         assert f'class="lr-label lr-{role}"' in measured, f"axe measured {role}'s label"
     assert 'class="lr-readout"' in measured or "lr-term" in measured
+
+
+#: Each arrow's line as drawn: its stroke colour and the opacity it is painted with.
+ARROW_COLOURS = """
+const out = [];
+for (const line of document.querySelectorAll('lowrank-explorable .lr-arrow line')) {
+  let opacity = 1;
+  for (let n = line; n && n.tagName !== 'svg'; n = n.parentNode)
+    opacity *= parseFloat(getComputedStyle(n).opacity);
+  out.push([line.parentNode.getAttribute('class'), getComputedStyle(line).stroke, opacity]);
+}
+return out;
+"""
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize(("name", "scheme"), [("plain", "light"), ("attribute-dark", "dark")])
+def test_every_arrow_is_3_to_1_against_the_figure(figure: Any, name: str, scheme: str) -> None:
+    """WCAG 1.4.11 as painted: each arrow's colour, blended by its opacity over the
+    background, is at least 3:1 against the background."""
+    open_figure(figure, f"{name}.html")
+    background = hex_rgb(THEMES[scheme].background)
+    arrows = figure.execute_script(ARROW_COLOURS)
+    assert len(arrows) == 7
+    low = []
+    for role, stroke, opacity in arrows:
+        colour = [int(c) for c in re.findall(r"\d+", stroke)[:3]]
+        seen = tuple(
+            round(opacity * c + (1 - opacity) * b) for c, b in zip(colour, background, strict=True)
+        )
+        if contrast_of(seen, background) < 3:
+            low.append((role, stroke, opacity))
+    assert low == []

@@ -183,7 +183,8 @@
       this.drop = el("line", { class: "lr-drop" }, svg);
       this.arrows = {};
       for (const role of ["shadow", "v", "u", "y", "x", "alpha", "z"]) {
-        const g = el("g", { class: `lr-arrow lr-${role === "shadow" ? "v lr-shadow" : role}` }, svg);
+        // x's shadow on v is α v/|v|²: drawn in α's colour, as the video draws it.
+        const g = el("g", { class: `lr-arrow lr-${role === "shadow" ? "alpha lr-shadow" : role}` }, svg);
         this.arrows[role] = { line: el("line", {}, g), head: el("polygon", {}, g) };
       }
       this.handle = el("circle", {
@@ -452,8 +453,9 @@
     /** Each label beside its arrow's tip (αu's beside its middle), at the first spot that is
      * inside the figure and covers no arrow and no label placed before it. */
     placeLabels(segments) {
-      const { view } = this.cfg, PAD = 3, tip = this.px(this.x), hit = this.hit;
-      // The drag handle around x's tip is an obstacle too: a label in it would hide the tip.
+      const { view } = this.cfg, PAD = 3, tip = this.px(this.x), hit = this.hit + this.gap + 2;
+      // The drag handle and its focus ring around x's tip are an obstacle too: a label on them
+      // would hide the tip or the ring.
       const placed = [{ x: tip[0] - hit, y: tip[1] - hit, w: 2 * hit, h: 2 * hit }];
       const lines = Object.values(segments).map(([a, b]) => [this.px(a), this.px(b)]);
       const hits = (r) =>
