@@ -129,6 +129,20 @@ def test_snippet_is_one_html_block_without_inline_script_style_or_braces() -> No
     assert json.loads(data) == json.loads(json.dumps(config))
 
 
+def test_the_export_theme_is_the_figures_default_and_is_checked(tmp_path: Path) -> None:
+    """``theme`` (export's --theme) becomes data-default-theme: what the figure shows when the
+    page says nothing it can read; no theme, no attribute (the reader's system decides)."""
+    config = explorable_config(SCENE)
+    parser = Elements()
+    parser.feed(explorable_html(config, None, theme="light"))
+    assert dict(parser.tags)["lowrank-explorable"]["data-default-theme"] == "light"
+    assert "data-default-theme" not in explorable_html(config, None)
+    with pytest.raises(KeyError, match="expected one of dark, light"):
+        explorable_html(config, None, theme="sepia")
+    write_explorable(SCENE, tmp_path, theme="dark")
+    assert 'data-default-theme="dark"' in (tmp_path / "RankOneUpdate.explorable.html").read_text()
+
+
 def test_files_are_written_together_with_a_hugo_shortcode(tmp_path: Path) -> None:
     files = write_explorable(SCENE, tmp_path, poster="RankOneUpdate.png")
     names = sorted(str(p.relative_to(tmp_path)) for p in files)
