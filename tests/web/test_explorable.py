@@ -1231,3 +1231,21 @@ def test_every_arrow_is_3_to_1_against_the_figure(figure: Any, name: str, scheme
         if contrast_of(seen, background) < 3:
             low.append((role, stroke, opacity))
     assert low == []
+
+
+@pytest.mark.browser
+def test_a_figure_moved_in_the_page_still_follows_its_theme(figure: Any) -> None:
+    open_figure(figure, "plain.html", scheme="light")
+    figure.execute_script(
+        "const f = document.querySelector('lowrank-explorable'); document.body.append(f);"
+        "document.documentElement.setAttribute('data-theme', 'dark');"
+    )
+    wait_for(
+        lambda: (
+            figure.execute_script(
+                "return document.querySelector('lowrank-explorable').dataset.lrScheme"
+            )
+            == "dark"
+        ),
+        "the moved figure to turn dark",
+    )

@@ -115,7 +115,10 @@
 
   class LowRankExplorable extends HTMLElement {
     connectedCallback() {
-      if (this.cfg) return;
+      if (this.cfg) {
+        if (!this.themeWatch) this.followTheme(); // moved in the page: watch its theme again
+        return;
+      }
       let cfg;
       try {
         cfg = JSON.parse(this.getAttribute("data-config"));
