@@ -570,11 +570,13 @@ return problems;
 
 
 @pytest.mark.browser
+@pytest.mark.parametrize("width", [900, 375], ids=["desktop", "phone"])
 @pytest.mark.parametrize(("name", "scene"), [("index.html", SCENE), ("sweep.html", SWEEP)])
 def test_labels_never_overlap_each_other_an_arrow_or_the_edge(
-    figure: Any, name: str, scene: SceneSpec
+    figure: Any, name: str, scene: SceneSpec, width: int
 ) -> None:
-    open_figure(figure, name)
+    """On a phone too, where the letters are larger for the drawing's size."""
+    open_figure(figure, name, width=width)
     config = explorable_config(scene)
     h, v = config["domain"], np.array(config["v"])
     along = v / np.linalg.norm(v) * h * 0.9

@@ -480,7 +480,7 @@
         const dirs = role === "alpha" ? [[-d[1], d[0]], [d[1], -d[0]]] : [d, [-d[1], d[0]], [d[1], -d[0]]];
         for (let k = 0; k < 16; k++) dirs.push([Math.cos((k * Math.PI) / 8), Math.sin((k * Math.PI) / 8)]);
         let best = null;
-        for (const dist of [8, 14, 22, 32, 46, 64]) {
+        for (const dist of [8, 14, 22, 32, 46, 64, 88]) {
           for (const [dx, dy] of dirs) {
             // The box's centre sits `dist` beyond the anchor plus half the box, towards (dx, dy).
             const cx = anchor[0] + dx * (dist + w / 2), cy = anchor[1] + dy * (dist + h / 2);
