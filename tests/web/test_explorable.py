@@ -1,7 +1,11 @@
 """The explorable figure (``render.py export SCENE --explorable``): its configuration comes from
 the video's model, parameters and palette; its snippet survives Markdown and Liquid; and in a
 real headless Chromium, under a strict Content-Security-Policy, a mouse drag, a touch drag,
-arrow keys and the range inputs move x while y, α u and z follow the model exactly."""
+arrow keys and the range inputs move x while y, α u and z follow the model exactly; and for
+every reader: the page stays put, steps are exact decimals, the figure takes the blog's theme
+and prints light, the slider keys follow the ARIA practices, speech hears each step once, a
+phone gets readable letters and a 44-px handle, and axe-core (npm, `make node-deps`) finds
+no violation and nothing it cannot decide, in both themes."""
 
 from __future__ import annotations
 
