@@ -166,9 +166,9 @@ class Batches:
         return self.run(*self.line(row, spec, variant))
 
     def start_everything(self) -> None:
-        """Queue every costly line at once, longest first, so the two background processes
-        never wait for a case to ask."""
-        for row, variants in (("video", (A, B)), ("export", (B,)), ("png", (A, B))):
+        """Queue every costly line at once, so the two background processes never wait for
+        a case to ask: the stills first (the previews compare with them), then the videos."""
+        for row, variants in (("png", (A, B)), ("video", (A, B)), ("export", (B,))):
             for variant in variants:
                 for spec in SCENES.values():
                     self.start(*self.line(row, spec, variant))
@@ -356,7 +356,7 @@ def test_shard_and_join_make_the_render(batches: Batches, tmp_path: Path) -> Non
 
 def test_show_in_a_kernel(tmp_path: Path) -> None:
     """``show()`` in a real Jupyter kernel: every scene's last frame, inline, in variant B."""
-    cells = ["from lowrank_anim import show"]
+    cells = ["from lowrank_anim.notebook import show"]
     for spec in SCENES.values():
         numbers = "".join(f", {key}={value!r}" for key, value in B.numbers(spec).items())
         cells.append(
