@@ -13,7 +13,7 @@ PYTEST_ARGS ?=
 BENCH_ARGS ?=
 BENCH_ALL ?=
 
-.PHONY: help setup system-deps system-deps-test venv render lint typecheck test test-fast check lock clean \
+.PHONY: help setup system-deps system-deps-test venv node-deps render lint typecheck test test-fast check lock clean \
 	update-controls readme
 
 help:  ## List the targets
@@ -35,6 +35,12 @@ $(STAMP): requirements-dev.lock pyproject.toml
 
 venv: $(STAMP)  ## Create .venv from the lock (only when the lock changed)
 
+# axe-core, which the browser tests inject into the explorable figure's page (package-lock.json).
+node_modules/.package-lock.json: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+
+node-deps: node_modules/.package-lock.json  ## Install the browser tests' npm packages from package-lock.json
+
 setup: system-deps venv  ## Everything needed to render
 
 render: setup  ## Render the scenes into media/ (QUALITY=low FORMAT=mp4 SCENES=--all)
@@ -47,13 +53,13 @@ lint: venv  ## ruff lint and format check
 typecheck: venv  ## mypy (strict for the library and the CLI)
 	$(PY) -m mypy
 
-test: system-deps-test venv lint typecheck  ## Everything needed to test, then lint, types and the whole suite (Docker: amd64, arm64 under QEMU, the release)
+test: system-deps-test venv node-deps lint typecheck  ## Everything needed to test, then lint, types and the whole suite (Docker: amd64, arm64 under QEMU, the release)
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 test-fast: venv  ## Only the tests that render nothing (no LaTeX, Docker or browser): a minute or two
 	LOWRANK_TEST_FAST=1 $(PY) -m pytest -m "not render and not latex and not docker and not browser and not arm64 and not sites" $(PYTEST_ARGS)
 
-check: system-deps-test venv  ## The loop for every change: ruff, mypy and every test but Docker, QEMU and site builds (the matrix included); prints its time
+check: system-deps-test venv node-deps  ## The loop for every change: ruff, mypy and every test but Docker, QEMU and site builds (the matrix included); prints its time
 	@start=$$(date +%s); \
 	$(MAKE) --no-print-directory lint typecheck && \
 	LOWRANK_TEST_NO_SITES=1 $(PY) -m pytest -m "not docker and not arm64 and not sites" $(PYTEST_ARGS); \

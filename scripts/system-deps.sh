@@ -15,9 +15,10 @@ render_pkgs=(
 )
 # qemu-user-static + binfmt-support build and run the linux/arm64 image on x86-64 (tests/docker/test_docker_arm64.py);
 # docker-registry is the real registry `make release` publishes to in tests/docker/test_docker_release.py;
-# jekyll and hugo build real blog sites around an exported clip in tests/web/test_blog_engines.py.
+# jekyll and hugo build real blog sites around an exported clip in tests/web/test_blog_engines.py;
+# nodejs and npm install axe-core (package-lock.json, `make node-deps`) for tests/web/test_explorable.py.
 test_pkgs=(chromium chromium-driver docker.io debootstrap qemu-user-static binfmt-support docker-registry
-  jekyll hugo)
+  jekyll hugo nodejs npm)
 
 want=("${render_pkgs[@]}")
 case "${1:-render}" in
@@ -44,6 +45,10 @@ done
 # Docker may come from elsewhere (Docker Desktop, docker-ce): a working client is enough.
 if [[ " ${missing[*]} " == *" docker.io "* ]] && command -v dockerd >/dev/null; then
   missing=("${missing[@]/docker.io}")
+fi
+# NodeSource's nodejs carries its own npm (and conflicts with Debian's): a working npm is enough.
+if [[ " ${missing[*]} " == *" npm "* ]] && command -v npm >/dev/null; then
+  missing=("${missing[@]/npm}")
 fi
 missing=($(printf '%s\n' "${missing[@]}" | sed '/^$/d'))
 if ((${#missing[@]} == 0)); then

@@ -3,7 +3,10 @@
 Colours are named after what they colour (x, v, u, y, z, α), never after how they look, so a
 scene says ``theme.x`` and a label gets the same colour as its arrow from :data:`ROLE_TEX`.
 The hues follow the Okabe–Ito colour-blind-safe set, shifted lighter on the dark theme and
-darker on the light one so each keeps its contrast against its background.
+darker on the light one so each keeps its contrast against its background: every colour that
+writes text (each object's label, the text, the muted text) is at least 4.5:1 against both
+the background and the equation panel, so also at least 3:1 for its arrow (WCAG 1.4.3 and
+1.4.11; ``tests/maths/test_palette.py`` measures it).  The grid is decoration, exempt.
 
 This module holds plain hex strings (manim accepts them everywhere), so it imports nothing
 heavy and the CLI can list themes without loading manim.
@@ -84,11 +87,11 @@ LIGHT = Theme(
     axes="#333333",
     panel="#F4F4F4",
     x="#0072B2",
-    v="#C46A00",
-    u="#00805C",
+    v="#A85C00",
+    u="#007A57",
     y="#555555",
     z="#C0392B",
-    alpha="#8A6D00",
+    alpha="#806600",
 )
 
 THEMES: dict[str, Theme] = {t.name: t for t in (DARK, LIGHT)}

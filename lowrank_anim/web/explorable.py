@@ -31,7 +31,7 @@ from typing import Any
 from lowrank_anim.core.outputs import publish_together, scratch_dir
 from lowrank_anim.maths.explorable_view import STEPS_PER_SIDE, explorable_view, grid_step
 from lowrank_anim.maths.model import Example
-from lowrank_anim.maths.palette import ROLES, THEMES
+from lowrank_anim.maths.palette import ROLES, THEMES, get_theme
 from lowrank_anim.maths.params import KINDS, SceneParams, build_example
 from lowrank_anim.registry import SceneSpec
 from lowrank_anim.web.embed import attr, liquid_safe, url_for
@@ -54,10 +54,23 @@ LABELS: dict[str, Any] = {
     "y": "y",
     "z": "z",
     "alpha": "αu",
-    "handle": "tip of x: drag it, or move it with the arrow keys",
-    "circle": "tip of x, on a circle: drag it, or turn it with the arrow keys",
-    "ranges": ["x₁", "x₂"],
+    "handle": "tip of x",
+    "circle": "tip of x, on a circle",
+    # "_" marks a subscript (the page writes x<sub>1</sub>, which speech reads as "x 1").
+    "ranges": ["x_1", "x_2"],
     "angle": "angle of x (°)",
+    "hint": "Drag the tip of x, or focus it: arrow keys move it (Shift: 10 steps), "
+    "Page Up/Down move it up or down, Home/End to the left or right edge.",
+    "hint_circle": "Drag the tip of x, or focus it: arrow keys turn it (Shift: 10 steps), "
+    "Page Up/Down turn it 10 steps, Home/End to 0° or 360°.",
+}
+#: What each figure shows, in words: its caption (the figure's accessible name).
+CLAIMS = {
+    "RankOneUpdate": "A rank-1 update adds αu to the old output y = Wx, where α = vᵀx: "
+    "x along v changes z the most, and x at right angles to v gives α = 0, so z = y.",
+    "InputSweep": "x turns around a circle: α = vᵀx is largest when x points along v, "
+    "0 when x is at right angles to v (then z = y), and below 0 beyond, where αu points "
+    "against u.",
 }
 #: Degrees an arrow key turns x on InputSweep's circle.
 ANGLE_STEP = 2.0
@@ -114,6 +127,7 @@ def explorable_config(spec: SceneSpec, params: SceneParams = NO_PARAMS) -> dict[
     return {
         "scene": spec.name,
         "title": spec.description,
+        "claim": CLAIMS[spec.name],
         "W": _plain(update.W),
         "u": _plain(update.u),
         "v": _plain(update.v),
@@ -130,10 +144,21 @@ def explorable_config(spec: SceneSpec, params: SceneParams = NO_PARAMS) -> dict[
 
 
 def explorable_html(
-    config: dict[str, Any], poster: str | None, base_url: str = "", stem: str | None = None
+    config: dict[str, Any],
+    poster: str | None,
+    base_url: str = "",
+    stem: str | None = None,
+    theme: str | None = None,
 ) -> str:
     """The snippet: a ``<div>`` with the stylesheet, the script and the element, the poster
-    inside it; no blank line, no brace, every attribute escaped."""
+    inside it; no blank line, no brace, every attribute escaped.
+
+    ``theme`` (``render.py export --theme``) is the figure's default, written as
+    ``data-default-theme``: the page's own theme wins when it states one (a ``data-theme``
+    attribute, its ``color-scheme``, its background), and the reader's system decides when
+    neither does."""
+    if theme is not None:
+        get_theme(theme)
     data = json.dumps(config, ensure_ascii=False, separators=(",", ":"))
     view = config["view"]
     inner = ""
@@ -143,11 +168,12 @@ def explorable_html(
             f'width="{attr(int(view["width"]))}" loading="lazy">'
         )
     name = stem or config["scene"]
+    default = f' data-default-theme="{attr(theme)}"' if theme else ""
     lines = [
         f'<div class="lowrank-explorable-wrap" id="{attr(name)}-explorable">',
         f'<link rel="stylesheet" href="{attr(url_for(base_url, STYLE))}">',
         f'<script src="{attr(url_for(base_url, SCRIPT))}" defer></script>',
-        f'<lowrank-explorable data-config="{attr(data)}">{inner}</lowrank-explorable>',
+        f'<lowrank-explorable{default} data-config="{attr(data)}">{inner}</lowrank-explorable>',
         "</div>",
     ]
     return liquid_safe("\n".join(lines) + "\n")
@@ -171,12 +197,14 @@ def write_explorable(
     stem: str | None = None,
     poster: str | None = None,
     base_url: str = "",
+    theme: str | None = None,
 ) -> list[Path]:
     """Write the shared script and style, the scene's snippet and its Hugo shortcode into
-    ``output_dir``, all together and atomically; return their paths."""
+    ``output_dir``, all together and atomically; return their paths.  ``theme`` is the
+    figure's default theme (see :func:`explorable_html`)."""
     config = explorable_config(spec, params)
     name = stem or spec.name
-    snippet = explorable_html(config, poster, base_url, name)
+    snippet = explorable_html(config, poster, base_url, name, theme)
     texts = {
         Path(SCRIPT): static_asset(SCRIPT),
         Path(STYLE): static_asset(STYLE),

@@ -44,3 +44,45 @@ def test_no_colour_literal_outside_the_palette() -> None:
         for pattern in (HEX, MANIM_COLOURS):
             offenders += [f"{path.name}: {m.group(0)}" for m in pattern.finditer(text)]
     assert not offenders
+
+
+def relative_luminance(colour: str) -> float:
+    """WCAG 2.2's relative luminance of an sRGB ``#RRGGBB``."""
+    channels = [int(colour[i : i + 2], 16) / 255 for i in (1, 3, 5)]
+    r, g, b = (c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4 for c in channels)
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b
+
+
+def contrast(a: str, b: str) -> float:
+    """WCAG 2.2's contrast ratio, from 1 to 21."""
+    high, low = sorted((relative_luminance(a), relative_luminance(b)), reverse=True)
+    return (high + 0.05) / (low + 0.05)
+
+
+def test_contrast_is_measured_as_wcag_measures_it() -> None:
+    assert contrast("#000000", "#FFFFFF") == pytest.approx(21.0)
+    assert contrast("#777777", "#FFFFFF") == pytest.approx(4.48, abs=0.01)
+    assert contrast("#C46A00", "#FFFFFF") == pytest.approx(3.88, abs=0.01)  # the issue's v
+
+
+#: Colours that write text: each object's label (in the videos and the figure) and the text.
+TEXT_COLOURS = (*ROLES, "text", "muted")
+
+
+@pytest.mark.parametrize("theme", THEMES.values(), ids=list(THEMES))
+@pytest.mark.parametrize("surface", ["background", "panel"])
+def test_every_colour_that_writes_text_reaches_4_5_to_1(theme: object, surface: str) -> None:
+    """WCAG 1.4.3 for labels and readouts (4.5:1), which also covers 1.4.11 for the arrows
+    (3:1), on the plane and on the equation panel, in both themes."""
+    behind = getattr(theme, surface)
+    low = {
+        role: round(contrast(getattr(theme, role), behind), 2)
+        for role in TEXT_COLOURS
+        if contrast(getattr(theme, role), behind) < 4.5
+    }
+    assert low == {}, f"below 4.5:1 on the {surface} {behind}: {low}"
+
+
+@pytest.mark.parametrize("theme", THEMES.values(), ids=list(THEMES))
+def test_the_axes_reach_3_to_1(theme: object) -> None:
+    assert contrast(theme.axes, theme.background) >= 3  # type: ignore[attr-defined]

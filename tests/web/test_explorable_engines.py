@@ -1,7 +1,8 @@
 """The explorable figure through every blog engine, built for real: ``export --explorable``'s
 snippet pasted into a Jekyll and an MkDocs page and its shortcode into a Hugo page, each site
 built, served under a strict Content-Security-Policy and driven in headless Chromium — the arrow
-keys move x, and z follows the model, with no CSP violation."""
+keys move x, and z follows the model, with no CSP violation; and the figure takes the blog's
+theme, not the reader's system's, and switches when the blog's own dark mode does."""
 
 from __future__ import annotations
 
@@ -12,8 +13,9 @@ import pytest
 from click.testing import CliRunner
 
 import render
+from lowrank_anim.maths.palette import THEMES
 from tests.blog_engines import BUILDERS, CLIPS_URL, PAGE_URL, serve, wait_for
-from tests.web.test_explorable import CSP, check_matches_model, state
+from tests.web.test_explorable import CSP, check_matches_model, css_rgb, state
 from tests.web.test_web_clips import chromium
 
 __all__ = ["chromium"]  # the fixture
@@ -34,6 +36,14 @@ document.addEventListener('securitypolicyviolation', (e) => {
 """
 #: MkDocs' own theme has inline scripts and style attributes; our layouts have none.
 THEME_HAS_INLINE = {"mkdocs"}
+#: How each blog turns dark: MkDocs' own theme sets Bootstrap's data-bs-theme on <html> (its
+#: colour-mode switch); the bare Jekyll and Hugo layouts have none, so the attribute the
+#: figure's documentation names.
+DARK_SWITCH = {"mkdocs": "data-bs-theme", "jekyll": "data-theme", "hugo": "data-theme"}
+FIGURE_BACKGROUND = (
+    "return getComputedStyle(document.querySelector('lowrank-explorable .lr-figure'))"
+    ".backgroundColor"
+)
 
 
 @pytest.fixture(scope="module")
@@ -58,7 +68,7 @@ def page_for(engine: str, web: Path) -> str:
 @pytest.mark.render
 @pytest.mark.browser
 @pytest.mark.parametrize("engine", sorted(BUILDERS))
-def test_the_figure_works_in_a_real_site_under_a_strict_csp(
+def test_the_figure_works_in_a_real_site_under_a_strict_csp_in_the_blogs_theme(
     engine: str, exported: Path, chromium: Any, tmp_path: Path
 ) -> None:
     from selenium.webdriver.common.action_chains import ActionChains
@@ -69,6 +79,9 @@ def test_the_figure_works_in_a_real_site_under_a_strict_csp(
     assert "raw HTML omitted" not in built
     assert built.count("<lowrank-explorable") == 1, built
     chromium.execute_cdp_cmd("Page.addScriptToEvaluateOnNewDocument", {"source": VIOLATION_LOG})
+    # The reader's system is dark; the blog is light.
+    dark_system = [{"name": "prefers-color-scheme", "value": "dark"}]
+    chromium.execute_cdp_cmd("Emulation.setEmulatedMedia", {"features": dark_system})
     with serve(site, {"Content-Security-Policy": SITE_CSP}) as base:
         chromium.get(base + PAGE_URL)
         wait_for(
@@ -76,6 +89,16 @@ def test_the_figure_works_in_a_real_site_under_a_strict_csp(
                 "const f = document.querySelector('lowrank-explorable'); return f && f.cfg && f.x"
             ),
             f"the figure to start in the {engine} page",
+        )
+        assert chromium.execute_script(FIGURE_BACKGROUND) == css_rgb(THEMES["light"].background)
+        chromium.execute_script(
+            "document.documentElement.setAttribute(arguments[0], 'dark')", DARK_SWITCH[engine]
+        )
+        wait_for(
+            lambda: (
+                chromium.execute_script(FIGURE_BACKGROUND) == css_rgb(THEMES["dark"].background)
+            ),
+            f"the figure to follow the {engine} blog into its dark mode",
         )
         parent = chromium.execute_script(
             "return document.querySelector('lowrank-explorable').parentElement.tagName"

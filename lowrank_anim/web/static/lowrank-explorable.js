@@ -10,7 +10,12 @@
   const SIGNIFICANT = 3, MAX_DECIMALS = 5, NOISE = 1e-9;
   const ROLES = ["x", "v", "u", "y", "z", "alpha"];
   const SURFACES = ["background", "text", "muted", "grid", "axes"];
-  const HEAD = 12, HALF_HEAD = 5, HIT = 22;
+  const HEAD = 12, HALF_HEAD = 5;
+  // On screen, in CSS pixels, whatever the figure's width: the handle is a 44-px target
+  // (WCAG 2.5.5) and a label's font at least 14 px; the SVG's own sizes grow when it shrinks.
+  const HIT_PX = 23, LABEL_PX = 17, MIN_LABEL_PX = 14, RING_GAP_PX = 4;
+  const BIG_STEP = 10;
+  let figures = 0;
 
   // Numbers are written as lowrank_anim/maths/formatting.py writes them in the video.
   const decimalsFor = (m) =>
@@ -32,6 +37,23 @@
   }
   const shown = (t) => t.replace(/-/g, MINUS);
   const column = (values) => shown(`(${formatMany(values).join(", ")})`);
+  const one = (value) => shown(trim(formatNumber(value)));
+
+  // Exact decimals. Steps are decimal numbers (0.0625, 2°), but binary floats drift when added
+  // twenty times (1.5000000000000002), and a sum of products that is 0 comes out as 2e-16.
+  /** How many decimals `n` is written with (0.0625 → 4), at most 12. */
+  const placesOf = (n) => {
+    const [digits, power] = String(Math.abs(n)).split("e");
+    const dot = digits.indexOf(".");
+    return Math.min(12, Math.max(0, (dot < 0 ? 0 : digits.length - dot - 1) - Number(power || 0)));
+  };
+  const roundTo = (value, places) => Number(value.toFixed(places)) + 0; // + 0 turns −0 into 0
+  /** A sum of terms, exact to 12 significant figures, and 0 when it is round-off next to them. */
+  const sum = (...terms) => {
+    const total = terms.reduce((a, b) => a + b, 0);
+    const scale = terms.reduce((a, b) => a + Math.abs(b), 0);
+    return Math.abs(total) <= 1e-12 * scale ? 0 : Number(total.toPrecision(12));
+  };
 
   const el = (name, attrs = {}, parent = null, ns = SVG) => {
     const node = ns ? document.createElementNS(ns, name) : document.createElement(name);
@@ -40,10 +62,63 @@
     return node;
   };
   const html = (name, attrs, parent) => el(name, attrs, parent, null);
+  /** Text with ᵀ written as a superscript T (a speech engine reads "ᵀ" as a code point). */
+  const richText = (node, text) => {
+    text.split("ᵀ").forEach((part, i) => {
+      if (i) html("sup", {}, node).textContent = "T";
+      node.append(part);
+    });
+    return node;
+  };
+
+  // Which theme the page uses. A blog says it in one of these ways, tried in this order; the
+  // export's --theme (data-default-theme) and then the reader's system are the fallbacks.
+  const SCHEMES = ["light", "dark"];
+  const rgba = (css) => {
+    const m = css.match(/rgba?\(([^)]+)\)/);
+    if (!m) return null;
+    const [r, g, b, a = 1] = m[1].split(/[ ,/]+/).filter(Boolean).map(Number);
+    return { r, g, b, a };
+  };
+  const luminance = ({ r, g, b }) => {
+    const f = (c) => ((c /= 255) <= 0.04045 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4);
+    return 0.2126 * f(r) + 0.7152 * f(g) + 0.0722 * f(b);
+  };
+  const systemScheme = () => (matchMedia("(prefers-color-scheme: dark)").matches ? "dark" : "light");
+  /** One scheme from a color-scheme value ("dark", "only light"), or null ("light dark", "normal"). */
+  const oneScheme = (value) => {
+    const named = (value || "").split(/\s+/).filter((w) => SCHEMES.includes(w));
+    return named.length === 1 ? named[0] : null;
+  };
+  function pageScheme(element) {
+    // 1. An attribute: data-theme="light|dark" on the figure or any element around it.
+    const marked = element.closest("[data-theme]");
+    const said = marked && marked.getAttribute("data-theme").trim().toLowerCase();
+    if (SCHEMES.includes(said)) return said;
+    // 2. The page's color-scheme: the CSS property (inherited), or the <meta> tag.
+    const parent = element.parentElement || document.documentElement;
+    const css = oneScheme(getComputedStyle(parent).colorScheme);
+    if (css) return css;
+    const meta = document.querySelector('meta[name="color-scheme"]');
+    const tagged = meta && oneScheme(meta.getAttribute("content"));
+    if (tagged) return tagged;
+    // 3. What the page paints behind the figure: the nearest opaque background.
+    for (let node = parent; node; node = node.parentElement) {
+      const style = getComputedStyle(node), colour = rgba(style.backgroundColor);
+      if (colour && colour.a >= 0.5) return luminance(colour) < 0.18 ? "dark" : "light";
+      if (style.backgroundImage !== "none") return null; // a picture: its colour is unknown
+    }
+    // Nothing painted: the canvas, white unless the page follows the system ("light dark").
+    const root = getComputedStyle(document.documentElement).colorScheme || "normal";
+    return root.includes("dark") ? null : "light";
+  }
 
   class LowRankExplorable extends HTMLElement {
     connectedCallback() {
-      if (this.cfg) return;
+      if (this.cfg) {
+        if (!this.themeWatch) this.followTheme(); // moved in the page: watch its theme again
+        return;
+      }
       let cfg;
       try {
         cfg = JSON.parse(this.getAttribute("data-config"));
@@ -51,22 +126,55 @@
         return; // the poster inside stays: a figure that cannot start shows the picture
       }
       this.cfg = cfg;
-      for (const theme of ["dark", "light"]) {
+      this.id = this.id || `lowrank-explorable-${++figures}`;
+      for (const theme of SCHEMES) {
         for (const key of [...ROLES, ...SURFACES]) {
           this.style.setProperty(`--lr-${theme}-${key}`, cfg.palette[theme][key]);
         }
       }
+      this.followTheme();
+      // Places for exact decimals: those of the step, the starting x and the square's edge.
+      this.places = Math.max(placesOf(cfg.step), ...cfg.x.map(placesOf), placesOf(cfg.domain));
+      const startDegrees = (Math.atan2(cfg.x[1], cfg.x[0]) * 180) / Math.PI;
+      this.anglePlaces = Math.max(placesOf(cfg.angle_step), placesOf(startDegrees));
+      this.axis = 0;
       this.build();
-      this.setX(cfg.x[0], cfg.x[1]);
+      this.resize();
+      if (cfg.circle) this.turnTo(startDegrees);
+      else this.setX(cfg.x[0], cfg.x[1]);
+    }
+
+    disconnectedCallback() {
+      if (this.themeWatch) this.themeWatch.forEach((stop) => stop());
+      this.themeWatch = null;
+    }
+
+    /** Take the page's theme now, and again whenever the page or the system switches. */
+    followTheme() {
+      const apply = () => {
+        const scheme = pageScheme(this) || this.getAttribute("data-default-theme") || systemScheme();
+        this.setAttribute("data-lr-scheme", SCHEMES.includes(scheme) ? scheme : systemScheme());
+      };
+      apply();
+      const system = matchMedia("(prefers-color-scheme: dark)");
+      system.addEventListener("change", apply);
+      // A blog's theme switch changes an attribute (class, data-theme, style) on <html> or <body>.
+      const watcher = new MutationObserver(apply);
+      for (const node of [document.documentElement, document.body]) if (node) watcher.observe(node, { attributes: true });
+      this.themeWatch = [() => system.removeEventListener("change", apply), () => watcher.disconnect()];
     }
 
     build() {
       const { view, labels } = this.cfg;
-      const figure = html("figure", { class: "lr-figure" });
+      const id = (part) => `${this.id}-${part}`;
+      const figure = html("figure", {
+        class: "lr-figure", "aria-labelledby": id("claim"), "aria-describedby": id("given"),
+      });
+      const plot = html("div", { class: "lr-plot" }, figure);
       const svg = el("svg", {
         class: "lr-svg", viewBox: `0 0 ${view.width} ${view.height}`,
-        width: view.width, height: view.height, role: "group", "aria-label": this.cfg.title,
-      }, figure);
+        width: view.width, height: view.height, role: "none",
+      }, plot);
       el("rect", { class: "lr-bg", width: view.width, height: view.height }, svg);
       this.drawGrid(el("g", { class: "lr-grid" }, svg));
       if (this.cfg.circle) {
@@ -78,24 +186,37 @@
       this.drop = el("line", { class: "lr-drop" }, svg);
       this.arrows = {};
       for (const role of ["shadow", "v", "u", "y", "x", "alpha", "z"]) {
-        const g = el("g", { class: `lr-arrow lr-${role === "shadow" ? "v lr-shadow" : role}` }, svg);
+        // x's shadow on v is α v/|v|²: drawn in α's colour, as the video draws it.
+        const g = el("g", { class: `lr-arrow lr-${role === "shadow" ? "alpha lr-shadow" : role}` }, svg);
         this.arrows[role] = { line: el("line", {}, g), head: el("polygon", {}, g) };
       }
+      this.handle = el("circle", {
+        class: "lr-handle", tabindex: "0", role: "slider",
+        "aria-label": this.cfg.circle ? labels.circle : labels.handle,
+        "aria-describedby": id("hint"),
+      }, svg);
+      // Drawn after the handle so `.lr-handle:focus-visible ~ .lr-ring` can show it.
+      this.ring = el("circle", { class: "lr-ring", "aria-hidden": "true" }, svg);
+      this.svg = svg;
+      // The letters are for the eye (the caption and the readout say the same in words). They
+      // are HTML over the drawing, each on a patch of the background: legible over the grid,
+      // and a contrast checker sees exactly what is behind them.
+      const layer = html("div", { class: "lr-labels", "aria-hidden": "true" }, plot);
       this.labels = {};
       for (const role of ROLES) {
-        this.labels[role] = el("text", { class: `lr-label lr-${role}` }, svg);
+        this.labels[role] = html("span", { class: `lr-label lr-${role}` }, layer);
         this.labels[role].textContent = labels[role];
       }
-      this.handle = el("circle", {
-        class: "lr-handle", r: HIT, tabindex: "0", role: "slider",
-        "aria-label": this.cfg.circle ? labels.circle : labels.handle,
-      }, svg);
-      this.svg = svg;
 
+      html("p", { class: "lr-hint", id: id("hint") }, figure).textContent =
+        this.cfg.circle ? labels.hint_circle : labels.hint;
       const controls = html("div", { class: "lr-controls" }, figure);
       const range = (text, min, max, step) => {
         const label = html("label", {}, controls);
-        label.textContent = text + " ";
+        // x₁ written x<sub>1</sub>: a speech engine reads the subscript digit's name otherwise.
+        const [name, sub] = text.split("_"), words = html("span", {}, label);
+        words.append(name);
+        if (sub) html("sub", {}, words).textContent = sub;
         return html("input", { type: "range", min, max, step, class: "lr-range" }, label);
       };
       const h = this.cfg.domain;
@@ -104,8 +225,37 @@
         : [0, 1].map((i) => range(labels.ranges[i], -h, h, this.cfg.step));
       this.readout = html("p", { class: "lr-readout" }, figure);
       this.status = html("p", { class: "lr-status", role: "status", "aria-live": "polite" }, figure);
+      const caption = html("figcaption", { class: "lr-caption" }, figure);
+      richText(html("span", { id: id("claim") }, caption), this.cfg.claim);
+      caption.append(" ");
+      html("span", { id: id("given") }, caption).textContent = this.given();
       this.replaceChildren(figure);
       this.listen();
+      // A narrow page shrinks the SVG: grow its letters and handle back to readable sizes.
+      new ResizeObserver(() => this.resize()).observe(svg);
+    }
+
+    /** u, v and W in words, for the caption. */
+    given() {
+      const { W, u, v } = this.cfg;
+      return `u = ${column(u)}, v = ${column(v)}, and W has rows ${column(W[0])} and ${column(W[1])}.`;
+    }
+
+    /** Sizes in SVG units that are HIT_PX, LABEL_PX… CSS pixels on screen at the figure's width. */
+    resize() {
+      const shown = this.svg.getBoundingClientRect().width;
+      const scale = shown > 0 ? shown / this.cfg.view.width : 1;
+      this.scale = scale;
+      this.hit = Math.max(HIT_PX, HIT_PX / scale);
+      this.gap = RING_GAP_PX / Math.min(1, scale);
+      const label = Math.max(LABEL_PX * scale, MIN_LABEL_PX);
+      if (label !== this.labelSize) {
+        this.labelSize = label;
+        this.style.setProperty("--lr-label-size", `${label}px`);
+      }
+      this.attrs(this.handle, { r: this.hit });
+      this.attrs(this.ring, { r: this.hit + this.gap });
+      if (this.x) this.draw();
     }
 
     drawGrid(g) {
@@ -125,6 +275,7 @@
       const h = this.handle;
       h.addEventListener("pointerdown", (e) => {
         h.setPointerCapture(e.pointerId);
+        h.focus({ preventScroll: true }); // so the keys work after a drag
         this.dragging = true;
         e.preventDefault();
       });
@@ -132,39 +283,68 @@
         if (!this.dragging) return;
         const m = this.svg.getScreenCTM().inverse();
         const p = new DOMPoint(e.clientX, e.clientY).matrixTransform(m);
-        this.setX(...this.model([p.x, p.y]));
+        const [x1, x2] = this.model([p.x, p.y]);
+        if (this.cfg.circle) {
+          const step = this.cfg.angle_step;
+          this.turnTo(Math.round((Math.atan2(x2, x1) * 180) / Math.PI / step) * step);
+        } else {
+          const step = this.cfg.step, snap = (a) => Math.round(a / step) * step;
+          this.setX(snap(x1), snap(x2));
+        }
       });
       const end = () => {
         if (!this.dragging) return;
         this.dragging = false;
+        this.describeValue(); // once per drag: the value, then the consequences
         this.announce();
       };
       h.addEventListener("pointerup", end);
       h.addEventListener("pointercancel", end);
-      const keys = { ArrowLeft: [-1, 0], ArrowRight: [1, 0], ArrowUp: [0, 1], ArrowDown: [0, -1] };
       h.addEventListener("keydown", (e) => {
-        const d = keys[e.key];
-        if (!d) return;
-        e.preventDefault();
-        const times = e.shiftKey ? 10 : 1;
-        if (this.cfg.circle) {
-          // Right and up turn x anticlockwise, left and down clockwise.
-          this.turnTo(this.angle() + (d[0] + d[1]) * this.cfg.angle_step * times);
-          return;
-        }
-        const step = this.cfg.step * times;
-        this.setX(this.x[0] + d[0] * step, this.x[1] + d[1] * step);
+        if (!this.keyStep(e.key, e.shiftKey ? BIG_STEP : 1)) return;
+        e.preventDefault(); // the page must not scroll (PageUp, End, the arrows)
+        this.announce();
       });
-      h.addEventListener("keyup", (e) => { if (keys[e.key]) this.announce(); });
       this.ranges.forEach((r, i) => {
         r.addEventListener("input", () => {
           if (this.cfg.circle) return this.turnTo(Number(r.value));
           const x = [...this.x];
           x[i] = Number(r.value);
+          this.axis = i;
           this.setX(...x);
         });
         r.addEventListener("change", () => this.announce());
       });
+    }
+
+    /** The slider keys of the ARIA Authoring Practices, in two dimensions: ←/→ move x₁ and
+     * ↑/↓ x₂ by a step (ten with Shift), PageUp/PageDown x₂ by ten steps, Home/End put x₁ at
+     * the square's edges. On the circle every key turns x. Returns whether the key was one. */
+    keyStep(key, times) {
+      const { circle, domain: h } = this.cfg;
+      if (circle) {
+        const turns = { ArrowRight: 1, ArrowUp: 1, ArrowLeft: -1, ArrowDown: -1, PageUp: BIG_STEP, PageDown: -BIG_STEP };
+        if (key === "Home") this.turnTo(0);
+        else if (key === "End") this.turnTo(360);
+        else if (key in turns) this.turnTo(this.degrees + turns[key] * (Math.abs(turns[key]) === 1 ? times : 1) * this.cfg.angle_step);
+        else return false;
+        return true;
+      }
+      const moves = {
+        ArrowLeft: [0, -1], ArrowRight: [0, 1], ArrowDown: [1, -1], ArrowUp: [1, 1],
+        PageDown: [1, -BIG_STEP], PageUp: [1, BIG_STEP],
+      };
+      const x = [...this.x];
+      if (key === "Home" || key === "End") {
+        this.axis = 0;
+        x[0] = key === "Home" ? -h : h;
+      } else if (key in moves) {
+        const [axis, steps] = moves[key];
+        this.axis = axis;
+        x[axis] += steps * (Math.abs(steps) === 1 ? times : 1) * this.cfg.step;
+      } else return false;
+      this.setX(...x);
+      return true;
     }
 
     px(p) {
@@ -177,34 +357,36 @@
       return [q[0] / s + v.xmin, v.ymax - q[1] / s];
     }
 
-    /** Move x (clamped to the drag square) and redraw everything from the model. */
+    /** Move x (clamped to the drag square, to exact decimals) and redraw from the model. */
     setX(x1, x2) {
-      const h = this.cfg.domain, clamp = (a) => Math.min(h, Math.max(-h, a));
-      const { W, u, v } = this.cfg;
-      let x = [clamp(x1), clamp(x2)];
+      const h = this.cfg.domain;
       if (this.cfg.circle) {
-        // On the circle: keep the direction, set the length (the centre keeps the old x).
-        const len = Math.hypot(x1, x2);
-        x = len > 0 ? [(h * x1) / len, (h * x2) / len] : this.x;
+        // On the circle: keep the direction (the centre keeps the old x).
+        if (x1 !== 0 || x2 !== 0) this.turnTo((Math.atan2(x2, x1) * 180) / Math.PI);
+        return;
       }
-      const y = [W[0][0] * x[0] + W[0][1] * x[1], W[1][0] * x[0] + W[1][1] * x[1]];
-      const alpha = v[0] * x[0] + v[1] * x[1];
-      const z = [y[0] + alpha * u[0], y[1] + alpha * u[1]];
+      const exact = (a) => roundTo(Math.min(h, Math.max(-h, a)), this.places);
+      this.show([exact(x1), exact(x2)]);
+    }
+
+    /** Put x on its circle at `degrees` (InputSweep), kept within [0, 360]. */
+    turnTo(degrees) {
+      const d = roundTo(degrees === 360 ? 360 : ((degrees % 360) + 360) % 360, this.anglePlaces);
+      const a = (d * Math.PI) / 180, h = this.cfg.domain;
+      const settle = (t) => (Math.abs(t) <= 1e-12 * h ? 0 : t); // cos 90° is 6e-17
+      this.degrees = d;
+      this.show([settle(h * Math.cos(a)), settle(h * Math.sin(a))]);
+    }
+
+    show(x) {
+      const { W, u, v } = this.cfg;
+      const y = [0, 1].map((i) => sum(W[i][0] * x[0], W[i][1] * x[1]));
+      const alpha = sum(v[0] * x[0], v[1] * x[1]);
+      const z = [0, 1].map((i) => sum(W[i][0] * x[0], W[i][1] * x[1], v[0] * x[0] * u[i], v[1] * x[1] * u[i]));
       const k = alpha / (v[0] * v[0] + v[1] * v[1]);
       const shadow = [k * v[0], k * v[1]];
       Object.assign(this, { x, y, alpha, z, shadow });
       this.draw();
-    }
-
-    /** x's angle in degrees, in [0, 360). */
-    angle() {
-      return ((Math.atan2(this.x[1], this.x[0]) * 180) / Math.PI + 360) % 360;
-    }
-
-    /** Put x on its circle at `degrees` (InputSweep). */
-    turnTo(degrees) {
-      const a = (degrees * Math.PI) / 180, h = this.cfg.domain;
-      this.setX(h * Math.cos(a), h * Math.sin(a));
     }
 
     get state() {
@@ -219,25 +401,40 @@
       };
       this.tips = {};
       for (const [role, [a, b]] of Object.entries(segments)) this.tips[role] = this.arrow(this.arrows[role], this.px(a), this.px(b));
-      const view = this.cfg.view, far = view.width + view.height;
-      const vl = Math.hypot(v[0], v[1]);
-      const ends = [-1, 1].map((s) => this.px([(s * far * v[0]) / vl, (s * far * v[1]) / vl]));
-      this.attrs(this.vline, { x1: ends[0][0], y1: ends[0][1], x2: ends[1][0], y2: ends[1][1] });
+      // The line through v, clipped to the view (a line far outside it hides the background
+      // from contrast checkers, and draws nothing anyone sees).
+      const [o, d] = [this.px(O), this.px(v)].reduce((p, q) => [p, [q[0] - p[0], q[1] - p[1]]]);
+      const { width, height } = this.cfg.view;
+      let t0 = -Infinity, t1 = Infinity;
+      for (const [p, dp, max] of [[o[0], d[0], width], [o[1], d[1], height]]) {
+        if (Math.abs(dp) < 1e-12) continue;
+        const [a, b] = [(0 - p) / dp, (max - p) / dp].sort((m, n) => m - n);
+        t0 = Math.max(t0, a);
+        t1 = Math.min(t1, b);
+      }
+      this.attrs(this.vline, { x1: o[0] + t0 * d[0], y1: o[1] + t0 * d[1], x2: o[0] + t1 * d[0], y2: o[1] + t1 * d[1] });
       const [p, q] = [this.px(this.x), this.px(this.shadow)];
       this.attrs(this.drop, { x1: p[0], y1: p[1], x2: q[0], y2: q[1] });
       this.attrs(this.handle, { cx: p[0], cy: p[1] });
-      if (this.cfg.circle) this.ranges[0].value = this.angle();
+      this.attrs(this.ring, { cx: p[0], cy: p[1] });
+      if (this.cfg.circle) this.ranges[0].value = this.degrees;
       else this.ranges.forEach((r, i) => { r.value = this.x[i]; });
-      // A slider needs a number: x₁ (the angle on InputSweep's circle); the text says both.
-      const h = this.cfg.domain, circle = this.cfg.circle;
-      this.attrs(this.handle, {
-        "aria-valuenow": circle ? this.angle() : this.x[0],
-        "aria-valuemin": circle ? 0 : -h,
-        "aria-valuemax": circle ? 360 : h,
-        "aria-valuetext": `x = ${column(this.x)}`,
-      });
+      // During a drag the slider keeps still for assistive technology: it speaks once, at the end.
+      if (!this.dragging) this.describeValue();
       this.placeLabels(segments);
       this.writeReadout();
+    }
+
+    /** The slider's value: the coordinate the last key moved (the angle on the circle), and the
+     * whole of x as its text. */
+    describeValue() {
+      const h = this.cfg.domain, circle = this.cfg.circle;
+      this.attrs(this.handle, {
+        "aria-valuenow": circle ? this.degrees : this.x[this.axis],
+        "aria-valuemin": circle ? 0 : -h,
+        "aria-valuemax": circle ? 360 : h,
+        "aria-valuetext": circle ? `${one(this.degrees)}°, x = ${column(this.x)}` : `x = ${column(this.x)}`,
+      });
     }
 
     attrs(node, values) {
@@ -259,9 +456,10 @@
     /** Each label beside its arrow's tip (αu's beside its middle), at the first spot that is
      * inside the figure and covers no arrow and no label placed before it. */
     placeLabels(segments) {
-      const { view } = this.cfg, PAD = 3, tip = this.px(this.x);
-      // The drag handle around x's tip is an obstacle too: a label in it would hide the tip.
-      const placed = [{ x: tip[0] - HIT, y: tip[1] - HIT, w: 2 * HIT, h: 2 * HIT }];
+      const { view } = this.cfg, PAD = 3, tip = this.px(this.x), hit = this.hit + this.gap + 2;
+      // The drag handle and its focus ring around x's tip are an obstacle too: a label on them
+      // would hide the tip or the ring.
+      const placed = [{ x: tip[0] - hit, y: tip[1] - hit, w: 2 * hit, h: 2 * hit }];
       const lines = Object.values(segments).map(([a, b]) => [this.px(a), this.px(b)]);
       const hits = (r) =>
         placed.some((o) => r.x < o.x + o.w + PAD && o.x < r.x + r.w + PAD && r.y < o.y + o.h + PAD && o.y < r.y + r.h + PAD) ||
@@ -277,11 +475,12 @@
         const anchor = role === "alpha" ? [(a[0] + b[0]) / 2, (a[1] + b[1]) / 2] : b;
         const len = Math.hypot(b[0] - a[0], b[1] - a[1]) || 1;
         const d = [(b[0] - a[0]) / len, (b[1] - a[1]) / len];
-        const text = this.labels[role], box = text.getBBox(), w = box.width, h = box.height;
+        const text = this.labels[role], box = text.getBoundingClientRect();
+        const w = box.width / this.scale, h = box.height / this.scale;
         const dirs = role === "alpha" ? [[-d[1], d[0]], [d[1], -d[0]]] : [d, [-d[1], d[0]], [d[1], -d[0]]];
         for (let k = 0; k < 16; k++) dirs.push([Math.cos((k * Math.PI) / 8), Math.sin((k * Math.PI) / 8)]);
         let best = null;
-        for (const dist of [8, 14, 22, 32, 46, 64]) {
+        for (const dist of [8, 14, 22, 32, 46, 64, 88]) {
           for (const [dx, dy] of dirs) {
             // The box's centre sits `dist` beyond the anchor plus half the box, towards (dx, dy).
             const cx = anchor[0] + dx * (dist + w / 2), cy = anchor[1] + dy * (dist + h / 2);
@@ -294,30 +493,39 @@
         }
         best = best || { x: anchor[0], y: anchor[1], w, h };
         placed.push(best);
-        // getBBox is measured from the baseline: put the text's box where the spot is.
-        this.attrs(text, { x: best.x - box.x + Number(text.getAttribute("x") || 0), y: best.y - box.y + Number(text.getAttribute("y") || 0) });
+        text.style.left = `${(100 * best.x) / view.width}%`;
+        text.style.top = `${(100 * best.y) / view.height}%`;
       }
+    }
+
+    /** Each label's box in SVG units: what the label tests check. */
+    labelBoxes() {
+      const frame = this.svg.getBoundingClientRect(), s = this.scale;
+      return ROLES.map((role) => {
+        const r = this.labels[role].getBoundingClientRect();
+        return { name: this.labels[role].textContent, x: (r.left - frame.left) / s, y: (r.top - frame.top) / s, width: r.width / s, height: r.height / s };
+      });
     }
 
     writeReadout() {
       const parts = [
         ["x", "x", " = ", column(this.x)],
         ["y", "y", " = Wx = ", column(this.y)],
-        ["alpha", "α", " = vᵀx = ", shown(trim(formatNumber(this.alpha)))],
+        ["alpha", "α", " = vᵀx = ", one(this.alpha)],
         ["z", "z", " = y + αu = ", column(this.z)],
       ];
       const rows = parts.map(([role, symbol, middle, value]) => {
         const row = html("span", { class: "lr-term" });
         html("b", { class: `lr-${role}` }, row).textContent = symbol;
-        row.append(middle + value);
+        richText(row, middle + value);
         return row;
       });
       this.readout.replaceChildren(...rows);
     }
 
+    /** What the move did, said once per step: the slider itself says where x is. */
     announce() {
-      this.status.textContent =
-        `x = ${column(this.x)}, α = ${shown(trim(formatNumber(this.alpha)))}, z = ${column(this.z)}`;
+      this.status.textContent = `α = ${one(this.alpha)}, z = ${column(this.z)}`;
     }
   }
 
