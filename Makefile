@@ -68,7 +68,7 @@ check: system-deps-test venv node-deps  ## The loop for every change: ruff, mypy
 update-controls: venv  ## Re-render the last-frame control PNGs in tests/control_data/ (check them, then commit)
 	UPDATE_CONTROLS=1 $(PY) -m pytest tests/scenes/test_visual.py -q
 
-readme: venv  ## Rewrite README's scene table and docs/architecture.md's module map from the code
+readme: venv  ## Rewrite README's scene table and docs/architecture.md's layer table and module map from the code
 	$(PY) -m lowrank_anim.cli.readme README.md
 
 lock:  ## Re-pin requirements*.lock from pyproject.toml

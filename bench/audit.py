@@ -412,8 +412,8 @@ def render_worst(outcome: Outcome, png_dir: Path, store: str) -> Path | None:
     """Render the frame at the end of the case's worst beat at 480p, as a PNG."""
     from manim import tempconfig
 
+    from lowrank_anim.core.outputs import publish
     from lowrank_anim.pipeline import texstore
-    from lowrank_anim.pipeline.outputs import publish
 
     counts = Counter(d.beat for d in outcome.defects if d.beat)
     beat = counts.most_common(1)[0][0] if counts else None

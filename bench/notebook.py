@@ -22,8 +22,8 @@ from pathlib import Path
 
 from bench import harness
 from bench.harness import Series, Session
+from lowrank_anim.core.outputs import human_size
 from lowrank_anim.notebook import show
-from lowrank_anim.pipeline.outputs import human_size
 
 SCRIPT = "bench/notebook.py"
 

@@ -32,9 +32,9 @@ from typing import Any
 
 from bench import harness
 from bench.harness import MANIM, Series, Session
+from lowrank_anim.core.outputs import human_size
 from lowrank_anim.paths import PROJECT_ROOT
 from lowrank_anim.pipeline.ffmpeg import probe_source
-from lowrank_anim.pipeline.outputs import human_size
 from lowrank_anim.pipeline.rendering import render
 from lowrank_anim.pipeline.request import RenderRequest
 from lowrank_anim.registry import get_scene

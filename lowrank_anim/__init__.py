@@ -1,9 +1,11 @@
 """lowrank-anim: animations of low-rank (LoRA-style) updates, and the tools to render them.
 
-Subpackages by job: ``maths`` (the model, parameters, palette, layout), ``pipeline`` (request,
-configuration, rendering, cache, encoding, the LaTeX store), ``authoring`` (preview, watch),
-``web`` (export, embed, gallery), ``health`` (doctor, diagnosis) and ``cli`` (the commands
-``render.py`` runs).  ``registry`` names the scenes; ``paths`` knows where things are.
+Subpackages by job: ``core`` (safe output files and the SIGTERM policy, the ground floor),
+``maths`` (the model, parameters, palette, layout), ``pipeline`` (request, configuration,
+rendering, cache, encoding, the LaTeX store), ``authoring`` (preview, watch), ``web`` (export,
+embed, gallery), ``health`` (doctor, diagnosis) and ``cli`` (the commands ``render.py`` runs).
+``registry`` names the scenes; ``paths`` knows where things are; ``layers`` says which part may
+import which (``docs/architecture.md``).
 """
 
 import importlib.metadata

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from lowrank_anim.pipeline.outputs import write_text_atomically
+from lowrank_anim.core.outputs import write_text_atomically
 
 
 class MissingMarkersError(ValueError):

@@ -2,7 +2,8 @@
 
 One parser for two jobs: the render cache keys a render on the files its scene really imports
 (:func:`project_sources`), and ``tests/cli/test_architecture.py`` checks the package has no import
-cycle (:func:`import_graph`, :func:`cycles`).  Every ``import`` statement counts, also those
+cycle (:func:`import_graph`, :func:`cycles`) and no import of a higher floor
+(:mod:`lowrank_anim.layers`).  Every ``import`` statement counts, also those
 inside functions and under ``TYPE_CHECKING``: a lazy import is still a dependency.
 """
 
@@ -10,7 +11,7 @@ from __future__ import annotations
 
 import ast
 import functools
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 from lowrank_anim.paths import PROJECT_ROOT
@@ -78,7 +79,11 @@ def project_sources(module: str, root: Path = PROJECT_ROOT) -> list[Path]:
 
 
 def package_modules(package: str, root: Path = PROJECT_ROOT) -> dict[str, Path]:
-    """Every module of ``package`` under ``root``, by dotted name (packages by their own)."""
+    """Every module of ``package`` under ``root``, by dotted name (packages by their own); a
+    plain module (``render`` for ``render.py``) is its only module."""
+    single = root.joinpath(*package.split(".")).with_suffix(".py")
+    if single.is_file():
+        return {package: single}
     modules: dict[str, Path] = {}
     for path in sorted(root.joinpath(*package.split(".")).rglob("*.py")):
         parts = path.relative_to(root).with_suffix("").parts
@@ -87,10 +92,14 @@ def package_modules(package: str, root: Path = PROJECT_ROOT) -> dict[str, Path]:
     return modules
 
 
-def import_graph(package: str, root: Path = PROJECT_ROOT) -> dict[str, set[str]]:
-    """Module → the modules of ``package`` it imports (a package's own parents excluded: a
-    submodule importing its package's ``__init__`` is how Python loads it, not a cycle)."""
-    modules = package_modules(package, root)
+def import_graph(package: str | Sequence[str], root: Path = PROJECT_ROOT) -> dict[str, set[str]]:
+    """Module → the modules of ``package`` (or of several packages) it imports (a module's own
+    parents excluded: a submodule importing its package's ``__init__`` is how Python loads it,
+    not a cycle)."""
+    packages = [package] if isinstance(package, str) else package
+    modules = {
+        name: path for each in packages for name, path in package_modules(each, root).items()
+    }
     return {
         name: {
             dep

@@ -32,12 +32,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from lowrank_anim.core.outputs import publish, scratch_dir
 from lowrank_anim.maths.palette import DEFAULT_THEME
 from lowrank_anim.maths.params import SceneParams
 from lowrank_anim.pipeline import manim_patches, texstore
 from lowrank_anim.pipeline.config import manim_config
 from lowrank_anim.pipeline.manim_patches import last_frame_scene
-from lowrank_anim.pipeline.outputs import publish, scratch_dir
 from lowrank_anim.pipeline.rendering import RenderError, scene_variant
 from lowrank_anim.pipeline.request import DEFAULT_OUTPUT_DIR, RenderRequest
 from lowrank_anim.registry import SceneSpec

@@ -243,7 +243,7 @@ def watch(
 ) -> None:
     """Render now, then again after every save, until Ctrl-C (which returns normally).
 
-    SIGTERM follows the CLI's one policy (:mod:`lowrank_anim.pipeline.termination`): it
+    SIGTERM follows the CLI's one policy (:mod:`lowrank_anim.core.termination`): it
     unwinds through the clean-up below and the command exits with status 143.
     """
     from watchdog.observers import Observer

@@ -31,6 +31,20 @@ from lowrank_anim.authoring.preview import (
 )
 from lowrank_anim.authoring.watch import timestamped
 from lowrank_anim.authoring.watch import watch as watch_scene
+from lowrank_anim.core.outputs import (
+    OutputDirError,
+    ensure_writable,
+    human_size,
+    shorten,
+    write_text_atomically,
+)
+from lowrank_anim.core.termination import (
+    SIGTERM_EXIT_CODE,
+    Terminated,
+    interruption,
+    raise_if_lost,
+    sigterm_raises,
+)
 from lowrank_anim.health.diagnosis import explain
 from lowrank_anim.health.doctor import format_table, run_checks
 from lowrank_anim.maths.palette import DEFAULT_THEME, THEMES
@@ -39,13 +53,6 @@ from lowrank_anim.pipeline import cache, encoding
 from lowrank_anim.pipeline.batch import default_jobs, render_and_report
 from lowrank_anim.pipeline.farm import SCHEDULER_ENV, FarmError
 from lowrank_anim.pipeline.ffmpeg import EncodeError, ToolMissingError
-from lowrank_anim.pipeline.outputs import (
-    OutputDirError,
-    ensure_writable,
-    human_size,
-    shorten,
-    write_text_atomically,
-)
 from lowrank_anim.pipeline.progress import SilentReporter, failure_message
 from lowrank_anim.pipeline.rendering import render
 from lowrank_anim.pipeline.request import (
@@ -55,13 +62,6 @@ from lowrank_anim.pipeline.request import (
     RenderRequest,
 )
 from lowrank_anim.pipeline.shards import ShardWritten, parse_shard, shard_reader, shard_writer
-from lowrank_anim.pipeline.termination import (
-    SIGTERM_EXIT_CODE,
-    Terminated,
-    interruption,
-    raise_if_lost,
-    sigterm_raises,
-)
 from lowrank_anim.pipeline.workers import Job, run_here, run_job
 from lowrank_anim.registry import SCENES, SceneSpec, UnknownSceneError, get_scene
 from lowrank_anim.web.embed import (

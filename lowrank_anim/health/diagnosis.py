@@ -12,7 +12,7 @@ the generic one-liner.  It recognises:
   binaries' headers (:mod:`lowrank_anim.health.native`), so it names which file is which
   architecture and which the interpreter is — it works precisely when ``import cairo`` does not;
 * LaTeX or dvisvgm missing from PATH;
-* a full disk or a read-only output directory (:func:`lowrank_anim.pipeline.outputs.disk_error`).
+* a full disk or a read-only output directory (:func:`lowrank_anim.core.outputs.disk_error`).
 
 Every fix text lives here as a constant; ``render.py doctor`` and the README's Troubleshooting
 section use the same strings.
@@ -26,8 +26,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from lowrank_anim.core.outputs import OutputDirError, UnsafeNameError, disk_error
 from lowrank_anim.health import archcheck, native
-from lowrank_anim.pipeline.outputs import OutputDirError, UnsafeNameError, disk_error
 
 FIX_REBUILD_VENV = "rm -rf .venv && make venv"
 FIX_SYSTEM_DEPS = "make system-deps"

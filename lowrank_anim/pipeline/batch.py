@@ -7,7 +7,7 @@
 2. renders the others, each in its own process (``-j N`` at a time,
    :mod:`lowrank_anim.pipeline.workers`). Each job renders in
    its own scratch media directory beside its final path and publishes atomically
-   (:mod:`lowrank_anim.pipeline.outputs`); LaTeX and text SVGs are shared through
+   (:mod:`lowrank_anim.core.outputs`); LaTeX and text SVGs are shared through
    :mod:`lowrank_anim.pipeline.texstore`. With one job to do, or ``-j 1``, it renders in this
    process, one after another, exactly as a plain ``render()`` call would — except that one
    scene alone may be cut into chunks rendered by up to ``-j`` processes

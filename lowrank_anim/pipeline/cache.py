@@ -50,9 +50,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from lowrank_anim.core.outputs import publish
 from lowrank_anim.imports import project_sources
 from lowrank_anim.paths import PROJECT_ROOT, assets_dir
-from lowrank_anim.pipeline.outputs import publish
 from lowrank_anim.pipeline.request import RenderRequest
 
 #: Bump when the key's recipe or the manifest's layout changes: every entry then misses.

@@ -32,12 +32,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, cast
 
+from lowrank_anim.core.termination import sigterm_raises
 from lowrank_anim.pipeline import manim_patches, texstore
 from lowrank_anim.pipeline.config import manim_config
 from lowrank_anim.pipeline.encoding import job_peak_bytes
 from lowrank_anim.pipeline.rendering import RenderError, Segments, render, scene_variant
 from lowrank_anim.pipeline.request import DEFAULT_OUTPUT_DIR, RenderRequest, quality_preset
-from lowrank_anim.pipeline.termination import sigterm_raises
 from lowrank_anim.pipeline.workers import one_line_error
 
 #: A held frame (a static wait) is drawn once and only encoded n times: it costs this fraction

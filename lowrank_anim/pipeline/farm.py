@@ -31,10 +31,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from lowrank_anim.core.outputs import publish_together, scratch_dir
 from lowrank_anim.paths import PROJECT_ROOT
 from lowrank_anim.pipeline import pool
 from lowrank_anim.pipeline.manim_patches import PlayFrames
-from lowrank_anim.pipeline.outputs import publish_together, scratch_dir
 from lowrank_anim.pipeline.progress import JobResult, Reporter
 from lowrank_anim.pipeline.rendering import SegmentRenderer, Segments
 from lowrank_anim.pipeline.request import RenderRequest

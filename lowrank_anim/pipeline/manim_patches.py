@@ -87,14 +87,14 @@ from fractions import Fraction
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from lowrank_anim.pipeline.outputs import (
+from lowrank_anim.core.outputs import (
     disk_error,
     nearly_full,
     publish,
     scratch_dir,
     write_text_atomically,
 )
-from lowrank_anim.pipeline.termination import raise_if_lost
+from lowrank_anim.core.termination import raise_if_lost
 
 _MARK = "_lowrank_atomic"
 # Per-process directories holding links to cached SVGs, open (and locked) until exit.

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal, Protocol, TextIO
 
-from lowrank_anim.pipeline.outputs import human_size
+from lowrank_anim.core.outputs import human_size
 from lowrank_anim.pipeline.request import RenderRequest
 
 Status = Literal["rendered", "cached", "failed"]

@@ -14,11 +14,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from lowrank_anim.core.outputs import publish_together, scratch_dir
 from lowrank_anim.maths.params import build_example
 from lowrank_anim.pipeline import manim_patches, texstore
 from lowrank_anim.pipeline.config import manim_config
 from lowrank_anim.pipeline.ffmpeg import LOSSLESS_ENCODER_OPTIONS, encode_gif
-from lowrank_anim.pipeline.outputs import publish_together, scratch_dir
 from lowrank_anim.pipeline.request import DEFAULT_OUTPUT_DIR, VIDEO_FORMATS, RenderRequest
 
 #: Video formats whose render also publishes a poster (the last frame) beside the video.

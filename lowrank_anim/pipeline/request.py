@@ -12,10 +12,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from lowrank_anim.core.outputs import contained_path
 from lowrank_anim.maths.palette import DEFAULT_THEME, get_theme
 from lowrank_anim.maths.params import SceneParams
 from lowrank_anim.paths import DEFAULT_OUTPUT_DIR
-from lowrank_anim.pipeline.outputs import contained_path
 from lowrank_anim.registry import SceneSpec
 
 __all__ = ["DEFAULT_OUTPUT_DIR", "FORMATS", "QUALITY_PRESETS", "RenderRequest", "quality_preset"]

@@ -3,7 +3,7 @@
 manim's ``save_sections`` writes one clip per ``next_section`` into its scratch media
 directory, with a JSON index in play order.  :func:`publish_sections` moves them beside the
 full video as ``SCENE.sections/01-Input.mp4``, ``02-Frozen-W.mp4``…, each through
-:func:`lowrank_anim.pipeline.outputs.publish` (atomic), and removes clips of an earlier render that
+:func:`lowrank_anim.core.outputs.publish` (atomic), and removes clips of an earlier render that
 the new one no longer has, so the folder always matches the video next to it.
 """
 
@@ -13,7 +13,7 @@ import json
 import re
 from pathlib import Path
 
-from lowrank_anim.pipeline.outputs import publish
+from lowrank_anim.core.outputs import publish
 
 #: Published clip names: two-digit position, then the beat's name made file-safe.
 CLIP_NAME = re.compile(r"\d{2,}-[A-Za-z0-9-]+\.[a-z0-9]+")

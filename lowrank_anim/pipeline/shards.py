@@ -16,8 +16,8 @@ import re
 from pathlib import Path
 from typing import Any
 
+from lowrank_anim.core.outputs import publish_together, scratch_dir
 from lowrank_anim.pipeline import chunks, manim_patches
-from lowrank_anim.pipeline.outputs import publish_together, scratch_dir
 from lowrank_anim.pipeline.rendering import RenderError, SegmentRenderer, Segments
 from lowrank_anim.pipeline.request import RenderRequest
 

@@ -21,7 +21,7 @@ So manim is never pointed at the store:
 * when the render succeeds, its new SVGs are published into the store.  A failed render adds
   nothing (it may have left a truncated file).  A render killed with ``kill -9`` leaves only its
   scratch directory, which the next command removes once its owner is dead
-  (:func:`lowrank_anim.pipeline.outputs.scratch_dir`); the store itself is never half-written.
+  (:func:`lowrank_anim.core.outputs.scratch_dir`); the store itself is never half-written.
 """
 
 from __future__ import annotations
@@ -33,7 +33,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from lowrank_anim.pipeline.outputs import publish, scratch_dir
+from lowrank_anim.core.outputs import publish, scratch_dir
 
 #: Where, under an output directory, the stores and the renders' private folders live.
 CACHE_DIRNAME = ".cache"

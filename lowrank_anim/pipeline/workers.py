@@ -24,13 +24,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, cast
 
+from lowrank_anim.core.outputs import publish
+from lowrank_anim.core.termination import sigterm_raises
 from lowrank_anim.health.diagnosis import explain
 from lowrank_anim.pipeline import cache
-from lowrank_anim.pipeline.outputs import publish
 from lowrank_anim.pipeline.progress import JobResult, Reporter
 from lowrank_anim.pipeline.rendering import render
 from lowrank_anim.pipeline.request import RenderRequest
-from lowrank_anim.pipeline.termination import sigterm_raises
 
 RenderFunction = Callable[[RenderRequest, Path], Path]
 #: Where failed jobs' logs are kept, under the output directory.

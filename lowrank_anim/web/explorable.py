@@ -28,11 +28,11 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from lowrank_anim.core.outputs import publish_together, scratch_dir
 from lowrank_anim.maths.explorable_view import STEPS_PER_SIDE, explorable_view, grid_step
 from lowrank_anim.maths.model import Example
 from lowrank_anim.maths.palette import ROLES, THEMES, get_theme
 from lowrank_anim.maths.params import KINDS, SceneParams, build_example
-from lowrank_anim.pipeline.outputs import publish_together, scratch_dir
 from lowrank_anim.registry import SceneSpec
 from lowrank_anim.web.embed import attr, liquid_safe, url_for
 

@@ -27,9 +27,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from lowrank_anim.core.outputs import human_size, publish, scratch_dir
 from lowrank_anim.maths.palette import DEFAULT_THEME, THEMES
 from lowrank_anim.pipeline.cache import MANIFEST_NAME, read_manifest
-from lowrank_anim.pipeline.outputs import human_size, publish, scratch_dir
 from lowrank_anim.registry import SCENES
 from lowrank_anim.web.embed import Clip, ClipFile, video_html
 

@@ -40,6 +40,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from lowrank_anim.core.outputs import publish_together, scratch_dir, write_text_atomically
 from lowrank_anim.maths.palette import DEFAULT_THEME
 from lowrank_anim.maths.params import SceneParams
 from lowrank_anim.pipeline import cache
@@ -53,7 +54,6 @@ from lowrank_anim.pipeline.ffmpeg import (
     require_ffmpeg,
     run_ffmpeg,
 )
-from lowrank_anim.pipeline.outputs import publish_together, scratch_dir, write_text_atomically
 from lowrank_anim.pipeline.rendering import render
 from lowrank_anim.pipeline.request import RenderRequest
 from lowrank_anim.registry import SceneSpec

@@ -24,8 +24,8 @@ from lowrank_anim.authoring.watch import (
     is_relevant,
     timestamped,
 )
+from lowrank_anim.core.termination import SIGTERM_EXIT_CODE
 from lowrank_anim.paths import copy_project
-from lowrank_anim.pipeline.termination import SIGTERM_EXIT_CODE
 from tests.conftest import ROOT
 
 

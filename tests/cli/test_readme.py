@@ -1,5 +1,5 @@
-"""The generated docs match the code: README's scene table, docs/architecture.md's module map
-(regenerate both with `make readme`)."""
+"""The generated docs match the code: README's scene table, docs/architecture.md's layer table
+and module map (regenerate them with `make readme`)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,16 @@ from pathlib import Path
 from click.testing import CliRunner
 
 import render
-from lowrank_anim.cli.readme import module_map, scene_table, with_module_map, with_table
+from lowrank_anim.cli.readme import (
+    LAYERS_END,
+    LAYERS_START,
+    module_map,
+    scene_table,
+    with_layer_table,
+    with_module_map,
+    with_table,
+)
+from lowrank_anim.layers import LAYERS
 from lowrank_anim.registry import SCENES
 from tests.conftest import ROOT
 
@@ -33,6 +42,23 @@ def test_table_lists_what_render_py_list_lists() -> None:
 def test_module_map_in_docs_is_up_to_date() -> None:
     text = (ROOT / "docs" / "architecture.md").read_text(encoding="utf-8")
     assert with_module_map(text) == text, "docs/architecture.md's module map is stale: make readme"
+
+
+def test_layer_table_in_docs_is_up_to_date() -> None:
+    text = (ROOT / "docs" / "architecture.md").read_text(encoding="utf-8")
+    assert with_layer_table(text) == text, (
+        "docs/architecture.md's layer table is stale: make readme"
+    )
+
+
+def test_layer_table_has_a_row_per_part_and_a_stale_one_is_rewritten() -> None:
+    text = (ROOT / "docs" / "architecture.md").read_text(encoding="utf-8")
+    core = next(line for line in text.splitlines() if line.startswith("| 0 | `lowrank_anim/core/`"))
+    stale = text.replace(core, core.replace("nothing of ours", "`lowrank_anim/pipeline/`"))
+    assert stale != text
+    assert with_layer_table(stale) == text
+    block = text.partition(LAYERS_START)[2].partition(LAYERS_END)[0].strip().splitlines()
+    assert [row.split("`")[1] for row in block[2:]] == [layer.path for layer in LAYERS]
 
 
 def test_module_map_lists_every_module_with_its_docstring() -> None:

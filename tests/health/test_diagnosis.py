@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
+from lowrank_anim.core.outputs import OutputDirError, UnsafeNameError
 from lowrank_anim.health import archcheck, diagnosis, native
 from lowrank_anim.health.diagnosis import FIX_LATEX, FIX_REBUILD_VENV, FIX_SYSTEM_DEPS, explain
-from lowrank_anim.pipeline.outputs import OutputDirError, UnsafeNameError
 
 SEED = Path("/work/shared/seed")
 # The seed notebook's last line, verbatim (kept here so the test does not depend on /work).

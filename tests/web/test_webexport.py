@@ -11,8 +11,8 @@ import pytest
 from click.testing import CliRunner
 
 import render
+from lowrank_anim.core.outputs import human_size
 from lowrank_anim.pipeline import cache
-from lowrank_anim.pipeline.outputs import human_size
 from lowrank_anim.web.webexport import is_faststart, top_level_boxes
 
 

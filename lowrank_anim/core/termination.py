@@ -14,7 +14,7 @@ file and exited 0, after five lines of a swallowed ``KeyboardInterrupt`` on stde
 :func:`sigterm_raises` such a lost interrupt is kept (nothing printed) and raised again at the
 next checkpoint, :func:`raise_if_lost`: every frame drawn and the end of the command.  And
 whatever became of the exception, a process that received a signal publishes no file after it
-(:func:`refuse_after_signal`, called by :mod:`lowrank_anim.pipeline.outputs` before a rename).
+(:func:`refuse_after_signal`, called by :mod:`lowrank_anim.core.outputs` before a rename).
 
 The first signal unwinds; a second one of the same kind gets the default action (the user
 really means it), or, in a render's child process (``child=True``), is ignored so that its

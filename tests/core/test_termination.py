@@ -1,4 +1,4 @@
-"""lowrank_anim.pipeline.termination: SIGTERM unwinds through ``finally`` blocks, not killing,
+"""lowrank_anim.core.termination: SIGTERM unwinds through ``finally`` blocks, not killing,
 and no interrupt is lost where Python cannot raise it."""
 
 from __future__ import annotations
@@ -17,8 +17,8 @@ from pathlib import Path
 
 import pytest
 
-from lowrank_anim.pipeline.outputs import publish
-from lowrank_anim.pipeline.termination import (
+from lowrank_anim.core.outputs import publish
+from lowrank_anim.core.termination import (
     SIGTERM_EXIT_CODE,
     Terminated,
     interruption,
@@ -35,7 +35,7 @@ def test_sigterm_runs_finally_blocks(tmp_path: Path) -> None:
         f"""
         import sys, time
         from pathlib import Path
-        from lowrank_anim.pipeline.termination import Terminated, sigterm_raises
+        from lowrank_anim.core.termination import Terminated, sigterm_raises
         try:
             with sigterm_raises():
                 try:
@@ -102,7 +102,7 @@ def test_without_the_block_python_loses_an_interrupt_in_a_callback() -> None:
     script = textwrap.dedent(
         """
         import signal
-        from tests.pipeline.test_termination import interrupt_in_a_weakref_callback
+        from tests.core.test_termination import interrupt_in_a_weakref_callback
         interrupt_in_a_weakref_callback(signal.SIGINT)
         print("went on")
         """
@@ -229,7 +229,7 @@ def test_the_cli_reports_a_wrapped_interrupt_as_the_interrupt(
     script = textwrap.dedent(
         f"""
         from lowrank_anim.cli.commands import cli, main
-        from lowrank_anim.pipeline.termination import Terminated
+        from lowrank_anim.core.termination import Terminated
 
         @cli.command("boom")
         def boom() -> None:
@@ -257,7 +257,7 @@ def test_a_child_takes_the_first_stop_and_finishes_its_clean_up(tmp_path: Path) 
         f"""
         import signal, sys
         from pathlib import Path
-        from lowrank_anim.pipeline.termination import sigterm_raises
+        from lowrank_anim.core.termination import sigterm_raises
         try:
             with sigterm_raises(child=True):
                 try:

@@ -7,10 +7,10 @@ readers see the old file or the new one, never half of one.
 What that buys, and how each case is handled here:
 
 * A failed, interrupted (Ctrl-C) or terminated (SIGTERM, see
-  :mod:`lowrank_anim.pipeline.termination`) render unwinds through :func:`scratch_dir`,
+  :mod:`lowrank_anim.core.termination`) render unwinds through :func:`scratch_dir`,
   which deletes its scratch directory; the previous file at the final path was never touched.
   A process that received one of those signals publishes nothing afterwards, even where Python
-  lost the signal's exception (:func:`~lowrank_anim.pipeline.termination.refuse_after_signal`).
+  lost the signal's exception (:func:`~lowrank_anim.core.termination.refuse_after_signal`).
 * A render killed with SIGKILL cannot clean up, so its ``.render-*`` directory stays.  Each
   scratch directory is held under an ``flock`` for its whole life; the kernel drops the lock
   when the owner dies, however it dies, so the next render in that directory can tell a dead
@@ -39,7 +39,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from lowrank_anim.pipeline.termination import refuse_after_signal
+from lowrank_anim.core.termination import refuse_after_signal
 
 
 class OutputDirError(OSError):

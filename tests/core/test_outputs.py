@@ -1,4 +1,4 @@
-"""lowrank_anim.pipeline.outputs: names that cannot escape, scratch directories that always go away
+"""lowrank_anim.core.outputs: names that cannot escape, scratch directories that always go away
 (including those of processes killed with SIGKILL), atomic publishing and disk errors."""
 
 from __future__ import annotations
@@ -14,9 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from lowrank_anim.pipeline import outputs
-from lowrank_anim.pipeline.config import manim_config
-from lowrank_anim.pipeline.outputs import (
+from lowrank_anim.core import outputs
+from lowrank_anim.core.outputs import (
     OutputDirError,
     UnsafeNameError,
     check_name,
@@ -27,6 +26,7 @@ from lowrank_anim.pipeline.outputs import (
     scratch_dir,
     write_text_atomically,
 )
+from lowrank_anim.pipeline.config import manim_config
 from lowrank_anim.pipeline.request import FORMATS, QUALITY_PRESETS, RenderRequest
 from lowrank_anim.registry import SCENES, get_scene
 from tests.conftest import ROOT
@@ -138,7 +138,7 @@ def _child_holding_scratch(final: Path, ready: Path) -> subprocess.Popen[bytes]:
         f"""
         import sys, time
         from pathlib import Path
-        from lowrank_anim.pipeline.outputs import scratch_dir
+        from lowrank_anim.core.outputs import scratch_dir
         with scratch_dir(Path({str(final)!r})) as path:
             (path / "partial.mp4").write_bytes(b"half a clip")
             Path({str(ready)!r}).write_text(str(path))
