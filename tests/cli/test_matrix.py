@@ -43,7 +43,8 @@ from tests.conftest import ROOT
 from tests.media_probe import probe
 from tests.notebooks import cell_outputs, execute, notebook_of
 
-pytestmark = [pytest.mark.render, pytest.mark.latex]
+# One group: under pytest-xdist (make check) every case runs in the worker that holds the batches.
+pytestmark = [pytest.mark.render, pytest.mark.latex, pytest.mark.xdist_group("matrix")]
 
 #: manim's low preset, which every case renders at.
 WIDTH, HEIGHT, FPS = 854, 480, 15
