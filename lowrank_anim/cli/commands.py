@@ -147,11 +147,16 @@ def scenes_from(names: Sequence[str], all_scenes: bool) -> list[SceneSpec]:
 
 
 def scene_params(
-    specs: Sequence[SceneSpec], assignments: Sequence[str], params_file: Path | None
+    specs: Sequence[SceneSpec],
+    assignments: Sequence[str],
+    params_file: Path | None,
+    all_scenes: bool = False,
 ) -> SceneParams:
     """The validated parameters for every scene asked for, or a BadParameter naming the fix."""
     try:
         params = collect(assignments, params_file)
+        if all_scenes and params:
+            refuse_numbers_for_all(specs, params)
         for spec in specs:
             build_example(spec.name, spec.model, params)
     except ParamError as exc:
@@ -159,6 +164,27 @@ def scene_params(
         hint = "--params" if from_file else "--set"
         raise click.BadParameter(str(exc), param_hint=f"'{hint}'") from None
     return params
+
+
+def refuse_numbers_for_all(specs: Sequence[SceneSpec], params: SceneParams) -> None:
+    """``--all`` with numbers some scene cannot take: a UsageError that names ``--all`` and
+    the scenes that do take them (not the first scene that does not)."""
+
+    def takes(spec: SceneSpec) -> bool:
+        try:
+            build_example(spec.name, spec.model, params)
+        except ParamError:
+            return False
+        return True
+
+    fit = [spec.name for spec in specs if takes(spec)]
+    if len(fit) == len(specs):
+        return
+    refused = ", ".join(spec.name for spec in specs if spec.name not in fit)
+    fix = f"name the scenes instead: {' '.join(fit)}" if fit else "drop them"
+    raise click.UsageError(
+        f"--all includes scenes that cannot take these --set/--params numbers ({refused}); {fix}"
+    )
 
 
 @dataclass(frozen=True)
@@ -190,9 +216,9 @@ class SceneOptions:
         """The options from click's parsed values (the names :func:`scene_options` declares)."""
         return cls(theme.lower(), transparent, tuple(assignments), params_file)
 
-    def params(self, specs: Sequence[SceneSpec]) -> SceneParams:
+    def params(self, specs: Sequence[SceneSpec], all_scenes: bool = False) -> SceneParams:
         """``--set``/``--params`` parsed and checked against every scene asked for."""
-        return scene_params(specs, self.assignments, self.params_file)
+        return scene_params(specs, self.assignments, self.params_file, all_scenes)
 
     def request(self, spec: SceneSpec, params: SceneParams, **fields: Any) -> RenderRequest:
         """The one request type, or a UsageError for a bad combination (e.g. no alpha)."""
@@ -402,7 +428,7 @@ class ChunksParam(click.ParamType[int | None]):
     show_envvar=True,
     default=None,
     help="Render on the workers of this Dask scheduler (`dask scheduler` prints its address; "
-    "start workers with `dask worker ADDRESS`): the files come back here. Workers must run "
+    "start workers with `render.py worker ADDRESS`): the files come back here. Workers must run "
     "the same image or lock.",
 )
 @click.option(
@@ -627,7 +653,7 @@ def render_requests(
     """The requests ``render`` makes of its parsed options (``ctx`` says whether ``--format``
     was given), or a click error naming the fix."""
     specs = scenes_from(scenes, all_scenes)
-    params = scene_options.params(specs)
+    params = scene_options.params(specs, all_scenes)
     fmt = fmt.lower()
     default_fmt = ctx.get_parameter_source("fmt") is click.core.ParameterSource.DEFAULT
     if scene_options.transparent and default_fmt:
@@ -874,7 +900,7 @@ def export_command(
       render.py export RankOneUpdate --explorable --base-url /assets/clips
     """
     specs = scenes_from(scenes, all_scenes)
-    params = scene_options.params(specs)
+    params = scene_options.params(specs, all_scenes)
     if explorable:
         try:
             for spec in specs:
