@@ -1181,7 +1181,9 @@ def export_for_post(
     """Run ``render.py export`` on a player's recorded options (scene and scene options) and
     return the exported clip."""
     args = [*words, "--quality", quality, "--base-url", base_url, "--output-dir", str(export_dir)]
-    ctx = export_command.make_context("render.py export", [*args] + ["--captions-on"] * captions_on)
+    if captions_on:
+        args.append("--captions-on")
+    ctx = export_command.make_context("render.py export", args)
     with ctx:
         export_command.invoke(ctx)
         p = ctx.params
