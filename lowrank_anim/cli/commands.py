@@ -34,7 +34,7 @@ from lowrank_anim.authoring.watch import watch as watch_scene
 from lowrank_anim.health.diagnosis import explain
 from lowrank_anim.health.doctor import format_table, run_checks
 from lowrank_anim.maths.palette import DEFAULT_THEME, THEMES
-from lowrank_anim.maths.params import ParamError, SceneParams, build_example, collect
+from lowrank_anim.maths.params import KINDS, ParamError, SceneParams, build_example, collect
 from lowrank_anim.pipeline import cache, encoding
 from lowrank_anim.pipeline.batch import default_jobs, render_and_report
 from lowrank_anim.pipeline.farm import SCHEDULER_ENV, FarmError
@@ -179,12 +179,16 @@ def refuse_numbers_for_all(specs: Sequence[SceneSpec], params: SceneParams) -> N
         return True
 
     fit = [spec.name for spec in specs if takes(spec)]
+    if not fit:  # wrong for every scene: the first scene with parameters says why
+        for spec in specs:
+            if KINDS[spec.model].keys:
+                build_example(spec.name, spec.model, params)
     if len(fit) == len(specs):
         return
     refused = ", ".join(spec.name for spec in specs if spec.name not in fit)
-    fix = f"name the scenes instead: {' '.join(fit)}" if fit else "drop them"
     raise click.UsageError(
-        f"--all includes scenes that cannot take these --set/--params numbers ({refused}); {fix}"
+        f"--all includes scenes that cannot take these --set/--params numbers ({refused}); "
+        f"name the scenes instead: {' '.join(fit)}"
     )
 
 

@@ -326,6 +326,13 @@ def cli(*args: str) -> tuple[int, str]:
             "FullStory); name the scenes instead: RankTwoUpdate (see `render.py export --help`)",
         ),
         (
+            # Wrong for every scene: the reason, not the --all.
+            ["render", "--all", "--set", "u=0,0"],
+            "Error: Invalid value for '--set': u (--set) is zero (length 0 < 0.001): α u would "
+            "be a point and the update would change nothing; give it a non-zero entry (see "
+            "`render.py render --help`)",
+        ),
+        (
             # `--set W=1,2;2,4` unquoted: the shell ends the command at ';' and passes W=1,2.
             ["render", "LinearMap", "--set", "W=1,2"],
             "Error: Invalid value for '--set': W is a matrix: separate its rows with ';' and "
