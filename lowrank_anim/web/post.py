@@ -329,6 +329,7 @@ def copy_beside_post(files: Sequence[tuple[Path, str]], folder: Path) -> list[Pa
         with scratch_dir(folder / ".post-files") as scratch:
             staged = {}
             for index, (source, target) in enumerate(wanted):
+                target.parent.mkdir(parents=True, exist_ok=True)  # layouts/shortcodes/ …
                 staged[target] = scratch / f"{index}-{target.name}"
                 shutil.copy2(source, staged[target])
             publish_together(dict(staged))
