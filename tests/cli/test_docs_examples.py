@@ -403,10 +403,9 @@ def test_the_examples_of_a_page_run_as_written(page: Path, reader: Reader) -> No
 @pytest.mark.render
 @pytest.mark.latex
 @pytest.mark.slow
-def test_the_costly_examples_run_as_written(tmp_path: Path) -> None:
-    """The :data:`COSTLY` examples, each once, as written, in one reader's folder (README's
-    notebook cells saved as the `my.ipynb` its `post` line publishes)."""
-    reader = reader_folder(tmp_path / "reader")
+def test_the_costly_examples_run_as_written(reader: Reader) -> None:
+    """The :data:`COSTLY` examples, each once, as written, in the reader's folder after the
+    pages (README's notebook cells are the `my.ipynb` its `post` line publishes)."""
     for example in SHELL:
         if example.text in COSTLY and example.text not in NOT_RUN:
             check_run(reader, example)
