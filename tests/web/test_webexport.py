@@ -154,7 +154,8 @@ def test_adding_or_dropping_the_gif_or_a_snippet_option_touches_only_that(
     code, out = run(*args)  # the GIF dropped
     assert code == 0, out
     assert "GIF True → False" in out
-    assert "rendering" not in out and "encoding" not in out, out
+    assert "rendering" not in out, out
+    assert "encoding" not in out, out
     assert not gif.exists()
     assert [path.stat().st_mtime_ns for path in media] == stamps
 
@@ -162,11 +163,13 @@ def test_adding_or_dropping_the_gif_or_a_snippet_option_touches_only_that(
     assert code == 0, out
     assert "rendering" not in out, out
     assert "encoding the GIF" in out
-    assert "encoding the H.264 mp4" not in out and "encoding the VP9 webm" not in out
+    assert "encoding the H.264 mp4" not in out
+    assert "encoding the VP9 webm" not in out
     assert gif.read_bytes() == gif_bytes, "the same GIF, from the same lossless render"
     assert [path.stat().st_mtime_ns for path in media] == stamps
     snippet = (tmp_path / "TitleCard.embed.html").read_text()
-    assert "/clips/TitleCard.mp4" in snippet and "default>" in snippet
+    assert "/clips/TitleCard.mp4" in snippet
+    assert "default>" in snippet
     entry = cache.read_manifest(tmp_path)["TitleCard.clip.json"]
     assert {"TitleCard.gif", "TitleCard.mp4"} <= set(entry["files"])
     assert cache.files_intact(tmp_path, entry["files"])
@@ -176,4 +179,5 @@ def test_adding_or_dropping_the_gif_or_a_snippet_option_touches_only_that(
 
     code, out = run(*args, "--gif", "--force")  # --force still makes everything again
     assert code == 0, out
-    assert "rendering TitleCard" in out and "encoding the H.264 mp4" in out
+    assert "rendering TitleCard" in out
+    assert "encoding the H.264 mp4" in out
