@@ -198,14 +198,40 @@ def show(scene: str, **options: Any) -> SceneOutput:
     return render_outputs(args, "render.py render")[0]
 
 
+def without_comment(line: str) -> str:
+    """``line`` up to its comment: a ``#`` that starts a word outside quotes, as a shell reads
+    it (``x=1#2`` and ``'#'`` are words, ``… # render's own options`` is a comment)."""
+    quote, escaped, word_start = "", False, True
+    for index, char in enumerate(line):
+        literal = escaped or bool(quote)
+        if escaped:
+            escaped = False
+        elif char == "\\" and quote != "'":
+            escaped = True
+        elif quote:
+            quote = "" if char == quote else quote
+        elif char in "'\"":
+            quote = char
+        elif char == "#" and word_start:
+            return line[:index]
+        word_start = not literal and char.isspace()
+    return line
+
+
+def magic_args(line: str) -> list[str]:
+    """The words of a ``%lowrank`` line, split as a shell splits them, comment dropped."""
+    try:
+        return shlex.split(without_comment(line))
+    except ValueError as exc:
+        raise LowrankError(f"cannot split the line: {exc}; close its quotes") from None
+
+
 def lowrank_magic(line: str) -> SceneOutput | None:
-    """``%lowrank SCENE [render options]``: ``render.py render``'s arguments, shown inline."""
+    """``%lowrank SCENE [render options] [# comment]``: ``render.py render``'s arguments,
+    shown inline."""
     from IPython.display import display
 
-    try:
-        args = shlex.split(line)
-    except ValueError as exc:
-        raise LowrankError(f"cannot split the line: {exc}") from None
+    args = magic_args(line)
     try:
         outputs = render_outputs(args, "%lowrank")
     except click.exceptions.Exit:  # --help was printed

@@ -48,7 +48,7 @@ from lowrank_anim.core.termination import (
 from lowrank_anim.health.diagnosis import explain
 from lowrank_anim.health.doctor import format_table, run_checks
 from lowrank_anim.maths.palette import DEFAULT_THEME, THEMES
-from lowrank_anim.maths.params import ParamError, SceneParams, build_example, collect
+from lowrank_anim.maths.params import KINDS, ParamError, SceneParams, build_example, collect
 from lowrank_anim.pipeline import cache, encoding
 from lowrank_anim.pipeline.batch import default_jobs, render_and_report
 from lowrank_anim.pipeline.farm import SCHEDULER_ENV, FarmError
@@ -66,6 +66,7 @@ from lowrank_anim.pipeline.workers import Job, run_here, run_job
 from lowrank_anim.registry import SCENES, SceneSpec, UnknownSceneError, get_scene
 from lowrank_anim.web.embed import (
     ENGINES,
+    HUGO_SHORTCODE_PATH,
     MANIFEST_SUFFIX,
     BaseUrlError,
     Clip,
@@ -147,11 +148,16 @@ def scenes_from(names: Sequence[str], all_scenes: bool) -> list[SceneSpec]:
 
 
 def scene_params(
-    specs: Sequence[SceneSpec], assignments: Sequence[str], params_file: Path | None
+    specs: Sequence[SceneSpec],
+    assignments: Sequence[str],
+    params_file: Path | None,
+    all_scenes: bool = False,
 ) -> SceneParams:
     """The validated parameters for every scene asked for, or a BadParameter naming the fix."""
     try:
         params = collect(assignments, params_file)
+        if all_scenes and params:
+            refuse_numbers_for_all(specs, params)
         for spec in specs:
             build_example(spec.name, spec.model, params)
     except ParamError as exc:
@@ -159,6 +165,31 @@ def scene_params(
         hint = "--params" if from_file else "--set"
         raise click.BadParameter(str(exc), param_hint=f"'{hint}'") from None
     return params
+
+
+def refuse_numbers_for_all(specs: Sequence[SceneSpec], params: SceneParams) -> None:
+    """``--all`` with numbers some scene cannot take: a UsageError that names ``--all`` and
+    the scenes that do take them (not the first scene that does not)."""
+
+    def takes(spec: SceneSpec) -> bool:
+        try:
+            build_example(spec.name, spec.model, params)
+        except ParamError:
+            return False
+        return True
+
+    fit = [spec.name for spec in specs if takes(spec)]
+    if not fit:  # wrong for every scene: the first scene with parameters says why
+        for spec in specs:
+            if KINDS[spec.model].keys:
+                build_example(spec.name, spec.model, params)
+    if len(fit) == len(specs):
+        return
+    refused = ", ".join(spec.name for spec in specs if spec.name not in fit)
+    raise click.UsageError(
+        f"--all includes scenes that cannot take these --set/--params numbers ({refused}); "
+        f"name the scenes instead: {' '.join(fit)}"
+    )
 
 
 @dataclass(frozen=True)
@@ -190,9 +221,9 @@ class SceneOptions:
         """The options from click's parsed values (the names :func:`scene_options` declares)."""
         return cls(theme.lower(), transparent, tuple(assignments), params_file)
 
-    def params(self, specs: Sequence[SceneSpec]) -> SceneParams:
+    def params(self, specs: Sequence[SceneSpec], all_scenes: bool = False) -> SceneParams:
         """``--set``/``--params`` parsed and checked against every scene asked for."""
-        return scene_params(specs, self.assignments, self.params_file)
+        return scene_params(specs, self.assignments, self.params_file, all_scenes)
 
     def request(self, spec: SceneSpec, params: SceneParams, **fields: Any) -> RenderRequest:
         """The one request type, or a UsageError for a bad combination (e.g. no alpha)."""
@@ -402,7 +433,7 @@ class ChunksParam(click.ParamType[int | None]):
     show_envvar=True,
     default=None,
     help="Render on the workers of this Dask scheduler (`dask scheduler` prints its address; "
-    "start workers with `dask worker ADDRESS`): the files come back here. Workers must run "
+    "start workers with `render.py worker ADDRESS`): the files come back here. Workers must run "
     "the same image or lock.",
 )
 @click.option(
@@ -627,7 +658,7 @@ def render_requests(
     """The requests ``render`` makes of its parsed options (``ctx`` says whether ``--format``
     was given), or a click error naming the fix."""
     specs = scenes_from(scenes, all_scenes)
-    params = scene_options.params(specs)
+    params = scene_options.params(specs, all_scenes)
     fmt = fmt.lower()
     default_fmt = ctx.get_parameter_source("fmt") is click.core.ParameterSource.DEFAULT
     if scene_options.transparent and default_fmt:
@@ -874,7 +905,7 @@ def export_command(
       render.py export RankOneUpdate --explorable --base-url /assets/clips
     """
     specs = scenes_from(scenes, all_scenes)
-    params = scene_options.params(specs)
+    params = scene_options.params(specs, all_scenes)
     if explorable:
         try:
             for spec in specs:
@@ -1068,50 +1099,94 @@ def gallery_filter(ctx: click.Context, chosen: SceneOptions) -> VariantFilter | 
     help="The blog engine whose snippet replaces each player (hugo: copy OUTPUT_DIR/layouts/ "
     "into the site, for its shortcode).",
 )
+@click.option(
+    "--captions-on",
+    is_flag=True,
+    help="The players show the captions from the start, as in the notebook (`export "
+    "--captions-on`): the clips have no sound, so the captions are their narration.",
+)
+@click.option(
+    "--export-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=DEFAULT_WEB_DIR,
+    show_default=True,
+    help="Where the clips are exported (as `render.py export -o`, with its manifest and "
+    "cache); only the files the post names are copied beside it.",
+)
 @quality_option(DEFAULT_EXPORT_QUALITY)
-@web_dir_option("Directory the post and its clips are written to.")
+@web_dir_option("Directory the post and the files it names are written to.")
 def post_command(
-    notebook: Path, execute: bool, base_url: str, engine: str, quality: str, output_dir: Path
+    notebook: Path,
+    execute: bool,
+    base_url: str,
+    engine: str,
+    captions_on: bool,
+    export_dir: Path,
+    quality: str,
+    output_dir: Path,
 ) -> None:
     """Turn NOTEBOOK into a Jekyll-ready Markdown post in OUTPUT_DIR, with every clip it shows
-    exported beside it (as `render.py export` does) and every inline player replaced by the
-    clip's embed snippet.
+    exported (as `render.py export` does, into --export-dir) and copied beside it, and every
+    inline player replaced by the clip's embed snippet, every still by its image.
 
     Front matter comes from a first cell that is a --- block (or the notebook metadata's
     lowrank_anim.front_matter); formulas are written $$…$$ for kramdown and MathJax; code
     cells that only call show() or %lowrank disappear. The post is named
-    DATE-NOTEBOOK.md when the front matter has a date, as Jekyll's _posts wants.
+    DATE-NOTEBOOK.md when the front matter has a date, as Jekyll's _posts wants. OUTPUT_DIR
+    gets the post and the files it names (videos, posters, WebVTT captions, stills; for
+    --engine hugo also layouts/shortcodes/lowrank-clip.html), nothing else.
 
     \b
     Examples:
       render.py post docs/post/low-rank-updates.ipynb --execute -o site/_posts
-      render.py post notes.ipynb --base-url /assets/clips -q medium
+      render.py post notes.ipynb --base-url /assets/clips -q medium --captions-on
       render.py post notes.ipynb --engine hugo --base-url /clips -o site/content/posts
     """
-    from lowrank_anim.web.post import PostError, build_post, execute_notebook, load_notebook
+    from lowrank_anim.web.post import (
+        PostError,
+        build_post,
+        clip_files,
+        copy_beside_post,
+        execute_notebook,
+        load_notebook,
+    )
 
     try:
         check_base_url(base_url)
     except BaseUrlError as exc:
         raise click.BadParameter(str(exc), param_hint="'--base-url'") from None
     ensure_writable(output_dir)
+    ensure_writable(export_dir)
+    quality = quality.lower()
     try:
         nb = execute_notebook(notebook) if execute else load_notebook(notebook)
 
         def export(options: Sequence[str]) -> Clip:
-            return export_for_post(options, quality.lower(), base_url, output_dir)
+            clip = export_for_post(options, quality, base_url, export_dir, captions_on)
+            copy_beside_post(clip_files(clip, export_dir), output_dir)
+            return clip
 
-        post = build_post(nb, notebook.stem, export, ENGINES[engine].make)
+        def still(options: Sequence[str]) -> str:
+            return still_for_post(options, quality, base_url, export_dir, output_dir)
+
+        post = build_post(nb, notebook.stem, export, ENGINES[engine].make, still, executed=execute)
     except PostError as exc:
         raise click.ClickException(str(exc)) from None
+    if engine == "hugo" and post.clips:
+        shortcode = export_dir / HUGO_SHORTCODE_PATH
+        copy_beside_post([(shortcode, HUGO_SHORTCODE_PATH.as_posix())], output_dir)
     target = write_text_atomically(output_dir / post.filename, post.markdown)
     click.echo(f"{target}  ({clip_count(len(post.clips))})")
 
 
-def export_for_post(words: Sequence[str], quality: str, base_url: str, output_dir: Path) -> Clip:
+def export_for_post(
+    words: Sequence[str], quality: str, base_url: str, export_dir: Path, captions_on: bool = False
+) -> Clip:
     """Run ``render.py export`` on a player's recorded options (scene and scene options) and
     return the exported clip."""
-    args = [*words, "--quality", quality, "--base-url", base_url, "--output-dir", str(output_dir)]
+    args = [*words, "--quality", quality, "--base-url", base_url, "--output-dir", str(export_dir)]
+    if captions_on:
+        args.append("--captions-on")
     ctx = export_command.make_context("render.py export", args)
     with ctx:
         export_command.invoke(ctx)
@@ -1119,7 +1194,28 @@ def export_for_post(words: Sequence[str], quality: str, base_url: str, output_di
         spec = scenes_from(p["scenes"], False)[0]
         options = SceneOptions.parsed(p["theme"], False, p["assignments"], p["params_file"])
         stem = WebExportRequest(spec, theme=options.theme, params=options.params([spec])).stem
-    return Clip.load(output_dir / f"{stem}{MANIFEST_SUFFIX}")
+    return Clip.load(export_dir / f"{stem}{MANIFEST_SUFFIX}")
+
+
+def still_for_post(
+    words: Sequence[str], quality: str, base_url: str, export_dir: Path, output_dir: Path
+) -> str:
+    """Render a still's recorded options as ``render.py render -f png`` at the post's quality
+    (cached in ``export_dir``), copy it beside the post as ``STEM.still.png`` and return its
+    Markdown image."""
+    from lowrank_anim.pipeline.batch import render_batch
+    from lowrank_anim.web.post import PostError, copy_beside_post, image_markdown
+
+    args = [*words, "--format", "png", "--quality", quality, "--output-dir", str(export_dir)]
+    plan = plan_render(args)
+    results = render_batch(plan.requests, plan.output_dir, jobs=1)
+    message = failure_message(results)
+    if message:
+        raise PostError(message)
+    [result] = results
+    name = f"{result.path.stem}.still.png"
+    copy_beside_post([(result.path, name)], output_dir)
+    return image_markdown(result.request.scene.description, base_url, name)
 
 
 # Entry point --------------------------------------------------------------------------------

@@ -200,7 +200,11 @@ def parse_value(key: str, text: str) -> Value:
         return tuple(parse_number(key, t) for t in text.split(","))
     if ";" not in text:
         what = "columns" if key in COLUMN_KEYS else "rows"
-        raise ParamError(f"{key} is a matrix: separate its {what} with ';', e.g. {example}")
+        # A bare ';' ends the command in a shell, which then hands over only the first row.
+        raise ParamError(
+            f"{key} is a matrix: separate its {what} with ';' and quote the value, as a shell "
+            f"ends the command at a bare ';', e.g. --set '{example}'"
+        )
     rows = tuple(tuple(parse_number(key, t) for t in row.split(",")) for row in text.split(";"))
     return _check_rectangular(key, rows)
 

@@ -184,7 +184,10 @@ class Farm:
         mine = fingerprint()
         theirs: dict[str, dict[str, str]] = self.client.run(fingerprint)
         if not theirs:
-            raise FarmError(f"{self.where} has no workers: start one with `dask worker ADDRESS`")
+            where = self.address or "ADDRESS"
+            raise FarmError(
+                f"{self.where} has no workers: start one with `render.py worker {where}`"
+            )
         for worker, versions in sorted(theirs.items()):
             differ = differences(mine, versions)
             if differ:
@@ -276,7 +279,7 @@ def farm(
             except TimeoutError:
                 raise FarmError(
                     f"the Dask scheduler at {address} has no workers: start one with "
-                    f"`dask worker {address}`"
+                    f"`render.py worker {address}`"
                 ) from None
         farm_ = Farm(client, cluster, address)
         farm_.check_versions()

@@ -40,6 +40,42 @@ def parse_shard(text: str) -> tuple[int, int]:
     return int(found[1]), int(found[2])
 
 
+def shard_options(request: RenderRequest) -> dict[str, str]:
+    """The options of the render a shard belongs to, as a join's message names them."""
+    numbers = request.params.as_json()
+    return {
+        "quality": request.quality,
+        "format": request.fmt,
+        "theme": request.theme,
+        "transparent": "yes" if request.transparent else "no",
+        "sections": "yes" if request.sections else "no",
+        "numbers": json.dumps(numbers, separators=(",", ":")) if numbers else "the defaults",
+    }
+
+
+def other_shards(folder: Path, request: RenderRequest) -> str:
+    """What the shards of ``request``'s scene in ``folder`` that belong to another render
+    are, and how their options differ: ``1/2, 2/2 (quality low there, high here)``."""
+    found: list[str] = []
+    differ: dict[str, str] = {}
+    mine = shard_options(request)
+    for record in sorted(folder.glob(f"*{SHARD_SUFFIX}")):
+        try:
+            entry = json.loads(record.read_text("utf-8"))
+        except (OSError, ValueError):
+            continue
+        if not isinstance(entry, dict) or entry.get("scene") != request.scene.name:
+            continue
+        found.append(f"{entry.get('shard')}/{entry.get('shards')}")
+        for name, theirs in (entry.get("options") or {}).items():
+            if name in mine and theirs != mine[name]:
+                differ[name] = f"{name} {theirs} there, {mine[name]} here"
+    if not found:
+        return ""
+    why = "; ".join(differ.values()) or "the same options: other code, versions or --draft"
+    return f"{', '.join(found)}, of another render ({why})"
+
+
 def _stem(request: RenderRequest, key: str) -> str:
     return f"{request.output_path(Path('.')).stem}-{key[:12]}"
 
@@ -81,6 +117,7 @@ def shard_writer(shard: int, shards: int, folder: Path, key: str) -> SegmentRend
                 "total_plays": len(played),
                 "suffix": made.suffix,
                 "poster": made.poster is not None,
+                "options": shard_options(request),
             }
             (scratch / "record").write_text(json.dumps(entry, indent=2) + "\n", "utf-8")
             files[record] = scratch / "record"  # last: a record means its files are there
@@ -113,6 +150,14 @@ def shard_reader(folder: Path, key: str) -> SegmentRenderer:
             if entry["poster"]:
                 poster = (folder / f"{stem}.poster.png").read_bytes()
         missing = [i for i in range(len(played)) if i not in by_play]
+        if missing and not seen:
+            others = other_shards(folder, request)
+            if others:
+                raise RenderError(
+                    f"the shards in {folder} are not of this render of {request.scene.name} "
+                    f"(shards found: {others}); join with the options the shards were "
+                    "rendered with, or render them again with `render.py shard` and these"
+                )
         if missing:
             found = ", ".join(seen) if seen else "none"
             raise RenderError(

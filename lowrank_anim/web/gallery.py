@@ -90,7 +90,11 @@ class VariantFilter:
         return (
             (self.theme is None or variant.theme == self.theme)
             and (self.transparent is None or variant.transparent == self.transparent)
-            and (self.params is None or variant.params == self.params)
+            and (
+                # Each number given must be the clip's; numbers not given match anything.
+                self.params is None
+                or all(variant.params.get(key) == value for key, value in self.params.items())
+            )
         )
 
 

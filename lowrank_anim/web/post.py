@@ -11,9 +11,14 @@ written ``\\vert`` so no formula is mistaken for a table row.  Each player that
 cell that only shows scenes disappears (so does any cell tagged ``remove-cell``), other code
 cells stay as code blocks.
 
-Exporting is the caller's job (``render.py post`` runs ``render.py export`` for each record):
+A still (``show(..., format="png")``) becomes a Markdown image of the scene's last frame.
+
+Exporting is the caller's job (``render.py post`` runs ``render.py export`` for each record,
+in its own export folder, and copies beside the post only the files the snippets name):
 :func:`build_post` takes a function from a record's export options to the exported
-:class:`~lowrank_anim.web.embed.Clip`.
+:class:`~lowrank_anim.web.embed.Clip`, and one from a still's options to its image.
+Every cell is checked before anything is exported, and a cell that cannot become part of the
+post is named by its number and first line.
 """
 
 from __future__ import annotations
@@ -21,12 +26,14 @@ from __future__ import annotations
 import ast
 import json
 import re
+import shutil
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from lowrank_anim.web.embed import Clip, markdown_snippet
+from lowrank_anim.pipeline.outputs import publish_together, scratch_dir
+from lowrank_anim.web.embed import Clip, markdown_snippet, url_for
 
 #: The key of a player's record in an output's metadata (as lowrank_anim.notebook writes it).
 RECORD_KEY = "lowrank_anim"
@@ -48,6 +55,11 @@ class PostError(ValueError):
 
 
 ExportFunction = Callable[[Sequence[str]], Clip]
+#: From a still's recorded options to the Markdown that shows it (an image).
+StillFunction = Callable[[Sequence[str]], str]
+
+#: The files of a clip its snippets name: the videos, the poster and the WebVTT captions.
+SNIPPET_ROLES = ("mp4", "webm", "poster", "vtt")
 
 
 @dataclass(frozen=True)
@@ -169,13 +181,59 @@ def only_shows(source: str) -> bool:
 
 
 def records(cell: dict[str, Any]) -> list[dict[str, Any]]:
-    """The players a code cell's outputs hold, in order (their metadata records)."""
+    """What a code cell's outputs show, in order (their metadata records): players, and
+    stills (``format`` ``png``)."""
     found = []
     for output in cell.get("outputs", []):
         record = output.get("metadata", {}).get(RECORD_KEY)
-        if isinstance(record, dict) and record.get("format") != "png":
+        if isinstance(record, dict):
             found.append(record)
     return found
+
+
+def cell_name(number: int, source: str) -> str:
+    """``cell 7 (`show("RankOneUpdate", format="png")`)``: how messages name a cell."""
+    first = source.strip().split("\n", 1)[0]
+    if len(first) > 60:
+        first = first[:59] + "…"
+    return f"cell {number} (`{first}`)" if first else f"cell {number}"
+
+
+def record_options(record: dict[str, Any], where: str) -> tuple[str, ...]:
+    options = tuple(str(word) for word in record.get("options", []))
+    if not options:
+        raise PostError(f"{where}: a player's record has no export options: {record}")
+    return options
+
+
+def check_cells(cells: Sequence[dict[str, Any]], first_number: int, executed: bool) -> None:
+    """Refuse, before anything is exported, a cell that shows a scene but holds no player."""
+    for number, cell in enumerate(cells, start=first_number):
+        source = source_of(cell)
+        if cell.get("cell_type") != "code" or REMOVE_TAG in cell.get("metadata", {}).get(
+            "tags", []
+        ):
+            continue
+        shown = records(cell)
+        for record in shown:
+            record_options(record, cell_name(number, source))
+        if shown or not re.search(r"\bshow\(|%lowrank\b", source):
+            continue
+        where = cell_name(number, source)
+        if executed:
+            raise PostError(
+                f"{where} shows a scene but left no player in its outputs: make the show() "
+                "call the cell's last line (its value is what Jupyter displays), or tag the "
+                f"cell {REMOVE_TAG}"
+            )
+        raise PostError(
+            f"{where} shows a scene but has no player in its outputs: run the notebook "
+            "(Run All, then save) or pass --execute"
+        )
+
+
+def no_stills(options: Sequence[str]) -> str:
+    raise PostError(f"this post cannot show the still of {' '.join(options)}")
 
 
 def build_post(
@@ -183,15 +241,22 @@ def build_post(
     stem: str,
     export: ExportFunction,
     snippet: Callable[[Clip], str] = markdown_snippet,
+    still: StillFunction = no_stills,
+    *,
+    executed: bool = False,
 ) -> Post:
     """The post for notebook ``nb``: front matter, Markdown cells, remaining code, and each
     player replaced by the ``snippet`` (the Jekyll variant, unless another engine's) of the clip
-    ``export`` returns for its options."""
+    ``export`` returns for its options, each still by what ``still`` returns for its options.
+    Every cell is checked first (``executed``: the notebook was just run, so running it again
+    is not the fix), so a bad cell stops the post before anything is exported."""
     matter, from_cell = front_matter(nb)
     cells = nb["cells"][1:] if from_cell else nb["cells"]
+    check_cells(cells, 2 if from_cell else 1, executed)
     parts: list[str] = []
     clips: list[Clip] = []
     exported: dict[tuple[str, ...], Clip] = {}
+    stills: dict[tuple[str, ...], str] = {}
     for cell in cells:
         kind, source = cell.get("cell_type"), source_of(cell).strip()
         if REMOVE_TAG in cell.get("metadata", {}).get("tags", []):
@@ -201,16 +266,13 @@ def build_post(
         elif kind == "code":
             if source and not only_shows(source):
                 parts.append(f"```python\n{source}\n```")
-            shown = records(cell)
-            if not shown and re.search(r"\bshow\(|%lowrank\b", source):
-                raise PostError(
-                    "a cell that shows a scene has no player in its outputs: run the notebook "
-                    "(Run All, then save) or pass --execute"
-                )
-            for record in shown:
-                options = tuple(str(word) for word in record.get("options", []))
-                if not options:
-                    raise PostError(f"a player's record has no export options: {record}")
+            for record in records(cell):
+                options = record_options(record, "a cell")
+                if record.get("format") == "png":
+                    if options not in stills:
+                        stills[options] = still(options)
+                    parts.append(stills[options])
+                    continue
                 if options not in exported:
                     exported[options] = export(options)
                     clips.append(exported[options])
@@ -241,6 +303,50 @@ def execute_notebook(path: Path, timeout: int = 1800) -> dict[str, Any]:
     try:
         client.execute()
     except CellExecutionError as exc:
-        raise PostError(f"a cell of {path} failed: {exc.ename}: {exc.evalue}") from None
+        where = "a cell"
+        for number, cell in enumerate(nb.cells, start=1):
+            if any(o.get("output_type") == "error" for o in cell.get("outputs", [])):
+                where = cell_name(number, source_of(cell))
+        raise PostError(f"{where} of {path} failed: {exc.ename}: {exc.evalue}") from None
     executed: dict[str, Any] = json.loads(nbformat.writes(nb))  # type: ignore[no-untyped-call]
     return executed
+
+
+def copy_beside_post(files: Sequence[tuple[Path, str]], folder: Path) -> list[Path]:
+    """Copy each ``(source, name)`` into ``folder`` as ``name``, together and atomically;
+    a file already there with the same size and time is left as it is."""
+    folder.mkdir(parents=True, exist_ok=True)
+    wanted: list[tuple[Path, Path]] = []
+    for source, name in files:
+        target = folder / name
+        there, here = (target.stat() if target.is_file() else None), source.stat()
+        if there is None or (there.st_size, there.st_mtime_ns) != (
+            here.st_size,
+            here.st_mtime_ns,
+        ):
+            wanted.append((source, target))
+    if wanted:
+        with scratch_dir(folder / ".post-files") as scratch:
+            staged = {}
+            for index, (source, target) in enumerate(wanted):
+                target.parent.mkdir(parents=True, exist_ok=True)  # layouts/shortcodes/ …
+                staged[target] = scratch / f"{index}-{target.name}"
+                shutil.copy2(source, staged[target])
+            publish_together(dict(staged))
+    return [folder / name for _, name in files]
+
+
+def clip_files(clip: Clip, export_dir: Path) -> list[tuple[Path, str]]:
+    """The exported files of ``clip`` that its snippets name (no manifest, no other engine's
+    snippet, no SRT or GIF), as ``(source, name)``."""
+    return [
+        (export_dir / clip.files[role].name, clip.files[role].name)
+        for role in SNIPPET_ROLES
+        if role in clip.files
+    ]
+
+
+def image_markdown(description: str, base_url: str, name: str) -> str:
+    """A Markdown image (every engine's Markdown, MDX included, reads it)."""
+    alt = re.sub(r"([\\\[\]])", r"\\\1", description)
+    return f"![{alt}]({url_for(base_url, name)})"

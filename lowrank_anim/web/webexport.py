@@ -35,7 +35,7 @@ from __future__ import annotations
 
 import shutil
 import struct
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -228,6 +228,26 @@ def export_key(request: WebExportRequest, settings: WebEncoding) -> str:
     return cache.cache_key(request.render_request, {"web": web, "encoders": settings.describe()})
 
 
+#: The clip's files that come from the render whatever the snippets and the GIF are.
+MEDIA_ROLES = ("mp4", "webm", "poster", "srt", "vtt")
+#: The order of a clip's files in its record (the order they were always listed in).
+ROLE_ORDER = ("mp4", "webm", "poster", "gif", "srt", "vtt")
+#: Where an export keeps each clip's lossless render, so adding a GIF later encodes only it.
+MEZZANINE_DIR = Path(".cache") / "mezzanines"
+
+
+def media_key(request: WebExportRequest, settings: WebEncoding) -> str:
+    """The key of the mp4, webm, poster and captions: the render and their encoders only, so
+    other snippet options or a GIF added or dropped leave them as they are."""
+    encoders = {role: text for role, text in settings.describe().items() if role != "gif"}
+    return cache.cache_key(request.render_request, {"web-media": encoders})
+
+
+def gif_key(request: WebExportRequest, settings: WebEncoding) -> str:
+    """The key of the GIF: the render and the GIF's settings."""
+    return cache.cache_key(request.render_request, {"web-gif": settings.gif.describe()})
+
+
 def replaced(previous: dict[str, Any], request: WebExportRequest) -> str:
     """``quality high → low, base URL '' → '/clips'``: what a new export changes."""
     changes = []
@@ -237,6 +257,67 @@ def replaced(previous: dict[str, Any], request: WebExportRequest) -> str:
             changes.append(f"{label} {old!r} → {new!r}" if isinstance(new, str) else
                            f"{label} {old} → {new}")  # fmt: skip
     return ", ".join(changes) or "its inputs changed (code, assets or encoder settings)"
+
+
+def lossless_source(
+    request: WebExportRequest,
+    work: Path,
+    output_dir: Path,
+    say: Callable[[str], None],
+    *,
+    force: bool = False,
+) -> Path:
+    """The scene's lossless render (with its ``.srt`` beside it): the one kept in
+    ``OUTPUT_DIR/.cache/mezzanines/`` when it is of this very render, else rendered now and
+    kept there (replacing the variant's previous one)."""
+    folder = output_dir / MEZZANINE_DIR
+    key = cache.cache_key(request.render_request, {"mezzanine": LOSSLESS_ENCODER_OPTIONS})
+    video, record = folder / f"{request.stem}.mp4", folder / f"{request.stem}.key"
+    kept = video.is_file() and record.is_file() and record.read_text("utf-8").strip() == key
+    if kept and not force:
+        say(f"{request.scene.name}: using its kept lossless render")
+        return video
+    say(f"rendering {request.scene.name} ({request.quality}, lossless)")
+    source = render_mezzanine(request, work / "render", output_dir)
+    (work / "key").write_text(key + "\n", encoding="utf-8")
+    subtitles = source.with_suffix(".srt")
+    folder.mkdir(parents=True, exist_ok=True)
+    publish_together(
+        {
+            video.with_suffix(".srt"): subtitles if subtitles.is_file() else None,
+            video: source,
+            record: work / "key",  # last: a record means its video is there
+        }
+    )
+    return video
+
+
+def previous_clip(output_dir: Path, entry_name: str) -> Clip | None:
+    """The clip an earlier export recorded, if its record can be read."""
+    try:
+        return Clip.load(output_dir / entry_name)
+    except (OSError, ValueError, TypeError):
+        return None
+
+
+def kept_files(
+    output_dir: Path,
+    previous: Any,
+    clip: Clip | None,
+    roles: Sequence[str],
+    key_name: str,
+    key: str,
+) -> dict[str, Path] | None:
+    """The files of ``roles`` that the previous export made with the same ``key`` (under
+    ``key_name`` in its entry) and that are still as it recorded them; None if any is not."""
+    if not isinstance(previous, dict) or clip is None or previous.get(key_name) != key:
+        return None
+    found = {role: clip.files[role].name for role in roles if role in clip.files}
+    record = previous.get("files", {})
+    facts = {name: record.get(name) for name in found.values()}
+    if not found or not cache.files_intact(output_dir, facts):
+        return None
+    return {role: output_dir / name for role, name in found.items()}
 
 
 def export_web(
@@ -250,8 +331,11 @@ def export_web(
     """Render, encode and publish one scene's web files into ``output_dir`` — or nothing, when
     the manifest says an export of the same inputs is there intact (``force`` re-exports).
 
-    The clip's files are replaced together: files of the previous export that the new one
-    does not have (a GIF, captions) are removed, and the message says what changed.
+    Only what changed is made again: other snippet options (base URL, captions, controls,
+    autoplay) rewrite the snippets only; adding the GIF encodes only the GIF (from the
+    lossless render kept in ``OUTPUT_DIR/.cache/mezzanines/``), dropping it removes only the
+    GIF.  The clip's files are replaced together: files of the previous export that the new
+    one does not have are removed, and the message says what changed.
     """
     settings = settings or WebEncoding()
     say = progress or (lambda _message: None)
@@ -269,47 +353,68 @@ def export_web(
             return WebExport(clip, [*listed, write_hugo_shortcode(output_dir)], skipped=True)
         if previous.get("key") != key:
             say(f"replacing the export of {request.scene.name}: {replaced(previous, request)}")
+    old = previous_clip(output_dir, entry_name) if isinstance(previous, dict) else None
+    m_key, g_key = media_key(request, settings), gif_key(request, settings)
+    kept: dict[str, Path] = {}
+    if not force:
+        kept = kept_files(output_dir, previous, old, MEDIA_ROLES, "media_key", m_key) or {}
+    kept_gif = None
+    if request.gif and not force:
+        kept_gif = kept_files(output_dir, previous, old, ("gif",), "gif_key", g_key)
+    if kept:
+        say(f"{request.scene.name}: its mp4, webm and poster are unchanged; not re-encoded")
     ffmpeg = require_ffmpeg()
     with scratch_dir(output_dir / stem) as work:
-        say(f"rendering {request.scene.name} ({request.quality}, lossless)")
-        source = render_mezzanine(request, work / "render", output_dir)
-        info = probe_source(source)
         out = work / "out"
         out.mkdir()
         made: dict[str, Path] = {}
-
-        say("encoding the H.264 mp4")
-        made["mp4"] = out / f"{stem}.mp4"
-        encode_mp4(ffmpeg, source, made["mp4"], info, settings)
-        say("encoding the VP9 webm")
-        made["webm"] = out / f"{stem}.webm"
-        encode_webm(ffmpeg, source, made["webm"], info, settings)
-        made["poster"] = out / f"{stem}.png"
-        extract_poster(ffmpeg, source, made["poster"])
-        if request.gif:
+        source: Path | None = None
+        if not kept or (request.gif and not kept_gif):
+            source = lossless_source(request, work, output_dir, say, force=force)
+            info = probe_source(source)
+        if kept and old is not None:
+            width, height, fps, duration = old.width, old.height, old.fps, old.duration
+        else:
+            assert source is not None
+            width, height = info.width, info.height
+            fps, duration = float(info.fps), round(info.duration, 3)
+            say("encoding the H.264 mp4")
+            made["mp4"] = out / f"{stem}.mp4"
+            encode_mp4(ffmpeg, source, made["mp4"], info, settings)
+            say("encoding the VP9 webm")
+            made["webm"] = out / f"{stem}.webm"
+            encode_webm(ffmpeg, source, made["webm"], info, settings)
+            made["poster"] = out / f"{stem}.png"
+            extract_poster(ffmpeg, source, made["poster"])
+            subtitles = source.with_suffix(".srt")
+            if subtitles.is_file():
+                made["srt"] = out / f"{stem}.srt"
+                shutil.copyfile(subtitles, made["srt"])
+                made["vtt"] = out / f"{stem}.vtt"
+                text = subtitles.read_text(encoding="utf-8")
+                made["vtt"].write_text(srt_to_vtt(text), encoding="utf-8")
+        if request.gif and kept_gif:
+            kept.update(kept_gif)
+        elif request.gif:
+            assert source is not None
             say("encoding the GIF")
             made["gif"] = out / f"{stem}.gif"
             encode_gif(source, made["gif"], work, settings.gif, info)
-        subtitles = source.with_suffix(".srt")
-        if subtitles.is_file():
-            made["srt"] = out / f"{stem}.srt"
-            shutil.copyfile(subtitles, made["srt"])
-            made["vtt"] = out / f"{stem}.vtt"
-            text = subtitles.read_text(encoding="utf-8")
-            made["vtt"].write_text(srt_to_vtt(text), encoding="utf-8")
 
         encoders = settings.describe()
+        every = {**kept, **made}
+        media = {role: every[role] for role in ROLE_ORDER if role in every}
         clip = Clip(
             scene=request.scene.name,
             description=request.scene.description,
-            width=info.width,
-            height=info.height,
-            fps=float(info.fps),
-            duration=round(info.duration, 3),
+            width=width,
+            height=height,
+            fps=fps,
+            duration=duration,
             theme=request.theme,
             quality=request.quality,
-            files={role: ClipFile(path.name, path.stat().st_size) for role, path in made.items()},
-            encoders={role: encoders[role] for role in made if role in encoders},
+            files={role: ClipFile(path.name, path.stat().st_size) for role, path in media.items()},
+            encoders={role: encoders[role] for role in media if role in encoders},
             base_url=request.base_url,
             autoplay=request.autoplay,
             controls=request.controls,
@@ -325,9 +430,10 @@ def export_web(
         order = [*made.values(), *(out / name for name in snippets)]
         stale = {}
         if isinstance(previous, dict):
-            names = {path.name for path in order}
+            names = {path.name for path in [*order, *kept.values()]}
             stale = {output_dir / n: None for n in previous.get("files", {}) if n not in names}
         published = publish_together({**stale, **{output_dir / p.name: p for p in order}})
+        listed = [*(output_dir / p.name for p in media.values()), *published[len(made) :]]
         entry = {
             "kind": "export",
             "scene": request.scene.name,
@@ -335,11 +441,13 @@ def export_web(
             "parameters": request.params.as_json(),
             "request": {name: getattr(request, name) for name in DESCRIBED_FIELDS},
             "key": key,
+            "media_key": m_key,
+            "gif_key": g_key if request.gif else None,
             "clip": entry_name,
-            "files": cache.files_record(published),
+            "files": cache.files_record(listed),
         }
         cache.update_manifest(output_dir, {entry_name: entry})
-    return WebExport(clip, [*published, write_hugo_shortcode(output_dir)])
+    return WebExport(clip, [*listed, write_hugo_shortcode(output_dir)])
 
 
 def write_hugo_shortcode(output_dir: Path) -> Path:

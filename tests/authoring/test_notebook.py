@@ -10,7 +10,15 @@ from typing import Any
 
 import pytest
 
-from lowrank_anim.notebook import LowrankError, export_options, format_value, show, show_args
+from lowrank_anim.notebook import (
+    LowrankError,
+    export_options,
+    format_value,
+    lowrank_magic,
+    magic_args,
+    show,
+    show_args,
+)
 from tests.blog_engines import play_until, serve, wait_for
 from tests.notebooks import cell_outputs, execute, notebook_of
 from tests.web.test_web_clips import chromium  # noqa: F401 (a fixture)
@@ -72,6 +80,39 @@ def test_bad_values_are_the_cli_one_line_errors(tmp_path: Path) -> None:
         assert line.startswith(f"LowrankError: {message}"), line
         assert line.endswith("(see `render.py render --help`)"), line
     assert not any(tmp_path.iterdir()), "a rejected call must write nothing"
+
+
+@pytest.mark.parametrize(
+    ("line", "words"),
+    [
+        # README's line: a comment with an apostrophe ("No closing quotation" before).
+        (
+            "InputSweep -q low --theme light --set x=1.5,-0.5            # render's own options",
+            ["InputSweep", "-q", "low", "--theme", "light", "--set", "x=1.5,-0.5"],
+        ),
+        # A comment without one (its words were scene names: "unknown scene '#'").
+        ("RankOneUpdate -f png  # the last frame", ["RankOneUpdate", "-f", "png"]),
+        # As a shell reads it: '#' inside a word or quotes, or escaped, is no comment.
+        (
+            "A --set x=1#2 '#' \"b # c\" \\#d e\\ #f",
+            ["A", "--set", "x=1#2", "#", "b # c", "#d", "e #f"],
+        ),
+        ("# only a comment", []),
+    ],
+)
+def test_lowrank_lines_are_split_as_a_shell_splits_them(line: str, words: list[str]) -> None:
+    assert magic_args(line) == words
+
+
+def test_a_lowrank_line_with_a_comment_runs(capsys: pytest.CaptureFixture[str]) -> None:
+    """The magic itself, on README's kind of line: the comment is not part of the command."""
+    assert lowrank_magic("--help   # render's own options") is None
+    assert "Usage: %lowrank [OPTIONS] SCENE..." in capsys.readouterr().out
+    with pytest.raises(LowrankError, match=r"x \(--set\) has 3 numbers") as info:
+        lowrank_magic("RankOneUpdate --set x=1,2,3  # the last frame")
+    assert "'#'" not in str(info.value)
+    with pytest.raises(LowrankError, match=r"^cannot split the line: No closing quotation"):
+        lowrank_magic("RankOneUpdate --set 'x=1,2")
 
 
 def test_cli_does_not_import_notebook_packages() -> None:

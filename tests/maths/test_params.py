@@ -102,7 +102,11 @@ BAD_SETS = [
         "fitted to any size",
     ),
     (["x=1,2;3,4"], "x is a vector: one row of numbers, e.g. x=1.5,-0.5"),
-    (["W=1,0,0,1"], "W is a matrix: separate its rows with ';', e.g. W=1,0;0,1"),
+    (
+        ["W=1,0,0,1"],
+        "W is a matrix: separate its rows with ';' and quote the value, as a shell ends the "
+        "command at a bare ';', e.g. --set 'W=1,0;0,1'",
+    ),
     (
         ["W=1,0;0"],
         "W's rows have different lengths (1, 2); give each the same number of entries, "
@@ -162,7 +166,8 @@ BAD_FOR_SCENE = [
         "RankTwoUpdate",
         "rank2",
         ["U=1,0,0"],
-        "U is a matrix: separate its columns with ';', e.g. U=1,0,0.5;0,0.8,0.5",
+        "U is a matrix: separate its columns with ';' and quote the value, as a shell ends "
+        "the command at a bare ';', e.g. --set 'U=1,0,0.5;0,0.8,0.5'",
     ),
     (
         "RankTwoUpdate",
@@ -310,8 +315,29 @@ def cli(*args: str) -> tuple[int, str]:
         ),
         (
             ["render", "--all", "--set", "x=1,2"],
-            "Error: Invalid value for '--set': TitleCard takes no parameters; drop "
-            "--set/--params for it (see `render.py render --help`)",
+            "Error: --all includes scenes that cannot take these --set/--params numbers "
+            "(TitleCard, RankTwoUpdate, WhyLowRank); name the scenes instead: LinearMap "
+            "RankOneUpdate InputSweep UpdateIsALine FullStory (see `render.py render --help`)",
+        ),
+        (
+            ["export", "--all", "--set", "x=1,2,3"],
+            "Error: --all includes scenes that cannot take these --set/--params numbers "
+            "(TitleCard, LinearMap, RankOneUpdate, InputSweep, UpdateIsALine, WhyLowRank, "
+            "FullStory); name the scenes instead: RankTwoUpdate (see `render.py export --help`)",
+        ),
+        (
+            # Wrong for every scene: the reason, not the --all.
+            ["render", "--all", "--set", "u=0,0"],
+            "Error: Invalid value for '--set': u (--set) is zero (length 0 < 0.001): α u would "
+            "be a point and the update would change nothing; give it a non-zero entry (see "
+            "`render.py render --help`)",
+        ),
+        (
+            # `--set W=1,2;2,4` unquoted: the shell ends the command at ';' and passes W=1,2.
+            ["render", "LinearMap", "--set", "W=1,2"],
+            "Error: Invalid value for '--set': W is a matrix: separate its rows with ';' and "
+            "quote the value, as a shell ends the command at a bare ';', e.g. --set "
+            "'W=1,0;0,1' (see `render.py render --help`)",
         ),
         (
             ["render", "RankOneUpdate", "--transparent", "--format", "mp4"],

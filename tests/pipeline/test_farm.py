@@ -199,7 +199,7 @@ def test_no_scheduler_at_the_address_is_one_line() -> None:
 
 def test_a_scheduler_without_workers_names_the_command_that_starts_one(cluster: Cluster) -> None:
     wait_for_workers(cluster.address, 0)
-    expected = r"has no workers: start one with `dask worker tcp://"
+    expected = r"has no workers: start one with `render\.py worker tcp://"
     with pytest.raises(FarmError, match=expected), farm.farm(cluster.address, connect_seconds=3):
         pass
 

@@ -64,10 +64,24 @@ def test_a_missing_shard_is_named_and_nothing_is_written(shards: Path, tmp_path:
 
 
 @pytest.mark.render
-def test_shards_of_other_options_are_not_mixed_in(shards: Path, tmp_path: Path) -> None:
-    done = cli("join", SCENE, str(shards), "--theme", "light", "-o", str(tmp_path / "out"))
+@pytest.mark.parametrize(
+    ("options", "differ"),
+    [
+        (("--theme", "light"), "theme dark there, light here"),
+        (("-q", "medium"), "quality low there, medium here"),
+    ],
+)
+def test_shards_of_other_options_are_not_mixed_in_and_say_what_differs(
+    shards: Path, tmp_path: Path, options: tuple[str, ...], differ: str
+) -> None:
+    """A join with other options than the shards' names the shards it found and the options
+    that differ, not "shards found: none" beside two shards."""
+    done = cli("join", SCENE, str(shards), *options, "-o", str(tmp_path / "out"))
     assert done.returncode == 1
-    assert "(shards found: none)" in done.stderr
+    assert f"(shards found: 1/3, 3/3, of another render ({differ}))" in done.stderr
+    assert "none" not in done.stderr
+    assert len(done.stderr.strip().splitlines()) == 1, done.stderr
+    assert not (tmp_path / "out").exists() or not list((tmp_path / "out").rglob("*.mp4"))
 
 
 @pytest.mark.render

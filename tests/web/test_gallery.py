@@ -326,6 +326,22 @@ def test_the_filter_reads_the_entries_the_cache_really_writes(tmp_path: Path) ->
     assert listed(tmp_path) == ["rendered · dark · 480p15"]
 
 
+def test_set_keeps_the_clips_with_that_input_whatever_their_other_numbers(tmp_path: Path) -> None:
+    """docs/authoring.md: `gallery --set x=1.5,-0.5` lists "that input's clips, any theme";
+    a clip rendered with `--set x=1.5,-0.5 --set v=0.8,0.6` (docs/parameters.md's first
+    example) is one of them, and one with another x is not."""
+    both = {"params": {"values": [["x", [1.5, -0.5]], ["v", [0.8, 0.6]]]}}
+    record_render(tmp_path, "RankOneUpdate/480p15/RankOneUpdate-pAAAA.mp4", parameters=both)
+    other = {"params": {"values": [["x", [1.0, 2.0]]]}}
+    record_render(tmp_path, "RankOneUpdate/480p15/RankOneUpdate-pBBBB.mp4", parameters=other)
+    result = gallery(tmp_path, "--set", "x=1.5,-0.5")
+    assert result.exit_code == 0, result.output
+    assert listed(tmp_path) == ["rendered · dark · 480p15 · v=[0.8,0.6], x=[1.5,-0.5]"]
+    result = gallery(tmp_path, "--set", "x=1.5,-0.5", "--set", "v=0.8,0.6")
+    assert result.exit_code == 0, result.output
+    assert gallery(tmp_path, "--set", "v=1,1").exit_code == 1
+
+
 @pytest.mark.parametrize(("on", "says"), [(True, "shown from the start"), (False, "on request")])
 def test_an_exported_clip_says_whether_its_captions_start_on(
     tmp_path: Path, on: bool, says: str

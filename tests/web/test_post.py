@@ -3,6 +3,7 @@ it into a Jekyll-ready Markdown post with its clips exported beside it."""
 
 from __future__ import annotations
 
+import json
 import re
 import shutil
 from pathlib import Path
@@ -10,6 +11,7 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner
+from PIL import Image
 
 from lowrank_anim.cli.commands import cli
 from lowrank_anim.web.post import front_matter, kramdown_math, only_shows, post_filename
@@ -61,13 +63,125 @@ def test_front_matter_from_metadata_and_the_post_name() -> None:
 
 
 def test_a_notebook_never_run_is_refused_with_the_fix(tmp_path: Path) -> None:
+    cells = json.loads(POST_NOTEBOOK.read_text(encoding="utf-8"))["cells"]
+    number, cell = next(
+        (i, c)
+        for i, c in enumerate(cells, 1)
+        if c["cell_type"] == "code" and "show(" in "".join(c["source"])
+    )
+    first_line = "".join(cell["source"]).strip().splitlines()[0]
     result = CliRunner().invoke(cli, ["post", str(POST_NOTEBOOK), "-o", str(tmp_path / "out")])
     assert result.exit_code == 1
     assert result.output == (
-        "Error: a cell that shows a scene has no player in its outputs: run the notebook "
-        "(Run All, then save) or pass --execute\n"
+        f"Error: cell {number} (`{first_line}`) shows a scene but has no player in its "
+        "outputs: run the notebook (Run All, then save) or pass --execute\n"
     )
     assert not list((tmp_path / "out").glob("*.md"))
+
+
+def saved_notebook(path: Path, *cells: tuple[str, list[dict[str, Any]]]) -> Path:
+    """A notebook file of code cells with the outputs they would have saved."""
+    nb = {
+        "cells": [
+            {
+                "cell_type": "code",
+                "id": f"cell-{number}",
+                "source": source,
+                "metadata": {},
+                "outputs": outputs,
+                "execution_count": None,
+            }
+            for number, (source, outputs) in enumerate(cells, 1)
+        ],
+        "metadata": {},
+        "nbformat": 4,
+        "nbformat_minor": 5,
+    }
+    path.write_text(json.dumps(nb), encoding="utf-8")
+    return path
+
+
+def shown(scene: str, fmt: str = "mp4", *options: str) -> list[dict[str, Any]]:
+    """The output a show() cell saves: its display and the record `render.py post` reads."""
+    record = {"scene": scene, "options": [scene, *options], "quality": "low", "format": fmt}
+    return [{"output_type": "display_data", "data": {}, "metadata": {"lowrank_anim": record}}]
+
+
+def test_every_cell_is_checked_before_any_clip_is_exported(tmp_path: Path) -> None:
+    """A cell without its player stops the post before the clips of the cells above it are
+    exported (which took minutes), and the message names the cell."""
+    notebook = saved_notebook(
+        tmp_path / "notes.ipynb",
+        ('show("TitleCard")', shown("TitleCard")),
+        ("x = 1", []),
+        ('show("RankOneUpdate", format="png")', []),
+    )
+    web = tmp_path / "web"
+    args = ["post", str(notebook), "--export-dir", str(web), "-o", str(tmp_path / "out")]
+    result = CliRunner().invoke(cli, args)
+    assert result.exit_code == 1
+    assert result.output.startswith(
+        'Error: cell 3 (`show("RankOneUpdate", format="png")`) shows a scene but has no player'
+    )
+    assert not web.exists() or not any(web.iterdir()), "nothing was exported"
+
+
+@pytest.mark.render
+@pytest.mark.latex
+def test_a_post_holds_stills_and_captions_on_and_only_the_files_it_names(tmp_path: Path) -> None:
+    """README's `show("RankOneUpdate", format="png")` becomes an image (it was refused as "no
+    player"), `--captions-on` marks every track default, and the posts folder gets the post
+    and the files its snippets name: no manifest, cache, layouts or other engines' snippets."""
+    notebook = saved_notebook(
+        tmp_path / "notes.ipynb",
+        ('show("TitleCard", theme="light")', shown("TitleCard", "mp4", "--theme", "light")),
+        ('show("RankOneUpdate", format="png")', shown("RankOneUpdate", "png")),
+    )
+    posts, web = tmp_path / "_posts", tmp_path / "web"
+    args = ["post", str(notebook), "-q", "low", "--captions-on", "--base-url", "/clips"]
+    result = CliRunner().invoke(cli, [*args, "--export-dir", str(web), "-o", str(posts)])
+    assert result.exit_code == 0, result.output
+    text = (posts / "notes.md").read_text(encoding="utf-8")
+    assert text.count('<track kind="captions" src="/clips/TitleCard-light.vtt"') == 1
+    assert 'label="English" default>' in text
+    still = "RankOneUpdate.still.png"
+    assert f"](/clips/{still})" in text
+    assert sorted(p.name for p in posts.iterdir()) == sorted(
+        [
+            "notes.md",
+            still,
+            "TitleCard-light.mp4",
+            "TitleCard-light.png",
+            "TitleCard-light.vtt",
+            "TitleCard-light.webm",
+        ]
+    )
+    with Image.open(posts / still) as image:
+        assert image.size == (854, 480)
+    for src in re.findall(r'(?:src|poster)="/clips/([^"]+)"', text):
+        assert (posts / src).is_file(), src
+    assert (web / "manifest.json").is_file(), "the export's own records stay in --export-dir"
+
+    # Again, unchanged: nothing is exported or copied again.
+    stamps = {p.name: p.stat().st_mtime_ns for p in posts.iterdir() if p.name != "notes.md"}
+    again = CliRunner().invoke(cli, [*args, "--export-dir", str(web), "-o", str(posts)])
+    assert again.exit_code == 0, again.output
+    assert stamps == {p.name: p.stat().st_mtime_ns for p in posts.iterdir() if p.name in stamps}
+
+
+def test_a_failing_cell_under_execute_is_named(tmp_path: Path) -> None:
+    """`post --execute` names the cell that failed, not only the error."""
+    notebook = saved_notebook(
+        tmp_path / "notes.ipynb",
+        ("%load_ext lowrank_anim", []),
+        ("%lowrank RankOneUpdate --theme blue  # a bad theme", []),
+    )
+    result = CliRunner().invoke(cli, ["post", str(notebook), "--execute", "-o", str(tmp_path)])
+    assert result.exit_code == 1
+    assert result.output.startswith(
+        f"Error: cell 2 (`%lowrank RankOneUpdate --theme blue  # a bad theme`) of {notebook} "
+        "failed: LowrankError: Invalid value for '--theme': 'blue' is not one of"
+    ), result.output
 
 
 def test_not_a_notebook(tmp_path: Path) -> None:
@@ -118,7 +232,10 @@ def test_post_command_writes_a_jekyll_post_with_clips(executed_post: Path, tmp_p
     out = tmp_path / "site"
     result = CliRunner().invoke(
         cli,
-        ["post", str(executed_post), "-q", "low", "--base-url", "/assets/clips", "-o", str(out)],
+        [
+            *("post", str(executed_post), "-q", "low", "--base-url", "/assets/clips"),
+            *("--export-dir", str(tmp_path / "web"), "-o", str(out)),
+        ],
     )
     assert result.exit_code == 0, result.output
     post = out / "2024-05-01-low-rank-updates.md"
@@ -164,6 +281,7 @@ def test_the_post_builds_and_plays_in_every_engine(
     (Hugo with its default configuration and the export's shortcode) and opened in Chromium:
     five players, each loads, and the first plays."""
     args = ["post", str(executed_post), "-q", "low", "--engine", engine]
+    args += ["--export-dir", str(post_web.parent / "export")]
     result = CliRunner().invoke(cli, [*args, "--base-url", CLIPS_URL, "-o", str(post_web)])
     assert result.exit_code == 0, result.output
     post = post_web / "2024-05-01-low-rank-updates.md"

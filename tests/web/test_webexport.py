@@ -132,3 +132,52 @@ def test_an_unchanged_export_is_skipped_and_a_changed_one_replaces_the_clip_whol
     entry = cache.read_manifest(tmp_path)["TitleCard.clip.json"]
     assert "TitleCard.gif" not in entry["files"]
     assert entry["request"]["base_url"] == "/clips"
+
+
+@pytest.mark.render
+def test_adding_or_dropping_the_gif_or_a_snippet_option_touches_only_that(
+    tmp_path: Path,
+) -> None:
+    """README's `export --web --gif` then `export --explorable`: the second re-rendered the
+    scene (2 minutes at 1080p60) and deleted the GIF, and `--gif` again re-rendered it all.
+    Dropping the GIF now removes only the GIF, adding it encodes only the GIF (from the kept
+    lossless render), and snippet options rewrite only the snippets."""
+    args = ("export", "TitleCard", "-q", "low", "-o", str(tmp_path))
+    code, out = run(*args, "--gif")
+    assert code == 0, out
+    assert "rendering TitleCard" in out
+    media = [tmp_path / f"TitleCard{suffix}" for suffix in (".mp4", ".webm", ".png", ".vtt")]
+    stamps = [path.stat().st_mtime_ns for path in media]
+    gif = tmp_path / "TitleCard.gif"
+    gif_bytes = gif.read_bytes()
+
+    code, out = run(*args)  # the GIF dropped
+    assert code == 0, out
+    assert "GIF True → False" in out
+    assert "rendering" not in out, out
+    assert "encoding" not in out, out
+    assert not gif.exists()
+    assert [path.stat().st_mtime_ns for path in media] == stamps
+
+    code, out = run(*args, "--gif", "--captions-on", "--base-url", "/clips")  # GIF again
+    assert code == 0, out
+    assert "rendering" not in out, out
+    assert "encoding the GIF" in out
+    assert "encoding the H.264 mp4" not in out
+    assert "encoding the VP9 webm" not in out
+    assert gif.read_bytes() == gif_bytes, "the same GIF, from the same lossless render"
+    assert [path.stat().st_mtime_ns for path in media] == stamps
+    snippet = (tmp_path / "TitleCard.embed.html").read_text()
+    assert "/clips/TitleCard.mp4" in snippet
+    assert "default>" in snippet
+    entry = cache.read_manifest(tmp_path)["TitleCard.clip.json"]
+    assert {"TitleCard.gif", "TitleCard.mp4"} <= set(entry["files"])
+    assert cache.files_intact(tmp_path, entry["files"])
+
+    code, out = run(*args, "--gif", "--captions-on", "--base-url", "/clips")
+    assert "unchanged since its last export; nothing re-encoded" in out
+
+    code, out = run(*args, "--gif", "--force")  # --force still makes everything again
+    assert code == 0, out
+    assert "rendering TitleCard" in out
+    assert "encoding the H.264 mp4" in out
