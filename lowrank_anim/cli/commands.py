@@ -950,6 +950,7 @@ def export_command(
                 stem=request.stem,
                 poster=poster.name if poster else None,
                 base_url=base_url,
+                theme=scene_options.theme,
             )
         width = max(len(str(path)) for path in files)
         for path in files:

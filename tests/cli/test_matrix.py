@@ -300,6 +300,7 @@ def test_export(spec: SceneSpec, variant: Variant, batches: Batches) -> None:
     if spec.name in EXPLORABLE_SCENES:
         figure = (web / f"{stem}.explorable.html").read_text(encoding="utf-8")
         assert f"/clips/{stem}.png" in figure, "the figure's fallback is the poster"
+        assert f'data-default-theme="{variant.theme}"' in figure, "--theme is its default"
 
 
 @pytest.mark.parametrize(("spec", "variant"), scene_variants((B,)))
