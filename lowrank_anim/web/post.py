@@ -32,7 +32,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from lowrank_anim.pipeline.outputs import publish_together, scratch_dir
+from lowrank_anim.core.outputs import publish_together, scratch_dir
 from lowrank_anim.web.embed import Clip, markdown_snippet, url_for
 
 #: The key of a player's record in an output's metadata (as lowrank_anim.notebook writes it).
