@@ -255,7 +255,9 @@ def audited(
     """``cls`` with its end-of-beat hook measuring the frame (and, given ``shapes``, keeping
     every box it measured there); unless ``every_frame``, each play jumps to its end in one
     step (:func:`play_in_one_step`)."""
-    from scenes.frame_audit import check_frame, inventory, shapes_of
+    from scenes.frame_audit import PictureUse, check_frame, inventory, shapes_of
+
+    pictures = PictureUse()
 
     class Audited(cls):  # type: ignore[misc,valid-type]
         def end_of_beat(self, record: Any) -> None:
@@ -263,8 +265,14 @@ def audited(
             plays[record.name] = self.renderer.num_plays
             found = inventory(self)
             defects.extend(check_frame(found, record.name))
+            # How much of the frame the picture uses is judged over a chapter's beats.
+            defects.extend(pictures.add(found, self.chapter_prefix, record.name))
             if shapes is not None:
                 shapes.append((record.name, round(float(self.time), 6), shapes_of(found)))
+
+        def tear_down(self) -> None:
+            super().tear_down()
+            defects.extend(pictures.close())
 
         if not every_frame:
 

@@ -121,6 +121,8 @@ def set_up(scene: LowRankScene, sweep: Sweep) -> tuple[Mobject, Axes]:
             "alpha_u": always_redraw(lambda: scene.get_vector(now().z, "u", start=now().y)),
         }
         labels = [scene.get_following_label(arrows[k], k, k) for k in ("x", "y", "z")]
+        # α u, tip to tail at y, is named too (it flips, and vanishes to a dot when x ⟂ v).
+        labels.append(scene.get_following_label(arrows["alpha_u"], r"\alpha u", "u"))
         scene.arrows.update(arrows, u=u_arrow, v=v_arrow)
         scene.probes["angle"] = sweep.angle.get_value
         peak = sweep.radius * float(np.linalg.norm(upd.v))

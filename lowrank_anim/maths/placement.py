@@ -227,6 +227,17 @@ def path_segments(points: ArrayLike, half_width: float = LINE_HALF_WIDTH) -> lis
     ]
 
 
+#: The radius of the dot that marks an arrow too short to draw (zero, or tiny next to the
+#: rest of the picture), so that what it stands for is still seen, and named.
+MARK_RADIUS = 0.07
+
+
+def mark_segments(at: ArrayLike) -> list[Segment]:
+    """The dot marking an arrow too short to draw, at ``at``, as an obstacle."""
+    point = _pt(at)
+    return [Segment(point, point, MARK_RADIUS)]
+
+
 def is_visible_arrow(start: ArrayLike, end: ArrayLike) -> bool:
     """Whether an arrow is long enough to be seen (and so drawn and labelled)."""
     d = np.asarray(end, dtype=float)[:2] - np.asarray(start, dtype=float)[:2]
