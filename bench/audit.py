@@ -80,6 +80,12 @@ AWKWARD_RANK_ONE: dict[str, list[str]] = {
     "z ≈ y": ["u=0.02,0.01"],
     "singular W": ["W=1,0;0,0"],
     "W = 0 but one entry": ["W=0,0;0,0.001"],
+    # Lopsided but valid (issue 22): a quantity far shorter than the rest, or zero, must
+    # still be seen and named (a labelled dot), and leader lines must not cross.
+    "u ≫ v": ["u=50,20", "v=0.01,0.02"],
+    "W, x huge, u tiny": ["W=1000,0;0,1000", "x=1000,-1000", "u=0.001,0.001"],
+    "y = 0 (x in W's null space)": ["W=1,2;2,4", "x=-0.7,0.35"],
+    "z = 0 (αu cancels y)": ["W=1,0;0,1", "x=1,1", "v=1,0", "u=-1,-1"],
     # Found by `--seed 10` random sets (their numbers in the name, so the case says where it
     # came from): u's label on v's shaft, x's label adrift or on another arrow's tip.
     "u, v, x nearly parallel (seed 10, set 31)": [
@@ -110,6 +116,9 @@ AWKWARD_RANK_ONE: dict[str, list[str]] = {
 }
 AWKWARD_RANK_TWO: dict[str, list[str]] = {
     "x on the turning axis": ["x=0,0,1.5"],
+    # Lopsided but valid (issue 22): y's leader line ran through u₂'s label; y = 0.
+    "singular W, y's leader by u₂": ["W=1,2,3;2,4,6;1,1,1", "x=1,1,-1"],
+    "y = 0 (x in W's null space)": ["W=1,2,3;2,4,6;1,1,1", "x=-1,2,-1"],
     "tiny x": ["x=0.001,0.002,0.001"],
     "huge x": ["x=900,-400,300"],
     "negative α": ["x=-1.5,-1,-1"],

@@ -53,6 +53,10 @@ class LowRankScene(GeometryBuilders, TextBuilders, BeatRecorder):
     geometry goes: :data:`~lowrank_anim.maths.layout.GEOMETRY_BOX`), which the frame audit
     does not count as free for the picture; a scene that wraps its picture around its
     panels (RankTwoUpdate) keeps none."""
+    label_margin: ClassVar[float] = layout.LABEL_MARGIN
+    """Room the fitted view keeps free around the picture for labels beyond its outermost
+    tips (:func:`~lowrank_anim.maths.layout.fit_view`); the frame audit's "sparse picture"
+    keeps it too when it asks how large the picture could be."""
     theme_name: ClassVar[str] = DEFAULT_THEME
     example: ClassVar[Example | None] = None
     """The numbers to show; ``None`` means :meth:`default_example`."""
@@ -97,7 +101,9 @@ class LowRankScene(GeometryBuilders, TextBuilders, BeatRecorder):
         self.result = self.ex.result
         self.view: layout.View = chapter.fit(self.ex)
         self.kept_for_panels: tuple[layout.Box, ...] = chapter.panel_room
-        """This chapter's :attr:`panel_room` (what the frame audit reads)."""
+        self.kept_for_labels: float = chapter.label_margin
+        """This chapter's :attr:`panel_room` and :attr:`label_margin` (what the frame audit
+        reads)."""
         self.chapter_prefix = prefix
         self.arrows: dict[str, Mobject] = {}
         """Named arrows, so tests can compare their ends with the model."""

@@ -161,10 +161,11 @@ class GeometryBuilders(Scene):
         beyond its tip if that is free, else around the tip, beside the arrow, or further out
         with a short leader line; with ``side`` (a model-space direction), beside its
         midpoint on that side first.  An arrow too short to see gets a dot, labelled."""
-        label = MathTex(tex, color=self.theme.role(role)).scale(scale)
-        return self.place_label(
-            label, arrow.get_start(), arrow.get_end(), f"label {role}:{tex}", side
-        )
+        start, end = arrow.get_start(), arrow.get_end()
+        # A zero vector says so: its label reads "y = Wx = 0" beside the dot for it.
+        shown = tex + r" = 0" if np.linalg.norm(end - start) < MIN_ARROW else tex
+        label = MathTex(shown, color=self.theme.role(role)).scale(scale)
+        return self.place_label(label, start, end, f"label {role}:{tex}", side)
 
     def get_tag(self, tex: str, role: str, start: Any, end: Any, scale: float = 0.8) -> VMobject:
         """A MathTex naming what runs from ``start`` to ``end`` (model coordinates; a line, a

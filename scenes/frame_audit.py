@@ -115,6 +115,9 @@ class Inventory:
     reserved: list[Box] = field(default_factory=list)
     """Room the scene keeps for panels that come and go (a 2-D scene's panel column): not
     free for its picture (``scene.kept_for_panels``)."""
+    label_margin: float = 0.0
+    """Room the scene's layout keeps free around its fitted picture for labels beyond the
+    outermost tips (``scene.kept_for_labels``): a picture grown to fill its room keeps it."""
     backdrop: list[Box] = field(default_factory=list)
     """3-D axes: background, measured only as part of the picture's extent."""
     quantities: list[Quantity] = field(default_factory=list)
@@ -307,6 +310,7 @@ def inventory(scene: Any) -> Inventory:
         content.extend(inside)
         found.texts = [t for t in found.texts if t not in inside]
     found.reserved = list(getattr(scene, "kept_for_panels", ()))
+    found.label_margin = float(getattr(scene, "kept_for_labels", 0.0))
     on_stage = {id(part) for mob in scene.mobjects for part in mob.get_family()}
     for mob in scene.mobjects:
         for part in mob.get_family():
@@ -579,11 +583,14 @@ def free_rooms(panels: list[Box], area: Box = placement.SAFE) -> list[Box]:
     return rooms
 
 
-def sparse_picture(pictures: list[Box], panels: list[Box], beat: str) -> list[Defect]:
+def sparse_picture(
+    pictures: list[Box], panels: list[Box], beat: str, margin: float = 0.0
+) -> list[Defect]:
     """A "sparse picture" when the picture a chapter draws (the union of its beats' boxes,
     :func:`picture_box`, against every panel it showed) covers less than :data:`LEAST_USE` of
     the free area, although a picture of its shape, as large as the free room allows
-    (:func:`free_rooms`), would cover that much: the frame stays mostly empty and the numbers
+    (:func:`free_rooms`, each less the layout's ``margin`` for labels at every side), would
+    cover that much: the frame stays mostly empty and the numbers
     are drawn small (RankTwoUpdate's picture in the upper right, the left column below the
     panel and the bottom empty).  A long thin picture that spans its room cannot grow and is
     not counted; the union, not the last frame, because a picture that ends on a line
@@ -599,7 +606,10 @@ def sparse_picture(pictures: list[Box], panels: list[Box], beat: str) -> list[De
     shown = _clip(picture, placement.SAFE) or picture
     room = max(
         (
-            min(r.width / max(shown.width, 1e-9), r.height / max(shown.height, 1e-9))
+            min(
+                (r.width - 2 * margin) / max(shown.width, 1e-9),
+                (r.height - 2 * margin) / max(shown.height, 1e-9),
+            )
             for r in free_rooms(panels)
         ),
         default=1.0,
@@ -629,12 +639,14 @@ class PictureUse:
         self.pictures: list[Box] = []
         self.panels: list[Box] = []
         self.arrows = False
+        self.margin = 0.0
 
     def add(self, found: Inventory, chapter: str, beat: str) -> list[Defect]:
         """Take one beat's frame; the defects of the chapter before, if this starts another."""
         defects = self.close() if chapter != self.chapter else []
         self.chapter, self.beat = chapter, beat
         self.arrows |= bool(found.arrows)
+        self.margin = found.label_margin
         picture = picture_box(found)
         if picture is not None:
             self.pictures.append(picture)
@@ -644,7 +656,11 @@ class PictureUse:
 
     def close(self) -> list[Defect]:
         """The defects of the chapter taken so far, and start afresh."""
-        defects = sparse_picture(self.pictures, self.panels, self.beat) if self.arrows else []
+        defects = (
+            sparse_picture(self.pictures, self.panels, self.beat, self.margin)
+            if self.arrows
+            else []
+        )
         self.pictures, self.panels, self.arrows = [], [], False
         return defects
 

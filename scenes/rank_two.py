@@ -36,7 +36,7 @@ from lowrank_anim.maths.view3d import (
     fit_picture,
     hidden_count,
 )
-from scenes.builders import LEADER_HALF_WIDTH, PANEL_MAX_WIDTH
+from scenes.builders import LEADER_HALF_WIDTH, MIN_ARROW, PANEL_MAX_WIDTH
 from scenes.mobjects import LeaderLine, mark_legend, mark_names
 from scenes.space import LowRankScene3D
 
@@ -217,6 +217,7 @@ class RankTwoUpdate(LowRankScene3D):
     """Axes, u₁ and u₂ with their plane, then inputs whose changes all lie in it."""
 
     panel_room = ()  # the picture wraps around the pinned panel: the rest is its to fill
+    label_margin = 0.0  # its labels are placed inside the fitted picture
 
     @classmethod
     def default_example(cls) -> Example:
@@ -421,21 +422,29 @@ def place_names(scene: LowRankScene3D, steps: Plan) -> dict[str, VMobject]:
         ("x_3", "x", res[2].x),
     ]
     names: dict[str, VMobject] = {}
-    labels = []
+    labels: list[Mobject] = []
     for tex, role, tip in wanted:
-        label = scene.get_label_3d(tex, role)
+        zero = float(np.linalg.norm(tip)) * view.scale < MIN_ARROW
+        label = scene.get_label_3d(tex + r" = 0" if zero else tex, role)
         end = screen(tip)
-        if not placement.is_visible_arrow(screen(o), end):
-            names[tex] = VMobject()
-            continue
-        spots = placement.label_spots(screen(o), end, label.width, label.height)
-        own = placement.arrow_segments(screen(o), end)
+        mark = None
+        if placement.is_visible_arrow(screen(o), end):
+            spots = placement.label_spots(screen(o), end, label.width, label.height)
+            own = placement.arrow_segments(screen(o), end)
+        else:
+            # Too short to see (y = 0 for x in W's null space): a dot stands for it, named.
+            own = placement.mark_segments(end)
+            board.add_segments(f"mark {tex}", own)
+            spots = placement.label_spots(end, end, label.width, label.height)
+            mark = Dot(view.to_scene(tip), radius=placement.MARK_RADIUS, color=label.get_color())
         spot = board.place(f"label {tex}", spots, label.width, label.height, own=own)
         label.move_to(in_scene(tip, np.array(spot.center)))
         mark_names(label, view.to_scene(o), view.to_scene(tip))
         scene.labels_3d[f"{role}:{tex}"] = label
         labels.append(label)
-        names[tex] = label
+        names[tex] = label if mark is None else VGroup(label, mark)
+        if mark is not None:
+            labels.append(mark)  # (a dot facing the camera is round)
         if spot.leader_to is not None:
             box = placement.box_around(spot.center, label.width, label.height)
             edge = np.clip(end, [box.left, box.bottom], [box.right, box.top])
@@ -450,7 +459,7 @@ def place_names(scene: LowRankScene3D, steps: Plan) -> dict[str, VMobject]:
                 stroke_width=1.5,
                 buff=0.05,
             )
-            names[tex] = VGroup(label, line)
+            names[tex] = VGroup(*names[tex], line) if mark is not None else VGroup(label, line)
     # manim adds what it keeps facing the camera to the scene: take every label off again
     # (a label with a leader line too, which its group alone would not take off), so each
     # shows only with its arrow.

@@ -414,26 +414,29 @@ class Board:
 
     def crossings(self, spot: Spot, box: Box, ignore: Iterable[str] = ()) -> int:
         """How many obstacles (drawn things and other labels) the leader line of ``spot``
-        would cross on its way from the tip (after :data:`LEADER_START`) to ``box``: a grey
-        line drawn over an arrow is a smaller fault than a label on it, but still one to
-        avoid when a free spot has none."""
+        would cross on its way from the tip to ``box`` (drawn things only after
+        :data:`LEADER_START`, where the arrows meeting at the tip are expected; other labels
+        all the way, since a leader line through a label reads as joining it): a grey line
+        drawn over an arrow is a smaller fault than a label on it, but still one to avoid
+        when a free spot has none."""
         if spot.leader_to is None:
             return 0
         tip = np.array(spot.leader_to)
         gap = np.array(spot.center) - tip
         length = float(np.linalg.norm(gap))
-        if length <= LEADER_START:
+        if length <= 1e-9:
             return 0
-        ts = np.linspace(LEADER_START / length, 1.0, max(int(length / 0.05), 2))
+        ts = np.linspace(0.0, 1.0, max(int(length / 0.05), 2) + 1)
         points = tip + ts[:, None] * gap
         outside = np.array([box_distance(box, point) > 0 for point in points], dtype=bool)
-        points = points[outside]
         skip = set(ignore)
         crossed = sum(
             1
             for name, other in self.boxes.items()
-            if name not in skip and any(box_distance(other, point) == 0 for point in points)
+            if name not in skip
+            and any(box_distance(other, point) == 0 for point in points[outside])
         )
+        points = points[outside & (ts * length >= LEADER_START)]
         rows, names, owner = self.table()
         if not len(points) or not len(rows):
             return crossed

@@ -62,7 +62,7 @@ def frame_defects(scene: Any, least_fill: float) -> list[str]:
     """What is wrong with the scene's last frame, measured from its mobjects through manim's
     camera: the picture's share of the frame height, margins and the bottom band, the panel's
     room, patches under the panel, labels under arrows or on one another."""
-    from manim import Polygon
+    from manim import Dot, Polygon
 
     from scenes.rank_two import LEGEND_BOX, PANEL_BOX
 
@@ -126,12 +126,17 @@ def frame_defects(scene: Any, least_fill: float) -> list[str]:
         labels[key] = Box(
             x - label.width / 2, x + label.width / 2, y - label.height / 2, y + label.height / 2
         )
-    # Every arrow long enough to see is named; one too short to see is not drawn, nor named.
+    # Every arrow is named, one too short to see as the dot that stands for it.
     named = {"u:u_1": "u1", "u:u_2": "u2", "x:x": "x1", "y:y": "y1", "z:z": "z1"}
     for key, arrow in named.items():
         start, end = arrows[arrow]
-        if (key in labels) != bool(np.linalg.norm(end - start) >= MIN_VISIBLE):
-            found.append(f"label {key} {'shown' if key in labels else 'missing'}")
+        if key not in labels:
+            found.append(f"label {key} missing")
+        elif np.linalg.norm(end - start) < MIN_VISIBLE and not any(
+            isinstance(m, Dot) and np.linalg.norm(project(m.get_center())[0] - end) < 0.1
+            for m in scene.mobjects
+        ):
+            found.append(f"no dot for {key}, too short to see")
     keys = list(labels)
     for i, a in enumerate(keys):
         box = labels[a]
