@@ -11,8 +11,12 @@ seeded random valid parameter sets (made and validated by ``lowrank_anim.maths.p
 another arrow's (label/other tip) or for nobody's (label adrift: far from its arrow, no
 leader line), arrows a 3-D view draws mostly on
 top of one another (arrow/arrow), text within the edge margin or in
-the bottom band, text spilling out of its panel, text smaller than 12 px at 480p, and
-captions faster than 20 characters a second.
+the bottom band, text spilling out of its panel, text smaller than 12 px at 480p,
+captions faster than 20 characters a second, an arrow no label or legend entry names
+(unnamed arrow), a named quantity too short to draw with no labelled dot standing for it
+(missing quantity), a chapter's picture covering under half the free area when one of its
+shape could (sparse picture), and a leader line through another label or leader (leader
+crossing).
 
 It prints a table of counts per scene and kind, renders the worst frame of each scene that
 has defects to ``--png-dir`` (the end of the beat with the most, at 480p), and rewrites its

@@ -100,6 +100,9 @@ class LowRankScene(GeometryBuilders, TextBuilders, BeatRecorder):
         self.ex: Example = self.example_for(chapter)
         self.result = self.ex.result
         self.view: layout.View = chapter.fit(self.ex)
+        self.unseen: set[str] = set()
+        """Named arrows too short to see that the scene warned about before its first frame
+        (``scene.arrows`` keys): the frame audit does not count them missing."""
         self.kept_for_panels: tuple[layout.Box, ...] = chapter.panel_room
         self.kept_for_labels: float = chapter.label_margin
         """This chapter's :attr:`panel_room` and :attr:`label_margin` (what the frame audit

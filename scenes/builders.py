@@ -217,7 +217,7 @@ class GeometryBuilders(Scene):
         """A leader line from ``label``'s edge to the point ``to``; on the board as ``key``'s
         leader, so later labels and leader lines keep clear of it."""
         tip = to_point(to)
-        edge = label.get_critical_point(to_point(np.sign(np.round(tip - label.get_center(), 3))))
+        edge = to_point(placement.leader_end(box_of(label), tip))
         if key is not None:
             self.board.add_segments(
                 f"{key} leader", placement.path_segments(np.array([edge, tip]), LEADER_HALF_WIDTH)

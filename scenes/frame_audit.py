@@ -10,6 +10,13 @@ under another, its tip too, though they lie apart in space (x under y when W is 
 identity); "label/other tip" and "label adrift" are labels that read as another
 arrow's name or as nobody's (:func:`misread_labels`).  The boxes are those of the placement model
 (:mod:`lowrank_anim.maths.placement`), so a scene that places its text with the model passes.
+
+What a reader cannot see at all is counted too: an arrow that no label or legend entry names
+(:func:`unnamed_arrows`), a quantity the beat names (``scene.arrows``) that is not drawn and
+not stood for by a labelled dot (:func:`missing_quantities`: y = 0, or v five thousand times
+shorter than u), a leader line through another label or leader (:func:`leader_crossings`),
+and, once per chapter (:class:`PictureUse`, driven by ``bench/audit.py``), a picture that
+leaves most of the frame empty though it could fill it (:func:`sparse_picture`).
 """
 
 from __future__ import annotations
@@ -112,6 +119,8 @@ class Inventory:
     """Leader lines shown, by their two ends on screen."""
     legend: list[tuple[np.ndarray, np.ndarray]] = field(default_factory=list)
     """The ends (in space) of every arrow a legend entry on screen names."""
+    warned: set[str] = field(default_factory=set)
+    """Quantities the scene warned, before its first frame, it cannot show at this scale."""
     reserved: list[Box] = field(default_factory=list)
     """Room the scene keeps for panels that come and go (a 2-D scene's panel column): not
     free for its picture (``scene.kept_for_panels``)."""
@@ -309,6 +318,7 @@ def inventory(scene: Any) -> Inventory:
         inside = [t for t in found.texts if placement.inside(t[1], placement.grow(panel, SLACK))]
         content.extend(inside)
         found.texts = [t for t in found.texts if t not in inside]
+    found.warned = set(getattr(scene, "unseen", ()))
     found.reserved = list(getattr(scene, "kept_for_panels", ()))
     found.label_margin = float(getattr(scene, "kept_for_labels", 0.0))
     on_stage = {id(part) for mob in scene.mobjects for part in mob.get_family()}
@@ -454,12 +464,13 @@ def missing_quantities(found: Inventory, beat: str) -> list[Defect]:
     """Every quantity the beat names (a named arrow on stage) that a reader cannot see: not
     drawn (zero, or too short at this scale: y = Wx = 0 for x in W's null space, v next to
     a u five thousand times longer) and not stood for by a mark within :data:`MARK_REACH`
-    of where it is together with a label that names it."""
+    of where it is together with a label that names it, nor named in a warning the scene
+    gave before its first frame (``scene.unseen``)."""
     dots = [s.start for what, segments, _ in found.lines if what == "Dot" for s in segments]
     defects = []
     for quantity in found.quantities:
-        if quantity.drawn:
-            continue
+        if quantity.drawn or quantity.name in found.warned:
+            continue  # (warned about: a one-line warning said which, and why)
         # A legend names a colour, not this dot: a mark needs its own label.
         named = any(_same_ends(quantity.ends, ends) for _, _, ends in found.labels)
         tip = quantity.shown[1]

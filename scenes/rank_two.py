@@ -229,6 +229,7 @@ class RankTwoUpdate(LowRankScene3D):
 
     def construct(self) -> None:
         steps = plan(self.ex)
+        warn_unseen(self, steps)
         self.look_from(steps.camera)
         panel = make_panel(self, steps)
         legend = make_legend(self, steps)
@@ -317,6 +318,56 @@ def make_panel(scene: LowRankScene3D, steps: Plan) -> Panel:
     scene.pin(panel, *names)
     scene.remove(panel, *names)
     return panel, names
+
+
+#: How the arrows that have no label of their own are called in the warning about them.
+UNLABELLED = {
+    "y2": "y₂",
+    "y3": "y₃",
+    "z2": "z₂",
+    "z3": "z₃",
+    "alpha1_u1_1": "α₁u₁",
+    "alpha2_u2_1": "α₂u₂",
+    "delta2": "z₂ − y₂",
+    "delta3": "z₃ − y₃",
+    "change1": "z − y (moved to 0)",
+    "change2": "z₂ − y₂ (moved to 0)",
+    "change3": "z₃ − y₃ (moved to 0)",
+}
+
+
+def unlabelled_arrows(steps: Plan) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    """The arrows (model ends) the legend names, by their key in ``scene.arrows``."""
+    o = np.zeros(3)
+    res = steps.results
+    step = res[0].y + res[0].alpha[0] * steps.u1
+    arrows = {"alpha1_u1_1": (res[0].y, step), "alpha2_u2_1": (step, res[0].z)}
+    for key, r in enumerate(res, start=1):
+        if key > 1:
+            arrows.update({f"y{key}": (o, r.y), f"z{key}": (o, r.z), f"delta{key}": (r.y, r.z)})
+        arrows[f"change{key}"] = (o, r.delta)
+    return arrows
+
+
+def warn_unseen(scene: LowRankScene3D, steps: Plan) -> None:
+    """Say, before the first frame, which arrows with no label of their own the picture draws
+    too short to see (a dot each would pile up in one place: x tiny beside u₁, u₂ puts every
+    output at the origin), and why; the frame audit reads ``scene.unseen``."""
+    view, camera = steps.view, steps.camera
+    short = [
+        key
+        for key, (a, b) in unlabelled_arrows(steps).items()
+        if not placement.is_visible_arrow(
+            camera.project(view.to_scene(a))[0], camera.project(view.to_scene(b))[0]
+        )
+    ]
+    scene.unseen.update(short)
+    if short:
+        logger.warning(
+            "RankTwoUpdate: %s too short to show at this scale (the picture is sized for "
+            "its longest arrows); give numbers of more alike sizes to see them",
+            ", ".join(UNLABELLED[key] for key in short),
+        )
 
 
 def make_legend(scene: LowRankScene3D, steps: Plan) -> Legend:
@@ -447,7 +498,7 @@ def place_names(scene: LowRankScene3D, steps: Plan) -> dict[str, VMobject]:
             labels.append(mark)  # (a dot facing the camera is round)
         if spot.leader_to is not None:
             box = placement.box_around(spot.center, label.width, label.height)
-            edge = np.clip(end, [box.left, box.bottom], [box.right, box.top])
+            edge = np.array(placement.leader_end(box, end))
             # On the board, so later labels and their leader lines keep clear of it.
             board.add_segments(
                 f"leader {tex}", placement.path_segments(np.array([edge, end]), LEADER_HALF_WIDTH)

@@ -227,6 +227,19 @@ def path_segments(points: ArrayLike, half_width: float = LINE_HALF_WIDTH) -> lis
     ]
 
 
+def leader_end(box: Box, tip: ArrayLike) -> tuple[float, float]:
+    """Where a leader line from ``tip`` straight towards ``box``'s centre meets its edge: the
+    line :meth:`Board.crossings` checks is the line drawn."""
+    start = np.asarray(tip, dtype=float)[:2]
+    towards = box.center - start
+    enter = 0.0
+    for axis, (low, high) in enumerate(((box.left, box.right), (box.bottom, box.top))):
+        if abs(towards[axis]) > 1e-12:
+            side = low if towards[axis] > 0 else high
+            enter = max(enter, (side - start[axis]) / towards[axis])
+    return _pt(start + min(enter, 1.0) * towards)
+
+
 #: The radius of the dot that marks an arrow too short to draw (zero, or tiny next to the
 #: rest of the picture), so that what it stands for is still seen, and named.
 MARK_RADIUS = 0.07

@@ -363,8 +363,8 @@ def test_an_arrow_whose_label_is_taken_away_is_unnamed(rank_one: Any) -> None:
 
 def test_catches_a_quantity_not_seen() -> None:
     """A named arrow too short to draw (y = Wx = 0 for x in W's null space) is "missing
-    quantity" unless a dot marks where it is and a label names it: a label alone or a dot
-    alone is not enough."""
+    quantity" unless a dot marks where it is and a label names it (a label alone or a dot
+    alone is not enough), or the scene warned before its first frame that it cannot show it."""
     import numpy as np
 
     from lowrank_anim.maths import placement
@@ -382,6 +382,10 @@ def test_catches_a_quantity_not_seen() -> None:
     assert "missing quantity" not in {d.kind for d in check_frame(found, "t")}
     found.labels.clear()
     assert [d.kind for d in check_frame(found, "t")] == ["missing quantity"]
+    # Named in the warning the scene gave before its first frame, it is accounted for.
+    found.warned.add("y")
+    assert "missing quantity" not in {d.kind for d in check_frame(found, "t")}
+    found.warned.clear()
     # Drawn long enough to see, it needs no mark.
     found.quantities[0] = Quantity("y", (origin, origin), (origin[:2], origin[:2]), True)
     assert "missing quantity" not in {d.kind for d in check_frame(found, "t")}
@@ -392,10 +396,9 @@ def test_catches_a_sparse_picture() -> None:
     larger, is "sparse picture" (once per chapter, at its last beat); one that covers half,
     or a long thin one that spans its room, is not."""
     from lowrank_anim.maths.layout import Box
-    from lowrank_anim.maths.placement import SAFE
     from scenes.frame_audit import Inventory, PictureUse
 
-    panel = Box(SAFE.left, SAFE.left + 5.0, SAFE.top - 2.0, SAFE.top)
+    panel = Box(-6.81, -1.21, 1.59, 3.7)  # RankTwoUpdate's, top left
 
     def chapter(*pictures: Box) -> list[Any]:
         measured = PictureUse()
@@ -407,9 +410,11 @@ def test_catches_a_sparse_picture() -> None:
             defects += measured.add(found, "", f"beat {index}")
         return defects + measured.close()
 
-    # RankTwoUpdate's picture before: upper right, the left column and the bottom empty.
-    upper_right = Box(0.0, 4.0, -1.0, 3.6)
+    # RankTwoUpdate's default picture before (its measured box): right of the panel, the
+    # left column and the bottom empty; and one as small in the middle.
+    upper_right = Box(-2.68, 3.92, -2.4, 3.72)
     assert [(d.kind, d.beat) for d in chapter(upper_right)] == [("sparse picture", "beat 0")]
+    assert [d.kind for d in chapter(Box(-1.0, 3.0, -1.0, 2.0))] == ["sparse picture"]
     # The union of the beats is the picture: spread over them, it fills enough.
     assert chapter(upper_right, Box(-6.0, 1.0, -2.7, 1.0)) == []
     assert chapter(Box(-2.0, 6.5, -2.7, 3.7)) == []
