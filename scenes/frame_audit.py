@@ -486,7 +486,10 @@ def missing_quantities(found: Inventory, beat: str) -> list[Defect]:
 
 
 def _crosses(a: tuple[np.ndarray, np.ndarray], b: tuple[np.ndarray, np.ndarray]) -> bool:
-    """Whether two segments cross away from their ends (by more than :data:`LEADER_END`)."""
+    """Whether two leader lines (label end, tip end) cross away from their label ends (by
+    more than :data:`LEADER_END`) and beyond the first stretch from either tip
+    (:data:`placement.LEADER_START`, where leaders into one crowded point converge, as the
+    arrows meeting there do)."""
     p, r = np.asarray(a[0], float)[:2], np.asarray(a[1], float)[:2] - np.asarray(a[0], float)[:2]
     q, s = np.asarray(b[0], float)[:2], np.asarray(b[1], float)[:2] - np.asarray(b[0], float)[:2]
     denominator = r[0] * s[1] - r[1] * s[0]
@@ -496,10 +499,9 @@ def _crosses(a: tuple[np.ndarray, np.ndarray], b: tuple[np.ndarray, np.ndarray])
     t = (gap[0] * s[1] - gap[1] * s[0]) / denominator
     u = (gap[0] * r[1] - gap[1] * r[0]) / denominator
     lengths = max(float(np.linalg.norm(r)), 1e-12), max(float(np.linalg.norm(s)), 1e-12)
-    return bool(
-        LEADER_END / lengths[0] < t < 1 - LEADER_END / lengths[0]
-        and LEADER_END / lengths[1] < u < 1 - LEADER_END / lengths[1]
-    )
+    start = LEADER_END / lengths[0], LEADER_END / lengths[1]
+    tip = placement.LEADER_START / lengths[0], placement.LEADER_START / lengths[1]
+    return bool(start[0] < t < 1 - tip[0] and start[1] < u < 1 - tip[1])
 
 
 def leader_crossings(found: Inventory, beat: str) -> list[Defect]:
