@@ -71,6 +71,9 @@ TIP_CLEAR = 0.1
 #: nearest ring first, the far ones only when nothing nearer is free (a busy sweep, where
 #: every stop's arrows are kept clear of a label drawn once).
 RINGS = (0.45, 0.8, 1.2, 1.6, 2.1, 2.7)
+#: What a leader line crossing a drawn line or arrow costs, against 1 for crossing another
+#: label or leader line (:meth:`Board.crossing_cost`).
+DRAWN_CROSSING = 0.1
 #: A leader line's first stretch from the tip it names, where the arrows meeting at that tip
 #: are expected, not crossed.
 LEADER_START = 0.2
@@ -426,19 +429,31 @@ class Board:
         return cost
 
     def crossings(self, spot: Spot, box: Box, ignore: Iterable[str] = ()) -> int:
-        """How many obstacles (drawn things and other labels) the leader line of ``spot``
-        would cross on its way from the tip to ``box`` (drawn things only after
-        :data:`LEADER_START`, where the arrows meeting at the tip are expected; other labels
+        """How many obstacles the leader line of ``spot`` crosses (see :meth:`crossed`)."""
+        return sum(self.crossed(spot, box, ignore))
+
+    def crossing_cost(self, spot: Spot, box: Box, ignore: Iterable[str] = ()) -> float:
+        """How bad the crossings of ``spot``'s leader line are: each other label, panel or
+        leader line it crosses counts 1 (a reader follows it to the wrong name), each drawn
+        line or arrow :data:`DRAWN_CROSSING` (a patch's outline around a crowded tip can
+        leave no way out that crosses none)."""
+        names, drawn = self.crossed(spot, box, ignore)
+        return names + DRAWN_CROSSING * drawn
+
+    def crossed(self, spot: Spot, box: Box, ignore: Iterable[str] = ()) -> tuple[int, int]:
+        """How many names (other labels, panels, leader lines) and how many drawn things the
+        leader line of ``spot`` would cross on its way from the tip to ``box`` (segments only
+        after :data:`LEADER_START`, where the arrows meeting at the tip are expected; labels
         all the way, since a leader line through a label reads as joining it): a grey line
         drawn over an arrow is a smaller fault than a label on it, but still one to avoid
         when a free spot has none."""
         if spot.leader_to is None:
-            return 0
+            return 0, 0
         tip = np.array(spot.leader_to)
         gap = np.array(spot.center) - tip
         length = float(np.linalg.norm(gap))
         if length <= 1e-9:
-            return 0
+            return 0, 0
         ts = np.linspace(0.0, 1.0, max(int(length / 0.05), 2) + 1)
         points = tip + ts[:, None] * gap
         outside = np.array([box_distance(box, point) > 0 for point in points], dtype=bool)
@@ -452,7 +467,7 @@ class Board:
         points = points[outside & (ts * length >= LEADER_START)]
         rows, names, owner = self.table()
         if not len(points) or not len(rows):
-            return crossed
+            return crossed, 0
         # The true distance from every sampled point to every obstacle segment, at once: not
         # segments_hit_box with a point for a box, whose square reach (√2 × at a slant) counts
         # the tips beside the one the line leaves from (measured: it changed the count in
@@ -463,8 +478,10 @@ class Board:
         rel = points[:, None, :] - p[None, :, :]
         t = np.clip(np.einsum("mij,ij->mi", rel, d) / dd, 0.0, 1.0)
         gaps = np.linalg.norm(rel - t[..., None] * d[None, :, :], axis=2)
-        met = np.unique(owner[(gaps <= hw[None, :]).any(axis=0)])
-        return crossed + sum(1 for i in met if names[i] not in skip)
+        met = [names[i] for i in np.unique(owner[(gaps <= hw[None, :]).any(axis=0)])]
+        leaders = sum(1 for name in met if name not in skip and "leader" in name)
+        drawn = sum(1 for name in met if name not in skip and "leader" not in name)
+        return crossed + leaders, drawn
 
     def place(
         self,
@@ -490,7 +507,7 @@ class Board:
                 cost += 0.01  # a free spot without a leader line is better
                 if cost < 1.0:  # free: its line should cross nothing either
                     box = box_around(spot.center, width, height)
-                    cost += 0.1 * self.crossings(spot, box, skip)
+                    cost += 0.1 * self.crossing_cost(spot, box, skip)
             if cost < best_cost:
                 best, best_cost = spot, cost
             if cost <= 0.01:
