@@ -322,6 +322,13 @@ def label_spots(
             d = math.cos(k * math.pi / 4) * u + math.sin(k * math.pi / 4) * n
             spot = _beside(b + d * distance, d, width, height)
             spots.append(Spot(spot.center, leader_to=_pt(b) if leaders else None))
+    # Last, the directions between those: tried only when none before was free with a line
+    # that crosses nothing (a crowd of short arrows at one point, in a 3-D picture).
+    for distance in rings if leaders else ():
+        for k in (1, -1, 3, -3, 5, -5, 7, -7):
+            d = math.cos(k * math.pi / 8) * u + math.sin(k * math.pi / 8) * n
+            spot = _beside(b + d * distance, d, width, height)
+            spots.append(Spot(spot.center, leader_to=_pt(b)))
     return spots
 
 
