@@ -465,11 +465,13 @@ class Board:
         points = tip + ts[:, None] * gap
         outside = np.array([box_distance(box, point) > 0 for point in points], dtype=bool)
         skip = set(ignore)
+        # Other labels and panels: the drawn line itself, tip to the label's edge, exactly
+        # (sampled points missed a line cutting a label's corner).
+        edge = leader_end(box, tip)
         crossed = sum(
             1
             for name, other in self.boxes.items()
-            if name not in skip
-            and any(box_distance(other, point) == 0 for point in points[outside])
+            if name not in skip and segment_hits_box(tip, edge, other)
         )
         points = points[outside & (ts * length >= LEADER_START)]
         rows, names, owner = self.table()
