@@ -217,7 +217,7 @@ class RankTwoUpdate(LowRankScene3D):
     """Axes, u₁ and u₂ with their plane, then inputs whose changes all lie in it."""
 
     panel_room = ()  # the picture wraps around the pinned panel: the rest is its to fill
-    label_margin = 0.0  # its labels are placed inside the fitted picture
+    label_margin = LABEL_ROOM  # kept free around the fitted picture for labels
 
     @classmethod
     def default_example(cls) -> Example:

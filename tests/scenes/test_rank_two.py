@@ -134,7 +134,8 @@ def frame_defects(scene: Any, least_fill: float) -> list[str]:
             found.append(f"label {key} missing")
         elif np.linalg.norm(end - start) < MIN_VISIBLE and not any(
             isinstance(m, Dot) and np.linalg.norm(project(m.get_center())[0] - end) < 0.1
-            for m in scene.mobjects
+            for top in scene.mobjects
+            for m in top.get_family()
         ):
             found.append(f"no dot for {key}, too short to see")
     keys = list(labels)
