@@ -35,10 +35,10 @@ def one_by_one(
     if room is None:
         return None
     middle, shifts = room
-    if blocked is None:
+    if not blocked:
         return middle
     for shift in shifts:
-        if not polygon_meets_box(hull * scale + shift, blocked):
+        if not any(polygon_meets_box(hull * scale + shift, box) for box in blocked):
             return shift
     return None
 

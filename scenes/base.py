@@ -44,6 +44,19 @@ class LowRankScene(GeometryBuilders, TextBuilders, BeatRecorder):
     """A scene that draws one :class:`~lowrank_anim.maths.model.Example` on a fitted plane:
     its numbers, its fitted view, and the registries the builders and beats fill."""
 
+    panel_room: ClassVar[tuple[layout.Box, ...]] = (
+        layout.Box(
+            layout.FRAME.left, layout.GEOMETRY_BOX.left, layout.FRAME.bottom, layout.FRAME.top
+        ),
+    )
+    """Room kept for panels that come and go over the story (the left column, where no
+    geometry goes: :data:`~lowrank_anim.maths.layout.GEOMETRY_BOX`), which the frame audit
+    does not count as free for the picture; a scene that wraps its picture around its
+    panels (RankTwoUpdate) keeps none."""
+    label_margin: ClassVar[float] = layout.LABEL_MARGIN
+    """Room the fitted view keeps free around the picture for labels beyond its outermost
+    tips (:func:`~lowrank_anim.maths.layout.fit_view`); the frame audit's "sparse picture"
+    keeps it too when it asks how large the picture could be."""
     theme_name: ClassVar[str] = DEFAULT_THEME
     example: ClassVar[Example | None] = None
     """The numbers to show; ``None`` means :meth:`default_example`."""
@@ -87,6 +100,13 @@ class LowRankScene(GeometryBuilders, TextBuilders, BeatRecorder):
         self.ex: Example = self.example_for(chapter)
         self.result = self.ex.result
         self.view: layout.View = chapter.fit(self.ex)
+        self.unseen: set[str] = set()
+        """Named arrows too short to see that the scene warned about before its first frame
+        (``scene.arrows`` keys): the frame audit does not count them missing."""
+        self.kept_for_panels: tuple[layout.Box, ...] = chapter.panel_room
+        self.kept_for_labels: float = chapter.label_margin
+        """This chapter's :attr:`panel_room` and :attr:`label_margin` (what the frame audit
+        reads)."""
         self.chapter_prefix = prefix
         self.arrows: dict[str, Mobject] = {}
         """Named arrows, so tests can compare their ends with the model."""
@@ -96,8 +116,6 @@ class LowRankScene(GeometryBuilders, TextBuilders, BeatRecorder):
         """Anything else to record at the end of each beat."""
         self.units: dict[str, tuple[int, int]] = {}
         """(decimals, power of ten) of each readout: it shows value / 10^power."""
-        self.hidden_labels: set[str] = set()
-        """Labels hidden because what they name is too short to see."""
         self.board = placement.Board()
         """Every arrow, line, label and panel drawn (or about to be), in scene units, so a
         new label or panel goes where it covers none of them."""

@@ -32,6 +32,8 @@ LABEL_BUFF = placement.LABEL_BUFF
 PANEL_MAX_WIDTH = layout.PANEL_COLUMN - 0.5
 #: Gap between a panel and the frame's top/left edges, or the bottom band, or another panel.
 PANEL_GAP = 0.3
+#: Half the thickness of a leader line as an obstacle on the board.
+LEADER_HALF_WIDTH = 0.03
 #: Shortest arrow with a shape (scene units); shorter ones are an invisible stub at the point.
 MIN_ARROW = 1e-6
 
@@ -70,7 +72,6 @@ class GeometryBuilders(Scene):
     ex: Example
     view: layout.View
     board: placement.Board
-    hidden_labels: set[str]
 
     # Coordinates ------------------------------------------------------------------------
 
@@ -139,7 +140,8 @@ class GeometryBuilders(Scene):
         the board (as ``name``, see :meth:`arrow_name`) so labels keep clear of it.
 
         An arrow too short to see (:data:`~lowrank_anim.maths.placement.MIN_VISIBLE`, α u when
-        x ⟂ v) is kept invisible at the right place, so it can still be animated and measured.
+        x ⟂ v) is kept invisible at the right place, so it can still be animated and measured;
+        its label (:meth:`place_label`) comes with a dot that marks it.
         """
         begin, finish = self.c2p(start), self.c2p(end)
         colour = style.pop("color", self.theme.role(role))
@@ -158,11 +160,12 @@ class GeometryBuilders(Scene):
         """A MathTex label for ``arrow``, placed by the board (:mod:`lowrank_anim.maths.placement`):
         beyond its tip if that is free, else around the tip, beside the arrow, or further out
         with a short leader line; with ``side`` (a model-space direction), beside its
-        midpoint on that side first.  A label of an arrow too short to see is not shown."""
-        label = MathTex(tex, color=self.theme.role(role)).scale(scale)
-        return self.place_label(
-            label, arrow.get_start(), arrow.get_end(), f"label {role}:{tex}", side
-        )
+        midpoint on that side first.  An arrow too short to see gets a dot, labelled."""
+        start, end = arrow.get_start(), arrow.get_end()
+        # A zero vector says so: its label reads "y = Wx = 0" beside the dot for it.
+        shown = tex + r" = 0" if np.linalg.norm(end - start) < MIN_ARROW else tex
+        label = MathTex(shown, color=self.theme.role(role)).scale(scale)
+        return self.place_label(label, start, end, f"label {role}:{tex}", side)
 
     def get_tag(self, tex: str, role: str, start: Any, end: Any, scale: float = 0.8) -> VMobject:
         """A MathTex naming what runs from ``start`` to ``end`` (model coordinates; a line, a
@@ -181,17 +184,24 @@ class GeometryBuilders(Scene):
     ) -> VMobject:
         """Move ``label`` to the first free spot for what runs from ``begin`` to ``finish``
         (scene points), with a leader line if it had to go further out (and ``leader``);
-        record it on the board as ``key``.  Nothing is shown for something too short to
-        see.  The label keeps the ends it names (:func:`mark_names`), so the frame audit can
-        tell whether it reads as that arrow's."""
+        record it on the board as ``key``.  For something too short to see, a dot marks
+        where it is and the label names the dot (:meth:`get_mark`).  The label keeps the
+        ends it names (:func:`mark_names`), so the frame audit can tell whether it reads as
+        that arrow's."""
         mark_names(label, begin, finish)
+        self.board.remove(f"{key} leader", f"{key} mark")  # (placed afresh: a following label)
         if not placement.is_visible_arrow(begin, finish):
-            self.board.remove(key)
-            self.hidden_labels.add(key)
-            return label.move_to(finish).set_opacity(0)
-        if key in self.hidden_labels:
-            self.hidden_labels.discard(key)
-            label.set_opacity(1)
+            # Too short to draw at this scale (zero, or tiny beside the rest): a dot marks
+            # where it is and its label names the dot, so the quantity stays on screen.
+            mark = self.get_mark(finish, label.get_color())
+            self.board.add_segments(f"{key} mark", placement.mark_segments(finish))
+            spots = placement.label_spots(finish, finish, label.width, label.height)
+            own = placement.mark_segments(finish)
+            spot = self.board.place(key, spots, label.width, label.height, own=own)
+            label.move_to(to_point(spot.center))
+            if spot.leader_to is None:
+                return VGroup(label, mark)
+            return VGroup(label, self.get_leader(label, spot.leader_to, key), mark)
         towards = None if side is None else self.view.scale * to_point(side)[:2]
         spots = placement.label_spots(
             begin, finish, label.width, label.height, side=towards, leaders=leader
@@ -201,10 +211,22 @@ class GeometryBuilders(Scene):
         label.move_to(to_point(spot.center))
         if spot.leader_to is None:
             return label
-        tip = to_point(spot.leader_to)
-        edge = label.get_critical_point(to_point(np.sign(np.round(tip - label.get_center(), 3))))
-        leader_line = LeaderLine(edge, tip, color=self.theme.muted, stroke_width=1.5, buff=0.05)
-        return VGroup(label, leader_line)
+        return VGroup(label, self.get_leader(label, spot.leader_to, key))
+
+    def get_leader(self, label: Mobject, to: Any, key: str | None = None) -> LeaderLine:
+        """A leader line from ``label``'s edge to the point ``to``; on the board as ``key``'s
+        leader, so later labels and leader lines keep clear of it."""
+        tip = to_point(to)
+        edge = to_point(placement.leader_end(box_of(label), tip))
+        if key is not None:
+            self.board.add_segments(
+                f"{key} leader", placement.path_segments(np.array([edge, tip]), LEADER_HALF_WIDTH)
+            )
+        return LeaderLine(edge, tip, color=self.theme.muted, stroke_width=1.5, buff=0.05)
+
+    def get_mark(self, at: Any, colour: Any) -> Dot:
+        """The dot that stands for an arrow too short to draw (scene point ``at``)."""
+        return Dot(at, radius=placement.MARK_RADIUS, color=colour)
 
     def get_following_label(self, arrow: Mobject, tex: str, role: str) -> VGroup:
         """A label that follows a moving ``arrow`` (one that is redrawn every frame), placed
@@ -214,16 +236,24 @@ class GeometryBuilders(Scene):
         label and its leader line, hidden while it is not needed."""
         label = MathTex(tex, color=self.theme.role(role)).scale(0.9)
         leader = LeaderLine(ORIGIN, RIGHT, color=self.theme.muted, stroke_width=1.5)
+        mark = self.get_mark(ORIGIN, label.get_color())
         key = f"label {role}:{tex}"
 
         def follow(group: Any) -> None:
             placed = self.place_label(label, arrow.get_start(), arrow.get_end(), key)
-            if placed is label:
-                leader.set_stroke(opacity=0)
+            parts = [] if placed is label else list(placed)[1:]
+            lines = [p for p in parts if isinstance(p, LeaderLine)]
+            dots = [p for p in parts if isinstance(p, Dot)]
+            if lines:
+                leader.become(lines[0])
             else:
-                leader.become(placed[1])
+                leader.set_stroke(opacity=0)
+            if dots:
+                mark.become(dots[0])
+            else:
+                mark.set_opacity(0)
 
-        group = VGroup(label, leader)
+        group = VGroup(label, leader, mark)
         follow(group)
         return group.add_updater(follow)
 

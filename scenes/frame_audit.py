@@ -10,11 +10,19 @@ under another, its tip too, though they lie apart in space (x under y when W is 
 identity); "label/other tip" and "label adrift" are labels that read as another
 arrow's name or as nobody's (:func:`misread_labels`).  The boxes are those of the placement model
 (:mod:`lowrank_anim.maths.placement`), so a scene that places its text with the model passes.
+
+What a reader cannot see at all is counted too: an arrow that no label or legend entry names
+(:func:`unnamed_arrows`), a quantity the beat names (``scene.arrows``) that is not drawn and
+not stood for by a labelled dot (:func:`missing_quantities`: y = 0, or v five thousand times
+shorter than u), a leader line through another label or leader (:func:`leader_crossings`),
+and, once per chapter (:class:`PictureUse`, driven by ``bench/audit.py``), a picture that
+leaves most of the frame empty though it could fill it (:func:`sparse_picture`).
 """
 
 from __future__ import annotations
 
 import functools
+import math
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -37,7 +45,7 @@ from lowrank_anim.maths import placement
 from lowrank_anim.maths.formatting import CAPTION_SPEED
 from lowrank_anim.maths.layout import BOTTOM_BAND, EDGE_MARGIN, FRAME, Box
 from lowrank_anim.maths.view3d import SHAFT_STROKE, SLACK, TIP_STROKE, hidden_pairs
-from scenes.mobjects import NAMES_ENDS, LeaderLine, Panel
+from scenes.mobjects import LEGEND_ENDS, NAMES_ENDS, PANEL_BOX, LeaderLine, Panel
 
 #: Every kind of defect, in the order the audit's table lists them.
 KINDS = (
@@ -53,6 +61,10 @@ KINDS = (
     "text spill",
     "small text",
     "caption speed",
+    "unnamed arrow",
+    "missing quantity",
+    "sparse picture",
+    "leader crossing",
 )
 #: An arrow's shaft and tip as measured (thinner than the placement model's, which keeps a
 #: little air around them).
@@ -60,8 +72,18 @@ SHAFT, TIP = SHAFT_STROKE, TIP_STROKE
 #: A leader line ending this close to a label's box is that label's.
 LEADER_REACH = 0.15
 #: Arrows drawn fainter than this are context (inputs already shown): they neither hide an
-#: arrow nor count as hidden.
+#: arrow nor count as hidden, and need no name on screen.
 FADED = 0.5
+#: A quantity too short to draw at the picture's scale is still shown when a mark (a dot)
+#: sits within this of where it is (scene units) and a label names it.
+MARK_REACH = 0.25
+#: The picture a chapter draws (arrows, lines, labels) should cover at least this share of the
+#: free area, the safe area less the panels, when a picture of its shape could ("sparse
+#: picture").
+LEAST_USE = 0.5
+#: Leader lines meeting within this of an end (scene units) touch where they start or end,
+#: which is not a crossing.
+LEADER_END = 0.08
 
 
 @dataclass(frozen=True)
@@ -95,6 +117,32 @@ class Inventory:
     (:func:`scenes.mobjects.mark_names`, by the builders that place them)."""
     leaders: list[tuple[np.ndarray, np.ndarray]] = field(default_factory=list)
     """Leader lines shown, by their two ends on screen."""
+    legend: list[tuple[np.ndarray, np.ndarray]] = field(default_factory=list)
+    """The ends (in space) of every arrow a legend entry on screen names."""
+    warned: set[str] = field(default_factory=set)
+    """Quantities the scene warned, before its first frame, it cannot show at this scale."""
+    reserved: list[Box] = field(default_factory=list)
+    """Room the scene keeps for panels that come and go (a 2-D scene's panel column): not
+    free for its picture (``scene.kept_for_panels``)."""
+    label_margin: float = 0.0
+    """Room the scene's layout keeps free around its fitted picture for labels beyond the
+    outermost tips (``scene.kept_for_labels``): a picture grown to fill its room keeps it."""
+    backdrop: list[Box] = field(default_factory=list)
+    """3-D axes: background, measured only as part of the picture's extent."""
+    quantities: list[Quantity] = field(default_factory=list)
+    """The quantities the beat names (the scene's named arrows, ``scene.arrows``) that are in
+    the scene, drawn or not: each must be visible and named."""
+
+
+@dataclass(frozen=True)
+class Quantity:
+    """A named arrow on stage: its name, its ends in space and on screen, and whether it is
+    drawn (visible, and long enough to see: :data:`placement.MIN_VISIBLE`)."""
+
+    name: str
+    ends: tuple[np.ndarray, np.ndarray]
+    shown: tuple[np.ndarray, np.ndarray]
+    drawn: bool
 
 
 @functools.cache
@@ -192,7 +240,14 @@ def inventory(scene: Any) -> Inventory:
         camera.reset_rotation_matrix()
 
     def walk(mob: Mobject) -> None:
-        if not visible(mob) or isinstance(mob, (NumberPlane, ThreeDAxes)):
+        if not visible(mob) or isinstance(mob, NumberPlane):
+            return
+        if isinstance(mob, ThreeDAxes):
+            # Background like the grid (nothing is measured against them), yet drawn only
+            # as far as the picture reaches: part of the picture's extent.
+            box = shown_box(scene, mob)
+            if box is not None:
+                found.backdrop.append(box)
             return
         if isinstance(mob, LeaderLine):
             ends = camera.transform_points_pre_display(mob, np.array(mob.get_start_and_end()))
@@ -202,6 +257,12 @@ def inventory(scene: Any) -> Inventory:
             box = shown_box(scene, mob.box)
             if box is not None:
                 found.panels.append(("panel", box, list(_texts_in(scene, mob.content))))
+            return
+        if getattr(mob, PANEL_BOX, False):
+            box = shown_box(scene, mob)
+            if box is not None:
+                loose_panels.append(len(found.panels))
+                found.panels.append(("panel", box, []))
             return
         if isinstance(mob, Axes):
             return  # a plot's axes outside a panel are background, like the grid
@@ -247,8 +308,31 @@ def inventory(scene: Any) -> Inventory:
                     (_name(mob), placement.path_segments(points), box_of_points(points))
                 )
 
+    loose_panels: list[int] = []
     for mob in scene.mobjects:
         walk(mob)
+    # A panel's box shown on its own (a pinned panel, faded in row by row): the text inside
+    # it is its content, not free text.
+    for index in loose_panels:
+        _, panel, content = found.panels[index]
+        inside = [t for t in found.texts if placement.inside(t[1], placement.grow(panel, SLACK))]
+        content.extend(inside)
+        found.texts = [t for t in found.texts if t not in inside]
+    found.warned = set(getattr(scene, "unseen", ()))
+    found.reserved = list(getattr(scene, "kept_for_panels", ()))
+    found.label_margin = float(getattr(scene, "kept_for_labels", 0.0))
+    on_stage = {id(part) for mob in scene.mobjects for part in mob.get_family()}
+    for mob in scene.mobjects:
+        for part in mob.get_family():
+            if hasattr(part, LEGEND_ENDS) and visible(part):
+                found.legend.extend(getattr(part, LEGEND_ENDS))
+    for key, mob in getattr(scene, "arrows", {}).items():
+        if id(mob) not in on_stage:
+            continue
+        ends = np.array([mob.get_start(), mob.get_end()], dtype=float)
+        shown = np.asarray(camera.transform_points_pre_display(mob, ends))[:, :2]
+        drawn = visible(mob) and placement.is_visible_arrow(shown[0], shown[1])
+        found.quantities.append(Quantity(key, (ends[0], ends[1]), (shown[0], shown[1]), drawn))
     return found
 
 
@@ -354,6 +438,246 @@ def misread_labels(found: Inventory, beat: str) -> list[Defect]:
     return defects
 
 
+def _same_ends(a: tuple[np.ndarray, np.ndarray], b: tuple[np.ndarray, np.ndarray]) -> bool:
+    return bool(np.allclose(a[0], b[0], atol=1e-6) and np.allclose(a[1], b[1], atol=1e-6))
+
+
+def unnamed_arrows(found: Inventory, beat: str) -> list[Defect]:
+    """Every arrow drawn at full strength that no label on screen names (a label, tag or
+    legend entry marked with the arrow's ends, :func:`scenes.mobjects.mark_names`): a reader
+    sees a quantity and cannot tell which.  Faint arrows are context, named before."""
+    return [
+        Defect("unnamed arrow", beat, what)
+        for (what, _, _), ends, strength in zip(
+            found.arrows, found.arrow_ends, found.arrow_strength, strict=True
+        )
+        if strength >= FADED and not any(_same_ends(ends, named) for named in _named(found))
+    ]
+
+
+def _named(found: Inventory) -> list[tuple[np.ndarray, np.ndarray]]:
+    """The ends of every arrow a label or legend entry on screen names."""
+    return [ends for _, _, ends in found.labels] + found.legend
+
+
+def missing_quantities(found: Inventory, beat: str) -> list[Defect]:
+    """Every quantity the beat names (a named arrow on stage) that a reader cannot see: not
+    drawn (zero, or too short at this scale: y = Wx = 0 for x in W's null space, v next to
+    a u five thousand times longer) and not stood for by a mark within :data:`MARK_REACH`
+    of where it is together with a label that names it, nor named in a warning the scene
+    gave before its first frame (``scene.unseen``)."""
+    dots = [s.start for what, segments, _ in found.lines if what == "Dot" for s in segments]
+    defects = []
+    for quantity in found.quantities:
+        if quantity.drawn or quantity.name in found.warned:
+            continue  # (warned about: a one-line warning said which, and why)
+        # A legend names a colour, not this dot: a mark needs its own label.
+        named = any(_same_ends(quantity.ends, ends) for _, _, ends in found.labels)
+        tip = quantity.shown[1]
+        marked = any(math.dist(dot, tip[:2]) <= MARK_REACH for dot in dots)
+        if not (named and marked):
+            lacks = " and ".join(
+                what for what, ok in (("mark", marked), ("label", named)) if not ok
+            )
+            defects.append(
+                Defect("missing quantity", beat, f"arrow {quantity.name}: not drawn, no {lacks}")
+            )
+    return defects
+
+
+def _crosses(a: tuple[np.ndarray, np.ndarray], b: tuple[np.ndarray, np.ndarray]) -> bool:
+    """Whether two leader lines (label end, tip end) cross away from their label ends (by
+    more than :data:`LEADER_END`) and beyond the first stretch from either tip
+    (:data:`placement.LEADER_START`, where leaders into one crowded point converge, as the
+    arrows meeting there do)."""
+    p, r = np.asarray(a[0], float)[:2], np.asarray(a[1], float)[:2] - np.asarray(a[0], float)[:2]
+    q, s = np.asarray(b[0], float)[:2], np.asarray(b[1], float)[:2] - np.asarray(b[0], float)[:2]
+    denominator = r[0] * s[1] - r[1] * s[0]
+    if abs(denominator) < 1e-12:
+        return False  # parallel: two leaders side by side do not cross
+    gap = q - p
+    t = (gap[0] * s[1] - gap[1] * s[0]) / denominator
+    u = (gap[0] * r[1] - gap[1] * r[0]) / denominator
+    lengths = max(float(np.linalg.norm(r)), 1e-12), max(float(np.linalg.norm(s)), 1e-12)
+    start = LEADER_END / lengths[0], LEADER_END / lengths[1]
+    tip = placement.LEADER_START / lengths[0], placement.LEADER_START / lengths[1]
+    return bool(start[0] < t < 1 - tip[0] and start[1] < u < 1 - tip[1])
+
+
+def leader_crossings(found: Inventory, beat: str) -> list[Defect]:
+    """Every leader line that runs through a label other than its own (the one at its
+    start) or a panel, or crosses another leader line: a reader follows it to the wrong
+    name."""
+    defects = []
+    for index, (start, end) in enumerate(found.leaders):
+        for name, box, _ in found.texts:
+            if placement.box_distance(box, start) < LEADER_REACH:
+                continue  # its own label (or one touching it, which label/label counts)
+            if placement.segment_hits_box(start, end, _shrunk(box)):
+                defects.append(Defect("leader crossing", beat, f"leader through {name}"))
+        for panel_index, (_, panel, _) in enumerate(found.panels):
+            if placement.segment_hits_box(start, end, _shrunk(panel)):
+                defects.append(
+                    Defect("leader crossing", beat, f"leader through panel {panel_index + 1}")
+                )
+        for other in found.leaders[index + 1 :]:
+            if _crosses((start, end), other):
+                defects.append(Defect("leader crossing", beat, "two leader lines cross"))
+    return defects
+
+
+def picture_box(found: Inventory) -> Box | None:
+    """The box of the picture a frame shows: every arrow, line, dot and free label (not the
+    panels, nor what is drawn on them), or ``None`` when there is none."""
+    panels = [panel for _, panel, _ in found.panels]
+    boxes = [box for _, _, box in found.arrows]
+    boxes += [
+        box
+        for _, _, box in found.lines
+        if not any(placement.inside(box, panel) for panel in panels)
+    ]
+    boxes += [box for _, box, _ in found.texts]
+    boxes += found.backdrop
+    boxes += [box_of_points(np.array([a, b])) for a, b in found.leaders]
+    if not boxes:
+        return None
+    return Box(
+        min(b.left for b in boxes),
+        max(b.right for b in boxes),
+        min(b.bottom for b in boxes),
+        max(b.top for b in boxes),
+    )
+
+
+def _clip(box: Box, area: Box) -> Box | None:
+    clipped = Box(
+        max(box.left, area.left),
+        min(box.right, area.right),
+        max(box.bottom, area.bottom),
+        min(box.top, area.top),
+    )
+    return clipped if clipped.width > 0 and clipped.height > 0 else None
+
+
+def picture_use(picture: Box, panels: list[Box], samples: int = 160) -> float:
+    """The share of the free area (the safe area less the panels, counted on a grid of
+    ``samples`` points across, so overlapping panels count once) that ``picture`` covers."""
+    safe = placement.SAFE
+    xs = np.linspace(safe.left, safe.right, samples)
+    ys = np.linspace(safe.bottom, safe.top, max(2, round(samples * safe.height / safe.width)))
+    x, y = np.meshgrid(xs, ys)
+    free = np.ones_like(x, dtype=bool)
+    for panel in panels:
+        free &= ~((x >= panel.left) & (x <= panel.right) & (y >= panel.bottom) & (y <= panel.top))
+    if not free.any():
+        return 0.0
+    inside = (x >= picture.left) & (x <= picture.right) & (y >= picture.bottom) & (y <= picture.top)
+    return float((free & inside).sum() / free.sum())
+
+
+def free_rooms(panels: list[Box], area: Box = placement.SAFE) -> list[Box]:
+    """The largest boxes of ``area`` that no panel covers: for each stretch of height between
+    panels' edges, the widest stretch of width no panel in it reaches."""
+    cuts = sorted(
+        {area.bottom, area.top}
+        | {min(max(y, area.bottom), area.top) for p in panels for y in (p.bottom, p.top)}
+    )
+    rooms = []
+    for i, bottom in enumerate(cuts):
+        for top in cuts[i + 1 :]:
+            blocked = sorted(
+                (p.left, p.right) for p in panels if p.bottom < top - 1e-9 and p.top > bottom + 1e-9
+            )
+            left = area.left
+            for low, high in [*blocked, (area.right, area.right)]:
+                if low > left:
+                    rooms.append(Box(left, min(low, area.right), bottom, top))
+                left = max(left, high)
+    return rooms
+
+
+def sparse_picture(
+    pictures: list[Box], panels: list[Box], beat: str, margin: float = 0.0
+) -> list[Defect]:
+    """A "sparse picture" when the picture a chapter draws (the union of its beats' boxes,
+    :func:`picture_box`, against every panel it showed) covers less than :data:`LEAST_USE` of
+    the free area, although a picture of its shape, as large as the free room allows
+    (:func:`free_rooms`, each less the layout's ``margin`` for labels at every side), would
+    cover that much: the frame stays mostly empty and the numbers
+    are drawn small (RankTwoUpdate's picture in the upper right, the left column below the
+    panel and the bottom empty).  A long thin picture that spans its room cannot grow and is
+    not counted; the union, not the last frame, because a picture that ends on a line
+    (UpdateIsALine's squashed plane) was fitted to all it drew before."""
+    if not pictures:
+        return []
+    picture = Box(
+        min(b.left for b in pictures),
+        max(b.right for b in pictures),
+        min(b.bottom for b in pictures),
+        max(b.top for b in pictures),
+    )
+    shown = _clip(picture, placement.SAFE) or picture
+    room = max(
+        (
+            min(
+                (r.width - 2 * margin) / max(shown.width, 1e-9),
+                (r.height - 2 * margin) / max(shown.height, 1e-9),
+            )
+            for r in free_rooms(panels)
+        ),
+        default=1.0,
+    )
+    use = picture_use(picture, panels)
+    if use >= LEAST_USE or use * max(room, 1.0) ** 2 < LEAST_USE:
+        return []
+    return [
+        Defect(
+            "sparse picture",
+            beat,
+            f"the picture covers {use:.0%} of the free area; {room:.2f}x as large, it would fit",
+            use,
+        )
+    ]
+
+
+class PictureUse:
+    """The frames of a scene's beats, chapter by chapter (FullStory plays several, each with
+    its own view): :meth:`add` each beat's, and :meth:`close` a chapter to measure the
+    picture it drew against the free area left by every panel it showed.  A chapter with no
+    arrow (a title, a bar chart) is not a picture of quantities and is not measured."""
+
+    def __init__(self) -> None:
+        self.chapter: str | None = None
+        self.beat = ""
+        self.pictures: list[Box] = []
+        self.panels: list[Box] = []
+        self.arrows = False
+        self.margin = 0.0
+
+    def add(self, found: Inventory, chapter: str, beat: str) -> list[Defect]:
+        """Take one beat's frame; the defects of the chapter before, if this starts another."""
+        defects = self.close() if chapter != self.chapter else []
+        self.chapter, self.beat = chapter, beat
+        self.arrows |= bool(found.arrows)
+        self.margin = found.label_margin
+        picture = picture_box(found)
+        if picture is not None:
+            self.pictures.append(picture)
+        shown = [panel for _, panel, _ in found.panels] + found.reserved
+        self.panels += [panel for panel in shown if panel not in self.panels]
+        return defects
+
+    def close(self) -> list[Defect]:
+        """The defects of the chapter taken so far, and start afresh."""
+        defects = (
+            sparse_picture(self.pictures, self.panels, self.beat, self.margin)
+            if self.arrows
+            else []
+        )
+        self.pictures, self.panels, self.arrows = [], [], False
+        return defects
+
+
 def check_frame(found: Inventory, beat: str) -> list[Defect]:
     """Every defect in a frame's inventory."""
     defects: list[Defect] = []
@@ -371,6 +695,9 @@ def check_frame(found: Inventory, beat: str) -> list[Defect]:
                 defects.append(Defect("label/line", beat, f"{name} / {what}"))
     defects += hidden_arrows(found, beat)
     defects += misread_labels(found, beat)
+    defects += unnamed_arrows(found, beat)
+    defects += missing_quantities(found, beat)
+    defects += leader_crossings(found, beat)
     for index, (_, panel, content) in enumerate(found.panels):
         pname = f"panel {index + 1}"
         inner = _shrunk(panel)

@@ -67,11 +67,27 @@ class Sweep:
         """The forward pass for x where it is now."""
         return scene.ex.update.apply(on_circle(self.radius, self.angle.get_value()))
 
-    def path(self, scene: LowRankScene, count: int = 72) -> np.ndarray:
-        """Scene points of z all the way round (what the trace will draw)."""
+    def path(self, scene: LowRankScene, count: int = 72, output: str = "z") -> np.ndarray:
+        """Scene points of z (or y) all the way round (what its trace will draw)."""
         turns = self.start + np.linspace(0, TAU, count)
         upd = scene.ex.update
-        return np.array([scene.c2p(upd.apply(on_circle(self.radius, t)).z) for t in turns])
+        return np.array(
+            [scene.c2p(getattr(upd.apply(on_circle(self.radius, t)), output)) for t in turns]
+        )
+
+    def trace(self, scene: LowRankScene, output: str, width: float, opacity: float) -> Mobject:
+        """The path of z (or y) so far, drawn from the model (exact in every frame, and in a
+        png)."""
+        upd = scene.ex.update
+        return always_redraw(
+            lambda: ParametricFunction(
+                lambda t: scene.c2p(getattr(upd.apply(on_circle(self.radius, t)), output)),
+                t_range=(self.start, max(self.angle.get_value(), self.start + 1e-6)),
+                color=scene.theme.role(output),
+                stroke_width=width,
+                stroke_opacity=opacity,
+            )
+        )
 
 
 def reserve_paths(scene: LowRankScene, sweep: Sweep) -> list[str]:
@@ -82,6 +98,7 @@ def reserve_paths(scene: LowRankScene, sweep: Sweep) -> list[str]:
     circle = np.array([scene.c2p(sweep.radius * np.array([np.cos(t), np.sin(t)])) for t in turns])
     scene.board.add_segments("circle", placement.path_segments(circle))
     scene.board.add_segments("z path", placement.path_segments(sweep.path(scene, 145)))
+    scene.board.add_segments("y path", placement.path_segments(sweep.path(scene, 145, "y")))
     upd = scene.ex.update
     stops = [sweep.start, *(e.angle for e in sweep_events(scene.ex.x, upd.v))]
     names = []
@@ -121,6 +138,8 @@ def set_up(scene: LowRankScene, sweep: Sweep) -> tuple[Mobject, Axes]:
             "alpha_u": always_redraw(lambda: scene.get_vector(now().z, "u", start=now().y)),
         }
         labels = [scene.get_following_label(arrows[k], k, k) for k in ("x", "y", "z")]
+        # α u, tip to tail at y, is named too (it flips, and vanishes to a dot when x ⟂ v).
+        labels.append(scene.get_following_label(arrows["alpha_u"], r"\alpha u", "u"))
         scene.arrows.update(arrows, u=u_arrow, v=v_arrow)
         scene.probes["angle"] = sweep.angle.get_value
         peak = sweep.radius * float(np.linalg.norm(upd.v))
@@ -138,19 +157,13 @@ def set_up(scene: LowRankScene, sweep: Sweep) -> tuple[Mobject, Axes]:
                 color=scene.theme.alpha,
             )
         )
-        # z's path so far, drawn from the model (exact in every frame, and in a png).
-        trace = always_redraw(
-            lambda: ParametricFunction(
-                lambda t: scene.c2p(upd.apply(on_circle(sweep.radius, t)).z),
-                t_range=(sweep.start, max(sweep.angle.get_value(), sweep.start + 1e-6)),
-                color=scene.theme.z,
-                stroke_width=2,
-                stroke_opacity=0.6,
-            )
-        )
+        # z's path so far, and fainter y's (the room the view keeps for y as x turns): the
+        # frame shows all the sweep went through, not only where it stopped.
+        trace = sweep.trace(scene, "z", 2, 0.6)
+        y_trace = sweep.trace(scene, "y", 1.5, 0.35)
         scene.play(FadeIn(scene.plane), Create(circle), run_time=1)
         scene.play(GrowArrow(u_arrow), GrowArrow(v_arrow), Write(u_label), Write(v_label))
-        scene.add(arrows["x"], arrows["y"], arrows["alpha_u"], arrows["z"], *labels, trace)
+        scene.add(y_trace, arrows["x"], arrows["y"], arrows["alpha_u"], arrows["z"], *labels, trace)
         scene.play(FadeIn(readout), FadeIn(plot), FadeIn(marker))
         scene.wait(0.5)
     return plot, axes

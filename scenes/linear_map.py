@@ -34,7 +34,7 @@ def show_input(scene: LowRankScene, moving: Mobject, panel: Mobject) -> tuple[Mo
     return x_arrow, x_label
 
 
-def apply_w(scene: LowRankScene, moving: Mobject, x_arrow: Mobject, x_label: Mobject) -> None:
+def apply_w(scene: LowRankScene, moving: Mobject, x_arrow: Mobject) -> None:
     res, W = scene.result, scene.ex.update.W
     with scene.beat(
         "Apply W", "W is a linear map: it moves the whole grid, and carries x to y = Wx."
@@ -48,7 +48,6 @@ def apply_w(scene: LowRankScene, moving: Mobject, x_arrow: Mobject, x_label: Mob
         scene.play(
             ApplyMatrix(matrix, moving, about_point=scene.c2p((0, 0))),
             ReplacementTransform(x_arrow.copy(), y_arrow),
-            FadeOut(x_label),
             run_time=2.5,
         )
         scene.arrows["y"] = y_arrow
@@ -56,12 +55,12 @@ def apply_w(scene: LowRankScene, moving: Mobject, x_arrow: Mobject, x_label: Mob
         scene.wait(0.5)
 
 
-def keep_w_frozen(scene: LowRankScene, panel: Mobject, x_label: Mobject) -> None:
+def keep_w_frozen(scene: LowRankScene, panel: Mobject) -> None:
     with scene.beat("Frozen", "In a big network W is huge, and fine-tuning keeps it frozen."):
         frozen = scene.get_panel(
             scene.get_text("W stays frozen", 0.45, scene.theme.muted), below=panel
         )
-        scene.play(FadeIn(frozen), FadeIn(x_label))
+        scene.play(FadeIn(frozen))
         scene.wait(2.5)
 
 
@@ -75,6 +74,6 @@ class LinearMap(LowRankScene):
     def construct(self) -> None:
         moving = self.get_plane(cover=grid_cover(self.ex.update.W))
         panel = get_w_panel(self)
-        x_arrow, x_label = show_input(self, moving, panel)
-        apply_w(self, moving, x_arrow, x_label)
-        keep_w_frozen(self, panel, x_label)
+        x_arrow, _ = show_input(self, moving, panel)
+        apply_w(self, moving, x_arrow)
+        keep_w_frozen(self, panel)

@@ -26,6 +26,23 @@ def mark_names(label: Mobject, start: Any, end: Any) -> None:
     setattr(label, NAMES_ENDS, (np.array(start, dtype=float), np.array(end, dtype=float)))
 
 
+#: The attribute that marks a panel's background box, so the frame audit knows it as a panel
+#: when a scene shows the box and the rows on their own (a pinned 3-D panel, row by row).
+PANEL_BOX = "is_panel_box"
+
+
+#: The attribute on a legend entry that holds the ends (scene points) of every arrow it names.
+LEGEND_ENDS = "legend_ends"
+
+
+def mark_legend(entry: Mobject, *ends: tuple[Any, Any]) -> None:
+    """Record on ``entry`` (a line of a legend, in its arrows' colour) every arrow it names,
+    by its ends (scene points): the frame audit counts those arrows as named."""
+    setattr(
+        entry, LEGEND_ENDS, [(np.array(a, dtype=float), np.array(b, dtype=float)) for a, b in ends]
+    )
+
+
 class Panel(VGroup):
     """Rows of text on a background box: ``panel.box`` and ``panel.content``."""
 
@@ -33,6 +50,7 @@ class Panel(VGroup):
         super().__init__(box, content)
         self.box = box
         self.content = content
+        setattr(box, PANEL_BOX, True)
 
 
 class StoryText(Text):

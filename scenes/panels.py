@@ -131,6 +131,8 @@ class TextBuilders(Scene):
             unit = (int(style.pop("num_decimal_places")), 0)
         else:
             unit = readout_format([value, *np.ravel(values)])
+        # Written as every other number on screen (formatting.py): "1500", not "1,500".
+        style.setdefault("group_with_commas", False)
         self.units[name] = unit
         decimals, power = unit
         number = DecimalNumber(
@@ -151,13 +153,17 @@ class TextBuilders(Scene):
         """Show ``value`` in the readout registered as ``name``."""
         self.numbers[name].set_value(self.shown_value(name, value))
 
-    def get_alpha_readout(self, alpha: Callable[[], float], values: Any = ()) -> Panel:
+    def get_alpha_readout(
+        self, alpha: Callable[[], float], values: Any = (), decimals: int | None = None
+    ) -> Panel:
         """The panel ``α = vᵀx = <live value>``; ``alpha`` gives the value to show and
-        ``values`` every value it will show in its beat, so its box fits the widest."""
+        ``values`` every value it will show in its beat, so its box fits the widest;
+        ``decimals`` fixes its digits (as an equation in the same frame writes α)."""
         readout = self.get_tex_row((r"\alpha", "alpha"), ("=", None), (r"v^\top x", None))
         readout[2][0].set_color(self.theme.v)
         readout[2][-1].set_color(self.theme.x)
-        value = self.get_number("alpha", alpha(), values=values)
+        fixed: dict[str, Any] = {} if decimals is None else {"num_decimal_places": decimals}
+        value = self.get_number("alpha", alpha(), values=values, **fixed)
         decimals, power = self.units["alpha"]
         # Build the box around the widest value this readout will show, then show the first.
         value.set_value(

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 import numpy as np
 from manim import *
 
-from lowrank_anim.maths.formatting import MINUS, format_number, together
+from lowrank_anim.maths.formatting import MINUS, Together, together
 from lowrank_anim.maths.model import Example
 from scenes.base import LowRankScene
 from scenes.builders import PANEL_MAX_WIDTH
@@ -51,8 +51,12 @@ def cast(scene: LowRankScene) -> Cast:
         "z": scene.get_vector(res.z, "z"),
     }
     shadow = ValueTracker(0.0)
+    # α is in the readout and in the equation, on screen together: written one way.
+    style = equation_style(scene)
     alpha_panel = scene.get_alpha_readout(
-        lambda: shadow.get_value() * res.alpha1, values=[0.0, res.alpha1]
+        lambda: shadow.get_value() * res.alpha1,
+        values=[0.0, res.alpha1],
+        decimals=style.decimals_of(res.alpha1),
     )
     equation_panel = get_equation_panel(scene)
     labels = {
@@ -70,6 +74,12 @@ def cast(scene: LowRankScene) -> Cast:
     return Cast(arrows, labels, shadow, alpha_panel, equation_panel)
 
 
+def equation_style(scene: LowRankScene) -> Together:
+    """How the equation writes its numbers: alike, one number of decimals for all."""
+    res = scene.result
+    return together([*res.z, *res.y, res.alpha1, *scene.ex.update.u])
+
+
 def get_equation_panel(scene: LowRankScene) -> VMobject:
     """z = y + (vᵀx) u, in symbols and in the model's numbers, above the bottom band."""
     res = scene.result
@@ -77,8 +87,7 @@ def get_equation_panel(scene: LowRankScene) -> VMobject:
         ("z", "z"), ("=", None), ("y", "y"), ("+", None), (r"(v^\top x)", "alpha"), ("u", "u")
     )
     u = scene.ex.update.u
-    # One equation: its numbers read alike (one number of decimals).
-    style = together([*res.z, *res.y, res.alpha1, *u])
+    style = equation_style(scene)
     left = VGroup(
         scene.get_column(res.z, "z", style),
         scene.get_tex_row(("=", None)),
@@ -126,7 +135,8 @@ def learn_u_and_v(scene: LowRankScene, c: Cast) -> None:
 
 def measure_alpha(scene: LowRankScene, c: Cast) -> None:
     res, v = scene.result, scene.ex.update.v
-    shown = format_number(res.alpha1, tex=False).replace("-", MINUS)
+    # The caption writes α as the readout and the equation do.
+    shown = equation_style(scene).text(res.alpha1, tex=False).replace("-", MINUS)
     with scene.beat(
         "Alpha is v dot x",
         f"α = vᵀx = {shown}: the length of x's shadow on v, times |v|.",

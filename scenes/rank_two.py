@@ -36,8 +36,8 @@ from lowrank_anim.maths.view3d import (
     fit_picture,
     hidden_count,
 )
-from scenes.builders import PANEL_MAX_WIDTH
-from scenes.mobjects import LeaderLine, mark_names
+from scenes.builders import LEADER_HALF_WIDTH, MIN_ARROW, PANEL_MAX_WIDTH
+from scenes.mobjects import LeaderLine, mark_legend, mark_names
 from scenes.space import LowRankScene3D
 
 #: How many inputs the scene shows: x and two turns of it.
@@ -51,6 +51,10 @@ PICTURE_BOX = Box(FRAME.left + EDGE, FRAME.right - EDGE, FRAME.bottom + BAND, FR
 #: Where the equation panel sits (top left, as wide as a panel may be;
 #: ``tests/scenes/test_rank_two.py`` checks it fits): the picture keeps clear of it.
 PANEL_BOX = Box(FRAME.left + 0.3, FRAME.left + 0.3 + PANEL_MAX_WIDTH + 0.5, 1.35, FRAME.top - 0.3)
+#: Where the legend sits (bottom left, above the band; ``tests/scenes/test_rank_two.py``
+#: checks it fits): it names the arrows that have no label of their own, and the picture
+#: keeps clear of it too.
+LEGEND_BOX = Box(FRAME.left + 0.3, FRAME.left + 0.3 + 3.8, FRAME.bottom + BAND, -0.1)
 #: Room between the picture's outermost points and the free box's sides, for labels.
 LABEL_ROOM = 0.4
 #: Least half-size of the patch through the origin, and how far the patches reach past what
@@ -60,12 +64,17 @@ SPAN_REACH, PAD = 1.0, 0.3
 AXIS_END = (0.6, 0.6)
 #: Views tried at the size they are drawn before the least hiding one is kept.
 RECHOOSE = 30
+#: Views compared for how much of the frame they fill, and the share of the largest picture
+#: a view must draw to be compared.
+WIDER_LOOK, SAME_SIZE = 12, 0.99
 #: Opacity of the inputs already shown while the next one is drawn.
 FADED = 0.25
 
 Reach = tuple[tuple[float, float], tuple[float, float]]
 #: The pinned panel, and the names of the inputs its readouts can be about.
 Panel = tuple[VGroup, list[VMobject]]
+#: The pinned legend's box and rows.
+Legend = tuple[VMobject, list[VMobject]]
 
 
 @dataclass(frozen=True)
@@ -129,7 +138,7 @@ def make_plan(ex: Example) -> Plan:
     cloud = np.vstack(points)
     apart = shown_together(u1, u2, results)
     camera = choose_camera(cloud, span_normal(upd), PICTURE_BOX, LABEL_ROOM, apart=apart)
-    view = fit_picture(cloud, camera, PICTURE_BOX, LABEL_ROOM, avoid=PANEL_BOX)
+    view = fit_picture(cloud, camera, PICTURE_BOX, LABEL_ROOM, avoid=(PANEL_BOX, LEGEND_BOX))
     # Kept clear of the panel, the picture may come out smaller than the camera was chosen
     # for, and arrows closer on screen: choose again for that size.
     shrink = view.scale / fit_picture(cloud, camera, PICTURE_BOX, LABEL_ROOM).scale
@@ -141,22 +150,49 @@ def make_plan(ex: Example) -> Plan:
         again = next(choices)
         if again != camera:
             camera = again
-            view = fit_picture(cloud, camera, PICTURE_BOX, LABEL_ROOM, avoid=PANEL_BOX)
+            view = fit_picture(
+                cloud, camera, PICTURE_BOX, LABEL_ROOM, avoid=(PANEL_BOX, LEGEND_BOX)
+            )
     # Whether arrows part depends on the size they are drawn at, which the choice could
     # only estimate: measured at the real size, a view that hides one gives way to the next
     # best, up to RECHOOSE views (the best measured is kept): with α in the thousands the
     # first clean one came 18th.
+    # The choice was made for the whole frame; kept clear of the panel, a view that came
+    # later may draw the picture as large and fill more of the frame (wider, under the
+    # panel): the first WIDER_LOOK views that hide nothing are compared by that too.
     seen = [(hidden_count(camera, view.scale, apart), camera, view)]
-    while seen[-1][0] and len(seen) < RECHOOSE:
+    while (seen[-1][0] or len(seen) < WIDER_LOOK) and len(seen) < RECHOOSE:
         other = next(choices, None)
         if other is None:
             break
         if any(other == tried for _, tried, _ in seen):
             continue
-        view = fit_picture(cloud, other, PICTURE_BOX, LABEL_ROOM, avoid=PANEL_BOX)
+        view = fit_picture(cloud, other, PICTURE_BOX, LABEL_ROOM, avoid=(PANEL_BOX, LEGEND_BOX))
         seen.append((hidden_count(other, view.scale, apart), other, view))
-    _, camera, view = min(seen, key=lambda tried: tried[0])
+        if not seen[0][0] and len(seen) >= WIDER_LOOK:
+            break
+    fewest = min(hidden for hidden, _, _ in seen)
+    clean = [(camera, view) for hidden, camera, view in seen if hidden == fewest]
+    largest = max(view.scale for _, view in clean)
+    camera, view = max(
+        ((c, v) for c, v in clean if v.scale >= SAME_SIZE * largest),
+        key=lambda pair: area_shown(cloud, *pair),
+    )
     return Plan(u1, u2, results, sides, span_reach, local, low, high, camera, view)
+
+
+def area_shown(cloud: np.ndarray, camera: CameraAngle, view: View) -> float:
+    """The area of the box the camera shows ``cloud`` in (scene units²), less what it
+    shares with the panel: how much of the frame the picture takes."""
+    screen = camera.project(np.array([view.to_scene(p) for p in cloud]))
+    low, high = screen.min(axis=0), screen.max(axis=0)
+    shared = np.clip(
+        np.minimum(high, [PANEL_BOX.right, PANEL_BOX.top])
+        - np.maximum(low, [PANEL_BOX.left, PANEL_BOX.bottom]),
+        0,
+        None,
+    )
+    return float(np.prod(high - low) - np.prod(shared))
 
 
 def shown_together(
@@ -180,6 +216,9 @@ def shown_together(
 class RankTwoUpdate(LowRankScene3D):
     """Axes, u₁ and u₂ with their plane, then inputs whose changes all lie in it."""
 
+    panel_room = ()  # the picture wraps around the pinned panel: the rest is its to fill
+    label_margin = LABEL_ROOM  # kept free around the fitted picture for labels
+
     @classmethod
     def default_example(cls) -> Example:
         return default_rank_two()
@@ -190,8 +229,10 @@ class RankTwoUpdate(LowRankScene3D):
 
     def construct(self) -> None:
         steps = plan(self.ex)
+        warn_unseen(self, steps)
         self.look_from(steps.camera)
         panel = make_panel(self, steps)
+        legend = make_legend(self, steps)
         names = place_names(self, steps)
         # Two pairs
         with self.beat("Two pairs", "A rank-2 update learns two pairs: W' = W + u₁v₁ᵀ + u₂v₂ᵀ."):
@@ -200,14 +241,14 @@ class RankTwoUpdate(LowRankScene3D):
         # Three inputs, each change in the plane through its y
         for index in range(INPUT_COUNT):
             with self.beat(*INPUT_BEATS[index]):
-                shown.append(show_input(self, steps, panel, names, index, shown))
+                shown.append(show_input(self, steps, panel, names, index, shown, legend))
         # Every change, moved to the origin, in one plane
         with self.beat(
             "One plane",
             "Moved to the origin, every change z − y lies in span(u₁, u₂): a rank-2 update "
             "moves outputs in only two directions.",
         ):
-            gather_changes(self, steps, panel, shown)
+            gather_changes(self, steps, panel, shown, legend)
 
 
 #: (beat name, caption) of each input's beat; the captions need at most 20 characters/s.
@@ -279,6 +320,85 @@ def make_panel(scene: LowRankScene3D, steps: Plan) -> Panel:
     return panel, names
 
 
+#: How the arrows that have no label of their own are called in the warning about them.
+UNLABELLED = {
+    "y2": "y₂",
+    "y3": "y₃",
+    "z2": "z₂",
+    "z3": "z₃",
+    "alpha1_u1_1": "α₁u₁",
+    "alpha2_u2_1": "α₂u₂",
+    "delta2": "z₂ − y₂",
+    "delta3": "z₃ − y₃",
+    "change1": "z − y (moved to 0)",
+    "change2": "z₂ − y₂ (moved to 0)",
+    "change3": "z₃ − y₃ (moved to 0)",
+}
+
+
+def unlabelled_arrows(steps: Plan) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    """The arrows (model ends) the legend names, by their key in ``scene.arrows``."""
+    o = np.zeros(3)
+    res = steps.results
+    step = res[0].y + res[0].alpha[0] * steps.u1
+    arrows = {"alpha1_u1_1": (res[0].y, step), "alpha2_u2_1": (step, res[0].z)}
+    for key, r in enumerate(res, start=1):
+        if key > 1:
+            arrows.update({f"y{key}": (o, r.y), f"z{key}": (o, r.z), f"delta{key}": (r.y, r.z)})
+        arrows[f"change{key}"] = (o, r.delta)
+    return arrows
+
+
+def warn_unseen(scene: LowRankScene3D, steps: Plan) -> None:
+    """Say, before the first frame, which arrows with no label of their own the picture draws
+    too short to see (a dot each would pile up in one place: x tiny beside u₁, u₂ puts every
+    output at the origin), and why; the frame audit reads ``scene.unseen``."""
+    view, camera = steps.view, steps.camera
+    short = [
+        key
+        for key, (a, b) in unlabelled_arrows(steps).items()
+        if not placement.is_visible_arrow(
+            camera.project(view.to_scene(a))[0], camera.project(view.to_scene(b))[0]
+        )
+    ]
+    scene.unseen.update(short)
+    if short:
+        logger.warning(
+            "RankTwoUpdate: %s too short to show at this scale (the picture is sized for "
+            "its longest arrows); give numbers of more alike sizes to see them",
+            ", ".join(UNLABELLED[key] for key in short),
+        )
+
+
+def make_legend(scene: LowRankScene3D, steps: Plan) -> Legend:
+    """The legend, pinned bottom left: a line in each colour that names the arrows with no
+    label of their own (y and z of every input, the change term by term and whole, the
+    changes moved to the origin).  Returns its box and rows, taken off again: the rows
+    come in with what they name."""
+    o = np.zeros(3)
+    res = steps.results
+    step = res[0].y + res[0].alpha[0] * steps.u1
+    rows = [
+        (r"y = Wx", "y", [(o, r.y) for r in res]),
+        (r"z = W'x", "z", [(o, r.z) for r in res]),
+        (
+            r"z - y = \alpha_1 u_1 + \alpha_2 u_2",
+            "u",
+            [(res[0].y, step), (step, res[0].z), *((r.y, r.z) for r in res[1:])],
+        ),
+        (r"z - y \text{ moved to } 0", "alpha", [(o, r.delta) for r in res]),
+    ]
+    texts = []
+    for tex, role, arrows in rows:
+        text = MathTex(tex, color=scene.theme.role(role)).scale(0.7)
+        mark_legend(text, *((scene.c2p(a), scene.c2p(b)) for a, b in arrows))
+        texts.append(text)
+    legend = scene.get_panel(*texts, corner=DL, name="panel legend")
+    scene.pin(legend)
+    scene.remove(legend)
+    return legend.box, texts
+
+
 def widest(values: Iterable[float]) -> float:
     """The value whose readout is widest: the largest magnitude, negative if any is."""
     values = list(values)
@@ -319,6 +439,7 @@ def place_names(scene: LowRankScene3D, steps: Plan) -> dict[str, VMobject]:
 
     board = placement.Board(area=PICTURE_BOX)
     board.add_box("panel", PANEL_BOX)
+    board.add_box("legend", LEGEND_BOX)
     o = np.zeros(3)
     arrows = {"u_1": (o, steps.u1), "u_2": (o, steps.u2)}
     for key, r in enumerate(res, start=1):
@@ -352,24 +473,36 @@ def place_names(scene: LowRankScene3D, steps: Plan) -> dict[str, VMobject]:
         ("x_3", "x", res[2].x),
     ]
     names: dict[str, VMobject] = {}
-    labels = []
+    labels: list[Mobject] = []
     for tex, role, tip in wanted:
-        label = scene.get_label_3d(tex, role)
+        zero = float(np.linalg.norm(tip)) * view.scale < MIN_ARROW
+        label = scene.get_label_3d(tex + r" = 0" if zero else tex, role)
         end = screen(tip)
-        if not placement.is_visible_arrow(screen(o), end):
-            names[tex] = VMobject()
-            continue
-        spots = placement.label_spots(screen(o), end, label.width, label.height)
-        own = placement.arrow_segments(screen(o), end)
+        mark = None
+        if placement.is_visible_arrow(screen(o), end):
+            spots = placement.label_spots(screen(o), end, label.width, label.height)
+            own = placement.arrow_segments(screen(o), end)
+        else:
+            # Too short to see (y = 0 for x in W's null space): a dot stands for it, named.
+            own = placement.mark_segments(end)
+            board.add_segments(f"mark {tex}", own)
+            spots = placement.label_spots(end, end, label.width, label.height)
+            mark = Dot(view.to_scene(tip), radius=placement.MARK_RADIUS, color=label.get_color())
         spot = board.place(f"label {tex}", spots, label.width, label.height, own=own)
         label.move_to(in_scene(tip, np.array(spot.center)))
         mark_names(label, view.to_scene(o), view.to_scene(tip))
         scene.labels_3d[f"{role}:{tex}"] = label
         labels.append(label)
-        names[tex] = label
+        names[tex] = label if mark is None else VGroup(label, mark)
+        if mark is not None:
+            labels.append(mark)  # (a dot facing the camera is round)
         if spot.leader_to is not None:
             box = placement.box_around(spot.center, label.width, label.height)
-            edge = np.clip(end, [box.left, box.bottom], [box.right, box.top])
+            edge = np.array(placement.leader_end(box, end))
+            # On the board, so later labels and their leader lines keep clear of it.
+            board.add_segments(
+                f"leader {tex}", placement.path_segments(np.array([edge, end]), LEADER_HALF_WIDTH)
+            )
             line = LeaderLine(
                 in_scene(tip, edge),
                 view.to_scene(tip),
@@ -377,7 +510,7 @@ def place_names(scene: LowRankScene3D, steps: Plan) -> dict[str, VMobject]:
                 stroke_width=1.5,
                 buff=0.05,
             )
-            names[tex] = VGroup(label, line)
+            names[tex] = VGroup(*names[tex], line) if mark is not None else VGroup(label, line)
     # manim adds what it keeps facing the camera to the scene: take every label off again
     # (a label with a leader line too, which its group alone would not take off), so each
     # shows only with its arrow.
@@ -415,6 +548,7 @@ def show_input(
     names: dict[str, VMobject],
     index: int,
     shown: list[list[Mobject]],
+    legend: Legend,
 ) -> list[Mobject]:
     """One input: x, y = Wx, the plane through y, the change α₁u₁ + α₂u₂ in it, and z.
     Returns what it drew (the local patch last)."""
@@ -424,7 +558,14 @@ def show_input(
         scene.play(*(m.animate.set_opacity(FADED) for m in earlier), run_time=0.4)
     show_readouts(scene, panel, steps, index)
     if index == 0:
-        scene.play(FadeIn(panel[0][1][2]), FadeIn(panel[1][0]), run_time=0.5)
+        box, rows = legend
+        scene.play(
+            FadeIn(panel[0][1][2]),
+            FadeIn(panel[1][0]),
+            FadeIn(box),
+            *(FadeIn(row) for row in rows[:3]),
+            run_time=0.5,
+        )
     step = res.y + res.alpha[0] * steps.u1
     local = scene.get_span_patch(steps.sides[0], steps.sides[1], res.y, steps.local_reach[index])
     x_arrow, y_arrow, z_arrow = (
@@ -454,7 +595,7 @@ def show_input(
 
 
 def gather_changes(
-    scene: LowRankScene3D, steps: Plan, panel: Panel, shown: list[list[Mobject]]
+    scene: LowRankScene3D, steps: Plan, panel: Panel, shown: list[list[Mobject]], legend: Legend
 ) -> None:
     """Each change z − y slides to the origin, into span(u₁, u₂); the given x comes back to
     full strength (the other inputs stay faint, their planes go), and the panel says so."""
@@ -472,5 +613,5 @@ def gather_changes(
         at_origin = scene.get_vector_3d(res.delta, "alpha")
         scene.arrows[f"change{key}"] = at_origin
         moves.append(ReplacementTransform(at_y, at_origin))
-    scene.play(*moves, run_time=2)
+    scene.play(*moves, FadeIn(legend[1][3]), run_time=2)
     scene.wait(3.5)

@@ -110,6 +110,14 @@ class Together:
         text = f"{value:.{self.decimals}f}"
         return text if any(ch in "123456789" for ch in text) else None
 
+    def decimals_of(self, value: float) -> int | None:
+        """The decimals :meth:`text` writes ``value`` with (0 for a "0"), or None when it is
+        written in scientific notation: what a live readout of the same number shown in the
+        same frame must use, so the frame writes it one way."""
+        if self.fixed(value) is None:
+            return 0 if self.text(value) == "0" else None
+        return max(0, self.decimals - self.cut)
+
     def text(self, value: float, tex: bool = True) -> str:
         """``value`` as the group writes it."""
         fixed = self.fixed(value)

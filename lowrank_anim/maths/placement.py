@@ -71,6 +71,9 @@ TIP_CLEAR = 0.1
 #: nearest ring first, the far ones only when nothing nearer is free (a busy sweep, where
 #: every stop's arrows are kept clear of a label drawn once).
 RINGS = (0.45, 0.8, 1.2, 1.6, 2.1, 2.7)
+#: What a leader line crossing a drawn line or arrow costs, against 1 for crossing another
+#: label or leader line (:meth:`Board.crossing_cost`).
+DRAWN_CROSSING = 0.1
 #: A leader line's first stretch from the tip it names, where the arrows meeting at that tip
 #: are expected, not crossed.
 LEADER_START = 0.2
@@ -227,6 +230,30 @@ def path_segments(points: ArrayLike, half_width: float = LINE_HALF_WIDTH) -> lis
     ]
 
 
+def leader_end(box: Box, tip: ArrayLike) -> tuple[float, float]:
+    """Where a leader line from ``tip`` straight towards ``box``'s centre meets its edge: the
+    line :meth:`Board.crossings` checks is the line drawn."""
+    start = np.asarray(tip, dtype=float)[:2]
+    towards = box.center - start
+    enter = 0.0
+    for axis, (low, high) in enumerate(((box.left, box.right), (box.bottom, box.top))):
+        if abs(towards[axis]) > 1e-12:
+            side = low if towards[axis] > 0 else high
+            enter = max(enter, (side - start[axis]) / towards[axis])
+    return _pt(start + min(enter, 1.0) * towards)
+
+
+#: The radius of the dot that marks an arrow too short to draw (zero, or tiny next to the
+#: rest of the picture), so that what it stands for is still seen, and named.
+MARK_RADIUS = 0.07
+
+
+def mark_segments(at: ArrayLike) -> list[Segment]:
+    """The dot marking an arrow too short to draw, at ``at``, as an obstacle."""
+    point = _pt(at)
+    return [Segment(point, point, MARK_RADIUS)]
+
+
 def is_visible_arrow(start: ArrayLike, end: ArrayLike) -> bool:
     """Whether an arrow is long enough to be seen (and so drawn and labelled)."""
     d = np.asarray(end, dtype=float)[:2] - np.asarray(start, dtype=float)[:2]
@@ -295,6 +322,13 @@ def label_spots(
             d = math.cos(k * math.pi / 4) * u + math.sin(k * math.pi / 4) * n
             spot = _beside(b + d * distance, d, width, height)
             spots.append(Spot(spot.center, leader_to=_pt(b) if leaders else None))
+    # Last, the directions between those: tried only when none before was free with a line
+    # that crosses nothing (a crowd of short arrows at one point, in a 3-D picture).
+    for distance in rings if leaders else ():
+        for k in (1, -1, 3, -3, 5, -5, 7, -7):
+            d = math.cos(k * math.pi / 8) * u + math.sin(k * math.pi / 8) * n
+            spot = _beside(b + d * distance, d, width, height)
+            spots.append(Spot(spot.center, leader_to=_pt(b)))
     return spots
 
 
@@ -402,30 +436,47 @@ class Board:
         return cost
 
     def crossings(self, spot: Spot, box: Box, ignore: Iterable[str] = ()) -> int:
-        """How many obstacles (drawn things and other labels) the leader line of ``spot``
-        would cross on its way from the tip (after :data:`LEADER_START`) to ``box``: a grey
-        line drawn over an arrow is a smaller fault than a label on it, but still one to
-        avoid when a free spot has none."""
+        """How many obstacles the leader line of ``spot`` crosses (see :meth:`crossed`)."""
+        return sum(self.crossed(spot, box, ignore))
+
+    def crossing_cost(self, spot: Spot, box: Box, ignore: Iterable[str] = ()) -> float:
+        """How bad the crossings of ``spot``'s leader line are: each other label, panel or
+        leader line it crosses counts 1 (a reader follows it to the wrong name), each drawn
+        line or arrow :data:`DRAWN_CROSSING` (a patch's outline around a crowded tip can
+        leave no way out that crosses none)."""
+        names, drawn = self.crossed(spot, box, ignore)
+        return names + DRAWN_CROSSING * drawn
+
+    def crossed(self, spot: Spot, box: Box, ignore: Iterable[str] = ()) -> tuple[int, int]:
+        """How many names (other labels, panels, leader lines) and how many drawn things the
+        leader line of ``spot`` would cross on its way from the tip to ``box`` (segments only
+        after :data:`LEADER_START`, where the arrows meeting at the tip are expected; labels
+        all the way, since a leader line through a label reads as joining it): a grey line
+        drawn over an arrow is a smaller fault than a label on it, but still one to avoid
+        when a free spot has none."""
         if spot.leader_to is None:
-            return 0
+            return 0, 0
         tip = np.array(spot.leader_to)
         gap = np.array(spot.center) - tip
         length = float(np.linalg.norm(gap))
-        if length <= LEADER_START:
-            return 0
-        ts = np.linspace(LEADER_START / length, 1.0, max(int(length / 0.05), 2))
+        if length <= 1e-9:
+            return 0, 0
+        ts = np.linspace(0.0, 1.0, max(int(length / 0.05), 2) + 1)
         points = tip + ts[:, None] * gap
         outside = np.array([box_distance(box, point) > 0 for point in points], dtype=bool)
-        points = points[outside]
         skip = set(ignore)
+        # Other labels and panels: the drawn line itself, tip to the label's edge, exactly
+        # (sampled points missed a line cutting a label's corner).
+        edge = leader_end(box, tip)
         crossed = sum(
             1
             for name, other in self.boxes.items()
-            if name not in skip and any(box_distance(other, point) == 0 for point in points)
+            if name not in skip and segment_hits_box(tip, edge, other)
         )
+        points = points[outside & (ts * length >= LEADER_START)]
         rows, names, owner = self.table()
         if not len(points) or not len(rows):
-            return crossed
+            return crossed, 0
         # The true distance from every sampled point to every obstacle segment, at once: not
         # segments_hit_box with a point for a box, whose square reach (√2 × at a slant) counts
         # the tips beside the one the line leaves from (measured: it changed the count in
@@ -436,8 +487,10 @@ class Board:
         rel = points[:, None, :] - p[None, :, :]
         t = np.clip(np.einsum("mij,ij->mi", rel, d) / dd, 0.0, 1.0)
         gaps = np.linalg.norm(rel - t[..., None] * d[None, :, :], axis=2)
-        met = np.unique(owner[(gaps <= hw[None, :]).any(axis=0)])
-        return crossed + sum(1 for i in met if names[i] not in skip)
+        met = [names[i] for i in np.unique(owner[(gaps <= hw[None, :]).any(axis=0)])]
+        leaders = sum(1 for name in met if name not in skip and "leader" in name)
+        drawn = sum(1 for name in met if name not in skip and "leader" not in name)
+        return crossed + leaders, drawn
 
     def place(
         self,
@@ -463,7 +516,7 @@ class Board:
                 cost += 0.01  # a free spot without a leader line is better
                 if cost < 1.0:  # free: its line should cross nothing either
                     box = box_around(spot.center, width, height)
-                    cost += 0.1 * self.crossings(spot, box, skip)
+                    cost += 0.1 * self.crossing_cost(spot, box, skip)
             if cost < best_cost:
                 best, best_cost = spot, cost
             if cost <= 0.01:

@@ -408,11 +408,15 @@ def grow(box: Box, by: float) -> Box:
 
 
 def fit_picture(
-    points: ArrayLike, camera: CameraAngle, box: Box, margin: float, avoid: Box | None = None
+    points: ArrayLike,
+    camera: CameraAngle,
+    box: Box,
+    margin: float,
+    avoid: Box | Sequence[Box] | None = None,
 ) -> View:
     """The largest view that puts every model point (rows of 3), seen by ``camera``, inside
-    ``box`` shrunk by ``margin``, with the picture's convex hull clear of ``avoid`` grown by
-    ``margin`` (the panel, whose corner the picture may wrap around).
+    ``box`` shrunk by ``margin``, with the picture's convex hull clear of ``avoid`` (a box or
+    several) grown by ``margin`` (the panels, whose corners the picture may wrap around).
 
     Among the positions at the largest scale found, the one nearest the centre of the free
     room is kept.  The returned view's origin lies in the screen plane, so a point's depth
@@ -430,7 +434,8 @@ def fit_picture(
     if not math.isfinite(top_scale) or extent.max() == 0:
         top_scale = 1.0
     hull = _hull(screen)
-    blocked = grow(avoid, margin) if avoid is not None else None
+    avoided = [avoid] if isinstance(avoid, Box) else list(avoid or ())
+    blocked = [grow(b, margin) for b in avoided]
     scale = top_scale
     for _ in range(80):
         spot = _free_spot(hull, low, high, scale, inner, blocked)
@@ -458,17 +463,19 @@ def room_shifts(low: Array, high: Array, scale: float, inner: Box) -> tuple[Arra
 
 
 def _free_spot(
-    hull: Array, low: Array, high: Array, scale: float, inner: Box, blocked: Box | None
+    hull: Array, low: Array, high: Array, scale: float, inner: Box, blocked: Sequence[Box]
 ) -> Array | None:
     """The shift (screen units) that puts the ``scale``-d hull inside ``inner`` and clear of
-    ``blocked``, nearest the middle of the room; ``None`` if there is none."""
+    every box ``blocked``, nearest the middle of the room; ``None`` if there is none."""
     room = room_shifts(low, high, scale, inner)
     if room is None:
         return None
     middle, shifts = room
-    if blocked is None:
+    if not blocked:
         return middle
-    clear = ~polygons_meet_box(hull * scale, shifts, blocked)
+    clear = np.ones(len(shifts), dtype=bool)
+    for box in blocked:
+        clear &= ~polygons_meet_box(hull * scale, shifts, box)
     return shifts[int(np.argmax(clear))] if clear.any() else None
 
 

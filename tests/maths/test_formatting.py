@@ -144,3 +144,43 @@ def test_widest_text_has_the_sign_and_the_most_digits() -> None:
 
 def test_reading_time_is_twenty_characters_a_second() -> None:
     assert reading_time("x" * 50) == pytest.approx(2.5)
+
+
+@given(
+    st.lists(
+        st.floats(min_value=-1000, max_value=1000, allow_nan=False).filter(lambda v: v != 0),
+        min_size=1,
+        max_size=7,
+    ),
+    st.integers(min_value=0, max_value=6),
+)
+def test_a_readout_beside_an_equation_writes_its_number_alike(
+    values: list[float], index: int
+) -> None:
+    """One frame writes one number one way: a live readout (fixed decimals, no thousands
+    separators) given ``decimals_of`` shows what the equation beside it shows (RankOneUpdate
+    read "α = 1,500" beside "1500", "2.00" beside "2.0")."""
+    style = together(values)
+    value = values[index % len(values)]
+    decimals = style.decimals_of(value)
+    written = style.text(value)
+    if decimals is None:
+        assert "times" in written  # scientific notation: the readout keeps its own power
+    else:
+        assert f"{round(value, decimals) + 0.0:.{decimals}f}" == written
+
+
+@pytest.mark.parametrize(
+    ("values", "value", "readout"),
+    [
+        ([1500.0, 3.2, -1.0], 1500.0, "1500"),
+        ([2.0, 0.5, 1.25], 2.0, "2.00"),
+        ([2.0, 0.5, -1.0], 2.0, "2.0"),
+        ([0.0, 1.5, 2.0], 0.0, "0"),
+    ],
+)
+def test_decimals_of_match_the_text(values: list[float], value: float, readout: str) -> None:
+    style = together(values)
+    decimals = style.decimals_of(value)
+    assert decimals is not None
+    assert f"{value:.{decimals}f}" == style.text(value) == readout

@@ -307,3 +307,155 @@ def test_readouts_side_by_side_read_alike(run_case: Any) -> None:
     assert scene.units["alpha1"] == scene.units["alpha2"]
     places = [scene.numbers[k].num_decimal_places for k in ("alpha1", "alpha2")]
     assert places[0] == places[1], places
+
+
+# The kinds issue 22 added, each planted in a synthetic frame ---------------------------------
+
+
+def planted_arrow(found: Any, name: str, start: Any, end: Any, strength: float = 1.0) -> Any:
+    """Put an arrow from ``start`` to ``end`` (flat: space and screen alike) on ``found``;
+    returns its ends in space."""
+    import numpy as np
+
+    from lowrank_anim.maths import placement
+    from scenes.frame_audit import box_of_points
+
+    ends = (np.array([*start, 0.0]), np.array([*end, 0.0]))
+    segments = placement.arrow_segments(start, end)
+    found.arrows.append((f"arrow {name}", segments, box_of_points(np.array(ends))))
+    found.arrow_ends.append(ends)
+    found.arrow_strength.append(strength)
+    return ends
+
+
+def test_catches_an_unnamed_arrow() -> None:
+    """An arrow drawn at full strength that no label or legend entry names is "unnamed
+    arrow" (RankTwoUpdate's yellow changes, with no name on screen); named by a label, by a
+    legend entry, or drawn faint as context, it is not."""
+    from lowrank_anim.maths.layout import Box
+    from scenes.frame_audit import Inventory, check_frame
+
+    found = Inventory()
+    ends = planted_arrow(found, "change1", (0, 0), (2, 1))
+    assert [d.kind for d in check_frame(found, "t")] == ["unnamed arrow"]
+    found.labels.append(("MathTex 'z - y'", Box(2.2, 2.8, 1.0, 1.4), ends))
+    assert "unnamed arrow" not in {d.kind for d in check_frame(found, "t")}
+    found.labels.clear()
+    found.legend.append(ends)
+    assert "unnamed arrow" not in {d.kind for d in check_frame(found, "t")}
+    found.legend.clear()
+    found.arrow_strength[0] = 0.25
+    assert "unnamed arrow" not in {d.kind for d in check_frame(found, "t")}
+
+
+def test_an_arrow_whose_label_is_taken_away_is_unnamed(rank_one: Any) -> None:
+    """In a real frame: RankOneUpdate's z without its label."""
+    z = label(rank_one, "z")
+    rank_one.remove(z)
+    try:
+        assert any(
+            d.kind == "unnamed arrow" and "arrow z" in d.what for d in measure(rank_one, "t")
+        )
+    finally:
+        rank_one.add(z)
+    assert "unnamed arrow" not in kinds(rank_one)
+
+
+def test_catches_a_quantity_not_seen() -> None:
+    """A named arrow too short to draw (y = Wx = 0 for x in W's null space) is "missing
+    quantity" unless a dot marks where it is and a label names it (a label alone or a dot
+    alone is not enough), or the scene warned before its first frame that it cannot show it."""
+    import numpy as np
+
+    from lowrank_anim.maths import placement
+    from lowrank_anim.maths.layout import Box
+    from scenes.frame_audit import Inventory, Quantity, check_frame
+
+    found = Inventory()
+    origin = np.zeros(3)
+    found.quantities.append(Quantity("y", (origin, origin), (origin[:2], origin[:2]), False))
+    assert [d.kind for d in check_frame(found, "t")] == ["missing quantity"]
+    found.labels.append(("MathTex 'y = Wx = 0'", Box(0.3, 1.5, 0.2, 0.6), (origin, origin)))
+    assert [d.kind for d in check_frame(found, "t")] == ["missing quantity"]
+    dot = placement.Segment((0.0, 0.0), (0.0, 0.0), placement.MARK_RADIUS)
+    found.lines.append(("Dot", [dot], Box(-0.07, 0.07, -0.07, 0.07)))
+    assert "missing quantity" not in {d.kind for d in check_frame(found, "t")}
+    found.labels.clear()
+    assert [d.kind for d in check_frame(found, "t")] == ["missing quantity"]
+    # Named in the warning the scene gave before its first frame, it is accounted for.
+    found.warned.add("y")
+    assert "missing quantity" not in {d.kind for d in check_frame(found, "t")}
+    found.warned.clear()
+    # Drawn long enough to see, it needs no mark.
+    found.quantities[0] = Quantity("y", (origin, origin), (origin[:2], origin[:2]), True)
+    assert "missing quantity" not in {d.kind for d in check_frame(found, "t")}
+
+
+def test_catches_a_sparse_picture() -> None:
+    """A picture covering a small part of the free area, when one of its shape would fit far
+    larger, is "sparse picture" (once per chapter, at its last beat); one that covers half,
+    or a long thin one that spans its room, is not."""
+    from lowrank_anim.maths.layout import Box
+    from scenes.frame_audit import Inventory, PictureUse
+
+    panel = Box(-6.81, -1.21, 1.59, 3.7)  # RankTwoUpdate's, top left
+
+    def chapter(*pictures: Box) -> list[Any]:
+        measured = PictureUse()
+        defects = []
+        for index, picture in enumerate(pictures):
+            found = Inventory()
+            planted_arrow(found, "x", (picture.left, picture.bottom), (picture.right, picture.top))
+            found.panels.append(("panel", panel, []))
+            defects += measured.add(found, "", f"beat {index}")
+        return defects + measured.close()
+
+    # RankTwoUpdate's default picture before (its measured box): right of the panel, the
+    # left column and the bottom empty; and one as small in the middle.
+    upper_right = Box(-2.68, 3.92, -2.4, 3.72)
+    assert [(d.kind, d.beat) for d in chapter(upper_right)] == [("sparse picture", "beat 0")]
+    assert [d.kind for d in chapter(Box(-1.0, 3.0, -1.0, 2.0))] == ["sparse picture"]
+    # The union of the beats is the picture: spread over them, it fills enough.
+    assert chapter(upper_right, Box(-6.0, 1.0, -2.7, 1.0)) == []
+    assert chapter(Box(-2.0, 6.5, -2.7, 3.7)) == []
+    # Long and thin across the frame: it cannot grow, however little it covers.
+    assert chapter(Box(-6.8, 6.8, -0.3, 0.3)) == []
+
+
+def test_catches_leader_lines_crossing() -> None:
+    """A leader line through a label other than its own, or across another leader line, is
+    "leader crossing" (y's leader through "u₂"); one that leaves its own label and runs
+    clear is not."""
+    import numpy as np
+
+    from lowrank_anim.maths.layout import Box
+    from scenes.frame_audit import Inventory, check_frame
+
+    found = Inventory()
+    found.texts.append(("MathTex 'y'", Box(-1.2, -0.8, 1.8, 2.2), 0.3))
+    found.leaders.append((np.array([-0.8, 2.0]), np.array([1.0, 0.0])))
+    assert check_frame(found, "t") == []
+    found.texts.append(("MathTex 'u_2'", Box(-0.2, 0.3, 1.0, 1.4), 0.3))
+    assert [d.what for d in check_frame(found, "t")] == ["leader through MathTex 'u_2'"]
+    found.texts.pop()
+    found.leaders.append((np.array([-0.8, 0.0]), np.array([1.0, 2.0])))
+    assert [d.kind for d in check_frame(found, "t")] == ["leader crossing"]
+    # Two leaders meeting at one tip do not cross.
+    found.leaders[1] = (np.array([2.0, 1.0]), np.array([1.0, 0.0]))
+    assert check_frame(found, "t") == []
+
+
+@pytest.mark.parametrize("x", ["x=1000,-1000", "x=3.5,1.5"])
+def test_one_frame_writes_alpha_one_way(x: str, run_case: Any) -> None:
+    """RankOneUpdate's last frame shows α in its readout and in the equation: written alike
+    ("α = 1,500" stood beside "1500", and "2.00" beside "2.0")."""
+    from scenes.rank_one import equation_style
+
+    scene, _ = run_case(audit.Case("RankOneUpdate", x, [x]))
+    number = scene.numbers["alpha"]
+    _, power = scene.units["alpha"]
+    alpha = scene.result.alpha1
+    shown = f"{number.get_value():.{number.num_decimal_places}f}"
+    assert not number.group_with_commas
+    assert power == 0
+    assert shown == equation_style(scene).text(alpha), (shown, equation_style(scene).text(alpha))

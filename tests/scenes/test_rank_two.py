@@ -62,9 +62,9 @@ def frame_defects(scene: Any, least_fill: float) -> list[str]:
     """What is wrong with the scene's last frame, measured from its mobjects through manim's
     camera: the picture's share of the frame height, margins and the bottom band, the panel's
     room, patches under the panel, labels under arrows or on one another."""
-    from manim import Polygon
+    from manim import Dot, Polygon
 
-    from scenes.rank_two import PANEL_BOX
+    from scenes.rank_two import LEGEND_BOX, PANEL_BOX
 
     camera = scene.camera
     camera.rotation_matrix = camera.generate_rotation_matrix()
@@ -82,15 +82,22 @@ def frame_defects(scene: Any, least_fill: float) -> list[str]:
         FRAME.top - margin,
     )
     fixed = camera.fixed_in_frame_mobjects
-    panel = [m for m in scene.mobjects if m in fixed]
-    if not panel:
-        return ["no panel on screen"]
+    pinned = [m for m in scene.mobjects if m in fixed]
+    # The legend (bottom left) and the panel (top left): each in its own room.
+    legend = [m for m in pinned if LEGEND_BOX.contains(m.get_center())]
+    panel = [m for m in pinned if m not in legend]
+    if not panel or not legend:
+        return ["no panel or no legend on screen"]
     panel_box = screen_box(np.vstack([m.get_all_points()[:, :2] for m in panel]))
-    if not (
-        PANEL_BOX.contains([panel_box.left, panel_box.bottom], 1e-6)
-        and PANEL_BOX.contains([panel_box.right, panel_box.top], 1e-6)
+    for name, room, shown in (
+        ("panel", PANEL_BOX, panel_box),
+        ("legend", LEGEND_BOX, screen_box(np.vstack([m.get_all_points()[:, :2] for m in legend]))),
     ):
-        found.append(f"the panel {panel_box} is outside its room {PANEL_BOX}")
+        if not (
+            room.contains([shown.left, shown.bottom], 1e-6)
+            and room.contains([shown.right, shown.top], 1e-6)
+        ):
+            found.append(f"the {name} {shown} is outside its room {room}")
     arrows = {
         k: (project(a.get_start())[0], project(a.get_end())[0]) for k, a in scene.arrows.items()
     }
@@ -119,12 +126,18 @@ def frame_defects(scene: Any, least_fill: float) -> list[str]:
         labels[key] = Box(
             x - label.width / 2, x + label.width / 2, y - label.height / 2, y + label.height / 2
         )
-    # Every arrow long enough to see is named; one too short to see is not drawn, nor named.
+    # Every arrow is named, one too short to see as the dot that stands for it.
     named = {"u:u_1": "u1", "u:u_2": "u2", "x:x": "x1", "y:y": "y1", "z:z": "z1"}
     for key, arrow in named.items():
         start, end = arrows[arrow]
-        if (key in labels) != bool(np.linalg.norm(end - start) >= MIN_VISIBLE):
-            found.append(f"label {key} {'shown' if key in labels else 'missing'}")
+        if key not in labels:
+            found.append(f"label {key} missing")
+        elif np.linalg.norm(end - start) < MIN_VISIBLE and not any(
+            isinstance(m, Dot) and np.linalg.norm(project(m.get_center())[0] - end) < 0.1
+            for top in scene.mobjects
+            for m in top.get_family()
+        ):
+            found.append(f"no dot for {key}, too short to see")
     keys = list(labels)
     for i, a in enumerate(keys):
         box = labels[a]
@@ -141,8 +154,10 @@ def frame_defects(scene: Any, least_fill: float) -> list[str]:
 
 @pytest.mark.parametrize("case", list(AWKWARD))
 def test_rank_two_last_frame_reads(case: str, dry_run: Any) -> None:
-    # Awkward numbers may make a long, flat picture; the default ones must fill the frame.
-    assert frame_defects(constructed(case, dry_run), 0.65 if case in STRICT else 0.4) == []
+    # Awkward numbers may make a long, flat picture; the default ones must fill the frame
+    # (how much of the free area it covers, the frame audit's "sparse picture", is measured
+    # there; a view may trade a little height for a wider, larger picture).
+    assert frame_defects(constructed(case, dry_run), 0.6 if case in STRICT else 0.4) == []
 
 
 def test_the_frame_check_catches_misplaced_labels_and_patches(dry_run: Any) -> None:
@@ -152,7 +167,7 @@ def test_the_frame_check_catches_misplaced_labels_and_patches(dry_run: Any) -> N
     # A label moved onto the middle of the arrow x, and u₂'s onto u₁'s.
     scene.labels_3d["x:x"].move_to(scene.arrows["x1"].get_center())
     scene.labels_3d["u:u_2"].move_to(scene.labels_3d["u:u_1"])
-    found = frame_defects(scene, 0.65)
+    found = frame_defects(scene, 0.6)
     assert any(d.startswith("x:x under arrow x1") for d in found), found
     assert "u:u_1 on u:u_2" in found, found
     # A patch moved into the top-left corner runs under the panel.
@@ -163,7 +178,7 @@ def test_the_frame_check_catches_misplaced_labels_and_patches(dry_run: Any) -> N
     )
     rows = scene.camera.generate_rotation_matrix()[:2]
     patch.move_to(rows.T @ np.array([-4.0, 2.5]))  # the scene point shown there
-    assert "a span patch runs under the panel" in frame_defects(scene, 0.65)
+    assert "a span patch runs under the panel" in frame_defects(scene, 0.6)
 
 
 @pytest.mark.parametrize("name", ["RankTwoUpdate", "WhyLowRank"])
