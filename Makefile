@@ -62,8 +62,7 @@ test-fast: venv  ## Only the tests that render nothing (no LaTeX, Docker or brow
 check: system-deps-test venv node-deps  ## The loop for every change: ruff, mypy and every test but Docker, QEMU and site builds (the matrix included); prints its time
 	@start=$$(date +%s); \
 	$(MAKE) --no-print-directory lint typecheck && \
-	LOWRANK_TEST_NO_SITES=1 $(PY) -m pytest -n auto --dist loadgroup \
-		-m "not docker and not arm64 and not sites and not slow" $(PYTEST_ARGS); \
+	LOWRANK_TEST_NO_SITES=1 $(PY) -m pytest -m "not docker and not arm64 and not sites and not slow" $(PYTEST_ARGS); \
 	status=$$?; echo "make check: $$(( $$(date +%s) - start )) s (exit $$status)"; exit $$status
 
 update-controls: venv  ## Re-render the last-frame control PNGs in tests/control_data/ (check them, then commit)

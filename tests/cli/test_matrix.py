@@ -43,8 +43,7 @@ from tests.conftest import ROOT
 from tests.media_probe import probe
 from tests.notebooks import cell_outputs, execute, notebook_of
 
-# One group: under pytest-xdist (make check) every case runs in the worker that holds the batches.
-pytestmark = [pytest.mark.render, pytest.mark.latex, pytest.mark.xdist_group("matrix")]
+pytestmark = [pytest.mark.render, pytest.mark.latex]
 
 #: manim's low preset, which every case renders at.
 WIDTH, HEIGHT, FPS = 854, 480, 15
