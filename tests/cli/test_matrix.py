@@ -78,15 +78,18 @@ class Variant:
     def numbers(self, spec: SceneSpec) -> dict[str, tuple[float, ...]]:
         return CUSTOM[spec.model] if self.custom and spec.model != "none" else {}
 
+    def sets(self, spec: SceneSpec) -> list[str]:
+        """The numbers as ``--set`` takes them: ``x=1.5,-0.5``."""
+        return [f"{key}={','.join(map(str, value))}" for key, value in self.numbers(spec).items()]
+
     def args(self, spec: SceneSpec) -> list[str]:
         """The scene options a user types for this variant."""
-        sets = [f"{key}={','.join(map(str, value))}" for key, value in self.numbers(spec).items()]
-        return ["--theme", self.theme, *(arg for s in sets for arg in ("--set", s))]
+        return ["--theme", self.theme, *(arg for s in self.sets(spec) for arg in ("--set", s))]
 
     def stem(self, spec: SceneSpec) -> str:
         """The stem every command names this variant's files with."""
-        sets = [f"{key}={','.join(map(str, value))}" for key, value in self.numbers(spec).items()]
-        request = RenderRequest(spec, theme=self.theme, params=parse_assignments(sets))
+        params = parse_assignments(self.sets(spec))
+        request = RenderRequest(spec, theme=self.theme, params=params)
         return request.output_path(Path()).stem
 
     def group(self, spec: SceneSpec) -> tuple[str, str]:
