@@ -192,15 +192,7 @@ FOUND_IN = {
     "x along e₁, short u₁ and u₂ (seed 10 of 100, set 19)": "RankTwoUpdate",
 }
 #: Found cases still wrong, and why (the suite expects them to fail until they are fixed).
-KNOWN_DEFECTS: dict[str, str] = {
-    "W₃₂ huge, u₂ long (seed 10 of 100, set 16)": (
-        "leader crossing: x₃'s leader line crosses u₂'s; every spot tried for x₃ crosses a "
-        "label or leader (placed one by one, labels never swap spots)"
-    ),
-    "x along e₁, short u₁ and u₂ (seed 10 of 100, set 19)": (
-        "leader crossing: two leader lines into the crowd at the origin cross"
-    ),
-}
+KNOWN_DEFECTS: dict[str, str] = {}
 
 
 @dataclass

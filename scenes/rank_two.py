@@ -12,6 +12,7 @@ player covers, and every label sits where no arrow crosses it (:mod:`lowrank_ani
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -472,23 +473,33 @@ def place_names(scene: LowRankScene3D, steps: Plan) -> dict[str, VMobject]:
         ("x_2", "x", res[1].x),
         ("x_3", "x", res[2].x),
     ]
-    names: dict[str, VMobject] = {}
-    labels: list[Mobject] = []
+    # Every label's size and candidate spots first; then the order to place them in (the
+    # board places one at a time, and an early label's leader line can leave a later one no
+    # spot that crosses nothing: placed first, the later one takes a free spot).
+    entries: list[_Name] = []
     for tex, role, tip in wanted:
         zero = float(np.linalg.norm(tip)) * view.scale < MIN_ARROW
-        label = scene.get_label_3d(tex + r" = 0" if zero else tex, role)
+        tex_label = scene.get_label_3d(tex + r" = 0" if zero else tex, role)
         end = screen(tip)
-        mark = None
-        if placement.is_visible_arrow(screen(o), end):
-            spots = placement.label_spots(screen(o), end, label.width, label.height)
+        visible = placement.is_visible_arrow(screen(o), end)
+        if visible:
+            spots = placement.label_spots(screen(o), end, tex_label.width, tex_label.height)
             own = placement.arrow_segments(screen(o), end)
         else:
             # Too short to see (y = 0 for x in W's null space): a dot stands for it, named.
             own = placement.mark_segments(end)
-            board.add_segments(f"mark {tex}", own)
-            spots = placement.label_spots(end, end, label.width, label.height)
+            spots = placement.label_spots(end, end, tex_label.width, tex_label.height)
+        entries.append(_Name(tex, role, tip, tex_label, end, visible, spots, own))
+    spots_by_tex = _place_in_the_best_order(board, entries)
+    names: dict[str, VMobject] = {}
+    labels: list[Mobject] = []
+    for entry in entries:
+        tex, role, tip, end = entry.tex, entry.role, entry.tip, entry.end
+        label = entry.label
+        spot = spots_by_tex[tex]
+        mark = None
+        if not entry.visible:
             mark = Dot(view.to_scene(tip), radius=placement.MARK_RADIUS, color=label.get_color())
-        spot = board.place(f"label {tex}", spots, label.width, label.height, own=own)
         label.move_to(in_scene(tip, np.array(spot.center)))
         mark_names(label, view.to_scene(o), view.to_scene(tip))
         scene.labels_3d[f"{role}:{tex}"] = label
@@ -499,10 +510,6 @@ def place_names(scene: LowRankScene3D, steps: Plan) -> dict[str, VMobject]:
         if spot.leader_to is not None:
             box = placement.box_around(spot.center, label.width, label.height)
             edge = np.array(placement.leader_end(box, end))
-            # On the board, so later labels and their leader lines keep clear of it.
-            board.add_segments(
-                f"leader {tex}", placement.path_segments(np.array([edge, end]), LEADER_HALF_WIDTH)
-            )
             line = LeaderLine(
                 in_scene(tip, edge),
                 view.to_scene(tip),
@@ -517,6 +524,68 @@ def place_names(scene: LowRankScene3D, steps: Plan) -> dict[str, VMobject]:
     scene.face_camera(*labels)
     scene.remove(*labels, *names.values())
     return names
+
+
+@dataclass
+class _Name:
+    """A label :func:`place_names` puts: what it names, its size and where it may go."""
+
+    tex: str
+    role: str
+    tip: np.ndarray
+    label: VMobject
+    end: np.ndarray
+    visible: bool
+    spots: list[placement.Spot]
+    own: list[placement.Segment]
+
+
+def _place(
+    board: placement.Board, entries: list[_Name], order: Iterable[int]
+) -> tuple[tuple[int, int], dict[str, placement.Spot]]:
+    """Place ``entries`` on ``board`` in ``order``; the faults left (labels on something,
+    leader lines through a label or another leader line) and each label's spot."""
+    covered = crossed = 0
+    spots: dict[str, placement.Spot] = {}
+    for index in order:
+        e = entries[index]
+        name = f"label {e.tex}"
+        if not e.visible:
+            board.add_segments(f"mark {e.tex}", e.own)
+        spot = board.place(name, e.spots, e.label.width, e.label.height, own=e.own)
+        box = placement.box_around(spot.center, e.label.width, e.label.height)
+        covered += board.crowding(box, {name}, own=e.own) >= 1.0
+        crossed += board.crossed(spot, box, {name})[0]
+        if spot.leader_to is not None:
+            edge = np.array(placement.leader_end(box, e.end))
+            # On the board, so later labels and their leader lines keep clear of it.
+            board.add_segments(
+                f"leader {e.tex}",
+                placement.path_segments(np.array([edge, e.end]), LEADER_HALF_WIDTH),
+            )
+        spots[e.tex] = spot
+    return (covered, crossed), spots
+
+
+def _place_in_the_best_order(
+    board: placement.Board, entries: list[_Name]
+) -> dict[str, placement.Spot]:
+    """Each label's spot, placed in the listed order unless that leaves a fault another
+    order avoids: then each label that was in trouble is tried first, and the order
+    reversed (a handful of tries, each a few milliseconds; the fewest faults wins, the
+    listed order on a tie)."""
+    listed = list(range(len(entries)))
+    best = _place(copy.deepcopy(board), entries, listed)
+    if best[0] == (0, 0):
+        return best[1]
+    orders = [[i, *(j for j in listed if j != i)] for i in listed] + [listed[::-1]]
+    for order in orders:
+        tried = _place(copy.deepcopy(board), entries, order)
+        if sum(tried[0]) < sum(best[0]):
+            best = tried
+        if best[0] == (0, 0):
+            break
+    return best[1]
 
 
 def patch_corners(sides: np.ndarray, through: np.ndarray, reach: Reach) -> list[np.ndarray]:
