@@ -10,7 +10,10 @@ process's ``.dvi`` mid-compile, and any folder (``IsADirectoryError``).
 
 So manim is never pointed at the store:
 
-* the store is ``OUTPUT_DIR/.cache/tex`` and ``OUTPUT_DIR/.cache/text`` and holds only
+* the store is ``OUTPUT_DIR/.cache/tex`` and ``OUTPUT_DIR/.cache/text`` (or, with
+  ``LOWRANK_TEX_STORE=DIR`` in the environment, ``DIR/tex`` and ``DIR/text``, one store for
+  every output directory: an author rendering into ``media/``, ``web/`` and a post's folder
+  compiles each formula once; the test suite shares one this way) and holds only
   complete ``<hash>.svg`` files, each put there with an atomic rename (names are hashes of the
   whole input, so two processes publishing one name publish the same bytes);
 * each render gets private ``tex_dir``/``text_dir`` folders in a scratch directory *beside* the
@@ -41,10 +44,20 @@ CACHE_DIRNAME = ".cache"
 #: manim config key → store name under ``OUTPUT_DIR/.cache``.
 STORES: dict[str, str] = {"tex_dir": "tex", "text_dir": "text"}
 
+#: The environment variable naming one store for every output directory.
+STORE_ENV = "LOWRANK_TEX_STORE"
+
+
+def store_root(output_dir: Path) -> Path:
+    """The folder holding the stores of ``output_dir``: its ``.cache``, or the one folder
+    :data:`STORE_ENV` names."""
+    shared = os.environ.get(STORE_ENV, "").strip()
+    return Path(shared).expanduser() if shared else output_dir / CACHE_DIRNAME
+
 
 def store_dir(output_dir: Path, config_key: str) -> Path:
     """The shared store for one manim directory setting (``tex_dir`` or ``text_dir``)."""
-    return output_dir / CACHE_DIRNAME / STORES[config_key]
+    return store_root(output_dir) / STORES[config_key]
 
 
 def complete(svg: Path) -> bool:
@@ -107,7 +120,7 @@ def private_dirs(output_dir: Path) -> Iterator[dict[str, str]]:
 
     New SVGs reach the shared store only if the body finishes without an exception.
     """
-    cache_root = output_dir / CACHE_DIRNAME
+    cache_root = store_root(output_dir)
     stores = {key: store_dir(output_dir, key) for key in STORES}
     for store in stores.values():
         store.mkdir(parents=True, exist_ok=True)

@@ -25,6 +25,32 @@ from tests.conftest import ROOT
 
 pytestmark = pytest.mark.render
 
+
+@pytest.fixture(autouse=True)
+def store_per_folder(monkeypatch: pytest.MonkeyPatch) -> None:
+    """These tests are about the store of one output folder, not the run's shared one."""
+    monkeypatch.delenv(texstore.STORE_ENV, raising=False)
+
+
+def test_one_store_for_every_folder_when_the_environment_names_one(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With ``LOWRANK_TEX_STORE``, a render into any folder is seeded from that one store and
+    publishes into it; without it, each folder keeps its own."""
+    shared = tmp_path / "shared"
+    stored = texstore.store_dir(shared.parent / "unused", "tex_dir")
+    assert stored == tmp_path / "unused" / ".cache" / "tex"
+    monkeypatch.setenv(texstore.STORE_ENV, str(shared))
+    assert texstore.store_dir(tmp_path / "a", "tex_dir") == shared / "tex"
+    with texstore.private_dirs(tmp_path / "a") as caches:
+        (Path(caches["tex_dir"]) / "f.svg").write_text("<svg>\n</svg>\n")
+    with texstore.private_dirs(tmp_path / "b") as caches:
+        assert [p.name for p in Path(caches["tex_dir"]).iterdir()] == ["f.svg"]
+    assert [p.name for p in (shared / "tex").iterdir()] == ["f.svg"]
+    assert not (tmp_path / "a" / ".cache").exists()
+    assert not (tmp_path / "b").exists()
+
+
 HOLD = (
     "from pathlib import Path\n"
     "from lowrank_anim.pipeline.batch import render_batch\n"
