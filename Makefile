@@ -61,8 +61,12 @@ test: system-deps-test venv node-deps lint typecheck  ## Everything needed to te
 test-fast: venv  ## Only the tests that render nothing (no LaTeX, Docker or browser): a minute or two
 	LOWRANK_TEST_FAST=1 $(PY) -m pytest -m "not render and not latex and not docker and not browser and not arm64 and not sites" $(PYTEST_ARGS)
 
-check: system-deps-test venv node-deps lint typecheck  ## The loop for every change: ruff, mypy and every test but Docker, QEMU, site builds and the slow examples (the matrix included); prints its time
-	@LOWRANK_TEST_NO_SITES=1 $(PY) -m pytest -m "not docker and not arm64 and not sites and not slow" $(PYTEST_ARGS); \
+# A test file per worker (loadfile): a module's shared renders (the matrix's batches, an
+# exported clip) are built once, by the worker that runs the file.
+CHECK_WORKERS ?= auto
+
+check: system-deps-test venv node-deps lint typecheck  ## The loop for every change: ruff, mypy and every test but Docker, QEMU, site builds and the slow ones (the matrix included), on every core; prints its time
+	@LOWRANK_TEST_NO_SITES=1 $(PY) -m pytest -n $(CHECK_WORKERS) --dist loadfile -m "not docker and not arm64 and not sites and not slow" $(PYTEST_ARGS); \
 	status=$$?; echo "make check: $$(( $$(date +%s) - $(MAKE_START) )) s since make started (exit $$status)"; exit $$status
 
 update-controls: venv  ## Re-render the last-frame control PNGs in tests/control_data/ (check them, then commit)

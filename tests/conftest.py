@@ -93,6 +93,29 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 
 
 @pytest.fixture(scope="session", autouse=True)
+def one_tex_store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """One compiled-LaTeX store for every render of the run, in this process and every
+    subprocess (``LOWRANK_TEX_STORE``, :mod:`lowrank_anim.pipeline.texstore`): each formula
+    compiles once per run, not once per output folder. Under pytest-xdist the workers share
+    it too (the store is safe for concurrent processes). A test of the per-folder store
+    removes the variable for itself (``monkeypatch.delenv``)."""
+    from lowrank_anim.pipeline.texstore import STORE_ENV
+
+    base = tmp_path_factory.getbasetemp()
+    store = (base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base) / "tex-store"
+    store.mkdir(exist_ok=True)
+    saved = os.environ.get(STORE_ENV)
+    os.environ[STORE_ENV] = str(store)
+    try:
+        yield store
+    finally:
+        if saved is None:
+            os.environ.pop(STORE_ENV, None)
+        else:
+            os.environ[STORE_ENV] = saved
+
+
+@pytest.fixture(scope="session", autouse=True)
 def no_latex_in_fast_runs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
     """Under ``make test-fast`` (``LOWRANK_TEST_FAST=1``), ``latex`` and ``dvisvgm`` fail
     loudly, in this process and in every subprocess: a test that compiles LaTeX without the
@@ -113,6 +136,19 @@ def no_latex_in_fast_runs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[
         yield
     finally:
         os.environ["PATH"] = saved
+
+
+def every_scene(*in_check: str) -> list[Any]:
+    """Every registered scene as a parameter; all but ``in_check`` (the ones that stand for
+    the rest in ``make check``: a 2-D and a 3-D scene, say) are marked ``slow``, so the
+    fast loop checks the code path and ``make test`` checks every scene."""
+    from lowrank_anim.registry import SCENES
+
+    assert set(in_check) <= set(SCENES), in_check
+    return [
+        pytest.param(name, id=name, marks=() if name in in_check else pytest.mark.slow)
+        for name in SCENES
+    ]
 
 
 def in_ci() -> bool:

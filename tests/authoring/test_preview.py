@@ -14,6 +14,7 @@ import render
 from lowrank_anim.authoring import preview
 from lowrank_anim.authoring.preview import PreviewRequest, SectionChoice, slugify, viewer_command
 from lowrank_anim.cli import commands
+from lowrank_anim.pipeline import texstore
 from lowrank_anim.registry import SCENES, get_scene
 from tests.scene_checks import RANK_ONE_BEATS
 
@@ -133,7 +134,7 @@ def test_preview_is_a_small_png_of_the_last_frame(tmp_path: Path) -> None:
     with Image.open(Path(out.strip())) as full:
         assert full.convert("RGB").tobytes() == last.tobytes()
     # LaTeX is kept for the next preview (what makes watch mode fast).
-    assert list((tmp_path / ".cache" / "tex").glob("*.svg"))
+    assert list(texstore.store_dir(tmp_path, "tex_dir").glob("*.svg"))
     assert not [p for p in path.parent.iterdir() if p.name.startswith(".render-")]
 
     # A section's end is an earlier state of the same story.

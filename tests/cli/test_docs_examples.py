@@ -377,6 +377,7 @@ def reader(tmp_path_factory: pytest.TempPathFactory) -> Reader:
 
 @pytest.mark.render
 @pytest.mark.latex
+@pytest.mark.slow  # minutes a page (README's exports are 1080p60): make test, not make check
 @pytest.mark.parametrize("page", PAGES, ids=lambda p: p.name)
 def test_the_examples_of_a_page_run_as_written(page: Path, reader: Reader) -> None:
     """Every example of ``page``, in order, in the folder the pages before it used."""

@@ -102,11 +102,20 @@ B = Variant("light", custom=True)
 EVERY_VARIANT = (A, B, Variant("light", custom=False), Variant("dark", custom=True))
 
 
-def scene_variants(variants: tuple[Variant, ...]) -> list[object]:
+def scene_variants(
+    variants: tuple[Variant, ...], in_check: tuple[Variant, ...] = (A, B)
+) -> list[object]:
     """``(scene, variant)`` parameters; a variant with custom numbers only where the scene
-    takes numbers (elsewhere it would repeat the defaults)."""
+    takes numbers (elsewhere it would repeat the defaults). The variants not ``in_check``
+    are ``slow`` (``make test`` runs them, ``make check`` does not): between its rows the
+    check still draws every scene in both themes, with the defaults and custom numbers."""
     return [
-        pytest.param(spec, variant, id=f"{name}-{variant.id}")
+        pytest.param(
+            spec,
+            variant,
+            id=f"{name}-{variant.id}",
+            marks=() if variant in in_check else pytest.mark.slow,
+        )
         for name, spec in SCENES.items()
         for variant in variants
         if not (variant.custom and spec.model == "none" and variant is not B)
@@ -171,7 +180,8 @@ class Batches:
     def start_everything(self) -> None:
         """Queue every costly line at once, so the two background processes never wait for
         a case to ask: the stills first (the previews compare with them), then the videos."""
-        for row, variants in (("png", (A, B)), ("video", (A, B)), ("export", (B,))):
+        # (B's videos, a slow case, start when a case asks for them.)
+        for row, variants in (("png", (A, B)), ("video", (A,)), ("export", (B,))):
             for variant in variants:
                 for spec in SCENES.values():
                     self.start(*self.line(row, spec, variant))
@@ -271,7 +281,7 @@ def test_render_png(spec: SceneSpec, variant: Variant, batches: Batches) -> None
                 variant.theme)  # fmt: skip
 
 
-@pytest.mark.parametrize(("spec", "variant"), scene_variants((A, B)))
+@pytest.mark.parametrize(("spec", "variant"), scene_variants((A, B), in_check=(A,)))
 def test_render_video_with_sections(spec: SceneSpec, variant: Variant, batches: Batches) -> None:
     printed = batches.made("video", spec, variant)
     path = batches.folder("video") / spec.name / "480p15" / f"{variant.stem(spec)}.mp4"

@@ -17,10 +17,12 @@ import sys, tempfile
 from manim import tempconfig
 from lowrank_anim.registry import SCENES
 with tempfile.TemporaryDirectory() as media:
-    options = {"dry_run": True, "media_dir": media, "quality": "low_quality",
-               "progress_bar": "none", "verbosity": "WARNING"}
-    for spec in SCENES.values():
-        with tempconfig(options):
+    # Every beat's construct (every module a scene's code reaches, LaTeX included) with every
+    # play skipped: the frames are drawn by code every scene shares, loaded by the first.
+    options = {"dry_run": True, "media_dir": media, "tex_dir": sys.argv[1],
+               "quality": "low_quality", "progress_bar": "none", "verbosity": "WARNING"}
+    for number, spec in enumerate(SCENES.values()):
+        with tempconfig({**options, "from_animation_number": 0 if number == 0 else 10**9}):
             spec.load()().render()
 for module in list(sys.modules.values()):
     path = str(getattr(module, "__file__", None) or "")
@@ -30,17 +32,17 @@ for module in list(sys.modules.values()):
 
 
 @pytest.mark.latex
-def test_render_stack_lists_every_native_package_a_render_loads() -> None:
+def test_render_stack_lists_every_native_package_a_render_loads(tex_cache: Path) -> None:
     """If manim (or a scene) starts loading another compiled package, the doctor and the
     import-error diagnosis must learn about it: this fails until RENDER_STACK names it.
     (In a subprocess, so modules other tests import do not count.)"""
     done = subprocess.run(
-        [sys.executable, "-c", _LOADED_BY_A_RENDER],
+        [sys.executable, "-c", _LOADED_BY_A_RENDER, str(tex_cache)],
         cwd=ROOT,
         capture_output=True,
         text=True,
         check=True,
-        timeout=900,  # eight scenes, their LaTeX compiled cold, on a loaded machine
+        timeout=600,  # eight scenes' LaTeX, compiled cold on a loaded machine
     )
     loaded = {Path(line) for line in done.stdout.splitlines()}
     installed = [p for p in loaded if {"site-packages", "dist-packages"} & set(p.parts)]

@@ -19,6 +19,7 @@ from lowrank_anim.pipeline.rendering import RenderError, render
 from lowrank_anim.pipeline.request import RenderRequest
 from lowrank_anim.registry import SCENES
 from tests import batch_scenes
+from tests.conftest import every_scene
 from tests.snapshots import BOOKKEEPING, leftovers, snapshot
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -143,7 +144,11 @@ def test_auto_renders_a_scene_that_cannot_be_planned_whole(tmp_path: Path) -> No
 
 @pytest.mark.latex
 @pytest.mark.parametrize(
-    ("name", "parts_by_load"), [("FullStory", {0.0: 1, 3.0: 1}), ("RankOneUpdate", {3.0: 2})]
+    ("name", "parts_by_load"),
+    [
+        pytest.param("FullStory", {0.0: 1, 3.0: 1}, marks=pytest.mark.slow),
+        ("RankOneUpdate", {3.0: 2}),
+    ],
 )
 def test_auto_at_high_quality_on_two_cores(
     name: str, parts_by_load: dict[float, int], tex_store: Path
@@ -184,7 +189,7 @@ def files_under(folder: Path) -> dict[str, bytes]:
 
 
 @pytest.mark.render
-@pytest.mark.parametrize("name", list(SCENES))
+@pytest.mark.parametrize("name", every_scene("RankOneUpdate", "RankTwoUpdate"))
 def test_a_chunked_render_is_byte_identical_to_the_whole(
     name: str, tmp_path: Path, tex_store: Path
 ) -> None:

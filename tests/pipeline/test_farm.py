@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from lowrank_anim.pipeline import farm
+from lowrank_anim.pipeline import farm, texstore
 from lowrank_anim.pipeline.farm import FarmError, Task
 from tests.conftest import ROOT
 from tests.dask_harness import Cluster, free_port, wait_for_workers
@@ -92,6 +92,7 @@ def test_a_task_runs_in_a_fresh_process_and_returns_bytes(
     local_still: bytes, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))  # where the worker's store goes
+    monkeypatch.delenv(texstore.STORE_ENV)  # the machine's store, not the test run's
     assert farm.run_task(still_task("here")) == {STILL: local_still}
     [store] = tmp_path.glob("lowrank-farm-store-*")
     kept = sorted(p.name for p in store.rglob("*.svg"))

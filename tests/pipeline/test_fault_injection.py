@@ -24,6 +24,7 @@ from click.testing import CliRunner
 import render
 from lowrank_anim.health import native
 from lowrank_anim.health.diagnosis import FIX_LATEX, FIX_REBUILD_VENV
+from lowrank_anim.pipeline import texstore
 from lowrank_anim.registry import SCENES
 from tests.conftest import ROOT
 from tests.media_probe import probe
@@ -357,7 +358,10 @@ def test_full_disk_is_one_line_and_keeps_the_previous_file(tmpfs: Tmpfs, tmp_pat
 # No LaTeX -------------------------------------------------------------------------------------
 
 
-def test_missing_latex_is_one_line_naming_the_fix(tmp_path: Path) -> None:
+def test_missing_latex_is_one_line_naming_the_fix(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv(texstore.STORE_ENV)  # a store of its own: the formulas are compiled
     out = tmp_path / "out"
     with_previous_render(out)
     before = snapshot(out, skip=BOOKKEEPING)

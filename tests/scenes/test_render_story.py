@@ -28,6 +28,7 @@ def cli_render(out: Path, *args: str) -> Path:
     return printed
 
 
+@pytest.mark.slow  # the matrix's `render --sections` row renders FullStory in make check
 def test_full_story_renders_with_a_clip_and_a_caption_per_beat(tmp_path: Path) -> None:
     from scenes.full_story import FullStory
 

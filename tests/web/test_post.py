@@ -228,6 +228,7 @@ def test_post_notebook_shows_a_player_in_every_scene_cell(executed_post: Path) -
 
 @pytest.mark.render
 @pytest.mark.latex
+@pytest.mark.slow  # five clips exported; make check's post test holds stills (above)
 def test_post_command_writes_a_jekyll_post_with_clips(executed_post: Path, tmp_path: Path) -> None:
     out = tmp_path / "site"
     result = CliRunner().invoke(

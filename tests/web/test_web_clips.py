@@ -17,7 +17,7 @@ from click.testing import CliRunner
 from PIL import Image
 
 import render
-from lowrank_anim.pipeline import cache
+from lowrank_anim.pipeline import cache, texstore
 from lowrank_anim.web.embed import ENGINES, HUGO_SHORTCODE_PATH, Clip, video_html
 from lowrank_anim.web.webexport import top_level_boxes
 from tests.blog_engines import headless_chromium, play_until, serve, wait_for
@@ -73,7 +73,7 @@ def test_export_prints_every_file_with_its_size(exported: tuple[Path, str]) -> N
     ]
     assert {p.name for p in web.iterdir() if p.name.startswith(".")} <= {".cache", ".manifest.lock"}
     assert not [p for p in web.rglob(".render-*")], "no scratch files left behind"
-    assert all(p.suffix == ".svg" for p in (web / ".cache" / "tex").iterdir())
+    assert all(p.suffix == ".svg" for p in texstore.store_dir(web, "tex_dir").iterdir())
     printed = {}
     for line in stdout.strip().splitlines():
         path, size = line.rsplit("  ", 1)
