@@ -138,7 +138,8 @@ def test_a_singular_w_keeps_the_labels_off_the_line_it_folds_the_grid_onto(dry_r
 
     spec = SCENES["LinearMap"]
     numbers = parse_assignments(["W=1,2;2,4", "x=-0.7,0.35"])
-    scene = dry_run(spec.load().variant(example=build_example("LinearMap", spec.model, numbers)))
+    scene_class: Any = spec.load()
+    scene = dry_run(scene_class.variant(example=build_example("LinearMap", spec.model, numbers)))
     origin = scene.c2p((0, 0))
     ends = placement.clip_line(origin, scene.c2p((1, 2)) - origin, FRAME)
     assert ends is not None
