@@ -31,7 +31,8 @@ from lowrank_anim.pipeline.batch import render_batch
 from lowrank_anim.pipeline.progress import failure_message
 from lowrank_anim.pipeline.rendering import poster_path
 from lowrank_anim.pipeline.request import RenderRequest
-from lowrank_anim.web.embed import MIME_TYPES, srt_to_vtt
+from lowrank_anim.web.clips import MIME_TYPES
+from lowrank_anim.web.embed import srt_to_vtt
 
 __all__ = ["METADATA_KEY", "LowrankError", "SceneOutput", "load_ipython_extension", "show"]
 

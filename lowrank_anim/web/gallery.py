@@ -31,7 +31,8 @@ from lowrank_anim.core.outputs import human_size, publish, scratch_dir
 from lowrank_anim.maths.palette import DEFAULT_THEME, THEMES
 from lowrank_anim.pipeline.cache import MANIFEST_NAME, read_manifest
 from lowrank_anim.registry import SCENES
-from lowrank_anim.web.embed import Clip, ClipFile, video_html
+from lowrank_anim.web.clips import Clip, ClipFile
+from lowrank_anim.web.embed import video_html
 
 RENDERED_FORMATS = ("mp4", "webm", "mov", "gif")
 #: How a render names the poster beside its video (``SCENE[-variant].poster.png``).
