@@ -18,7 +18,7 @@ The HTML block (what it holds and why):
 * ``aria-label`` and ``title`` — the scene's registry description (``<video>`` has no ``alt``),
   and a download link inside the element for browsers that play neither source.
 
-Every attribute value and text node goes through :func:`html.escape` with ``quote=True``;
+Every attribute value and text node goes through :func:`escape` (``html.escape``, quotes too);
 ``--base-url`` may only be an http(s) URL or a path, never ``javascript:`` or another scheme.
 The Markdown/Liquid variant is the same block written so that Markdown keeps it as raw HTML
 (no blank or indented lines inside) and Liquid (Jekyll) leaves it alone (braces are written
@@ -49,9 +49,12 @@ import json
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote, urlsplit
+
+import srt
 
 # The clip schema has its own module; its names are also importable from here, where the CLI
 # and ``post`` have always found them.
@@ -86,9 +89,16 @@ def url_for(base_url: str, name: str) -> str:
     return f"{base_url.rstrip('/')}/{quoted}"
 
 
-def attr(value: object) -> str:
-    """An attribute value, escaped (quotes included) for a double-quoted attribute."""
-    return html.escape(str(value), quote=True)
+def escape(value: object, *, quote: bool = True) -> str:
+    """The one escaper of every snippet builder (these, the explorable figure's, the
+    notebook's player): ``value`` as text, ``&``, ``<`` and ``>`` escaped, and quotes too
+    (``quote=False`` leaves them), so it is safe in a text node and in a double- or
+    single-quoted attribute value.  Jinja2's autoescape does the same for the pages."""
+    return html.escape(str(value), quote=quote)
+
+
+#: The escaper under the name the explorable figure imports it by.
+attr = escape
 
 
 @dataclass(frozen=True)
@@ -144,35 +154,35 @@ def video_html(
     )
     base = options.base_url
     attributes = [
-        f'width="{attr(clip.width)}"',
-        f'height="{attr(clip.height)}"',
+        f'width="{escape(clip.width)}"',
+        f'height="{escape(clip.height)}"',
     ]
     if "poster" in clip.files:
-        attributes.append(f'poster="{attr(url_for(base, clip.files["poster"].name))}"')
+        attributes.append(f'poster="{escape(url_for(base, clip.files["poster"].name))}"')
     attributes += [
         'preload="metadata"',
         *options.flags(),
-        f'aria-label="{attr(clip.description)}"',
-        f'title="{attr(clip.description)}"',
+        f'aria-label="{escape(clip.description)}"',
+        f'title="{escape(clip.description)}"',
         'style="max-width:100%;height:auto"',
     ]
     lines = [f"<video {' '.join(attributes)}>"]
     for role in clip.sources():
         src = url_for(base, clip.files[role].name)
-        lines.append(f'{indent}<source src="{attr(src)}" type="{attr(MIME_TYPES[role])}">')
+        lines.append(f'{indent}<source src="{escape(src)}" type="{escape(MIME_TYPES[role])}">')
     if "vtt" in clip.files:
         src = url_for(base, clip.files["vtt"].name)
         default = " default" if options.captions_on else ""
         lines.append(
-            f'{indent}<track kind="captions" src="{attr(src)}" srclang="en" label="English"'
+            f'{indent}<track kind="captions" src="{escape(src)}" srclang="en" label="English"'
             f"{default}>"
         )
     fallback = fallback_role(clip)
     if fallback is not None:
         href = url_for(base, clip.files[fallback].name)
         lines.append(
-            f'{indent}<a href="{attr(href)}">{html.escape(clip.description)} '
-            f"({attr(fallback.upper())} video)</a>"
+            f'{indent}<a href="{escape(href)}">{escape(clip.description)} '
+            f"({escape(fallback.upper())} video)</a>"
         )
     lines.append("</video>")
     return "\n".join(lines) + "\n"
@@ -379,25 +389,25 @@ ENGINES = {
 }
 
 
-def srt_to_vtt(srt: str) -> str:
-    """Convert SubRip subtitles to WebVTT (what ``<track>`` needs).
+def vtt_timestamp(moment: timedelta) -> str:
+    """``00:00:02.466``: SubRip's timestamp with WebVTT's dot before the milliseconds."""
+    stamp: str = srt.timedelta_to_srt_timestamp(moment)
+    return stamp.replace(",", ".")
 
-    Timestamps take a dot instead of a comma; cue text has ``&``, ``<`` and ``>`` escaped
-    (WebVTT cue text is markup, and ``-->`` may not appear in it).
+
+def srt_to_vtt(subrip: str) -> str:
+    """Convert SubRip subtitles (manim writes them with :mod:`srt`) to WebVTT, which
+    ``<track>`` needs.
+
+    Parsed with :func:`srt.parse`; each cue keeps its number, its timestamps take a dot
+    instead of a comma, and its text has ``&``, ``<`` and ``>`` escaped (WebVTT cue text is
+    markup, and ``-->`` may not appear in it).  SubRip's cue settings (``X1:… Y1:…``, pixel
+    coordinates) have no WebVTT meaning and are dropped.
     """
-    blocks = re.split(r"\n\s*\n", srt.replace("\r\n", "\n").replace("\r", "\n").strip())
     cues = []
-    timing = re.compile(r"^(\d+:\d\d:\d\d)[,.](\d{3})\s*-->\s*(\d+:\d\d:\d\d)[,.](\d{3})(.*)$")
-    for block in blocks:
-        lines = block.split("\n")
-        index = next((i for i, line in enumerate(lines) if timing.match(line.strip())), None)
-        if index is None:
-            continue
-        match = timing.match(lines[index].strip())
-        assert match is not None
-        start, start_ms, end, end_ms, _ = match.groups()
-        text = "\n".join(html.escape(line, quote=False) for line in lines[index + 1 :] if line)
-        identifier = lines[index - 1].strip() if index > 0 else ""
-        head = f"{identifier}\n" if identifier and "-->" not in identifier else ""
-        cues.append(f"{head}{start}.{start_ms} --> {end}.{end_ms}\n{text}")
+    for cue in srt.parse(subrip):
+        text = "\n".join(escape(line, quote=False) for line in cue.content.split("\n") if line)
+        number = "" if cue.index is None else f"{cue.index}\n"
+        timing = f"{vtt_timestamp(cue.start)} --> {vtt_timestamp(cue.end)}"
+        cues.append(f"{number}{timing}\n{text}")
     return "WEBVTT\n\n" + "\n\n".join(cues) + ("\n" if cues else "")
