@@ -3,8 +3,11 @@
 Each entry shows the clip's poster and a player, its parameters (scene, theme, quality, size,
 frame rate, duration, encoders), every file with its size, and its embed snippet with a copy
 button.  The page is self-contained — inline CSS and script, media by relative path, no CDN, no
-network — so it works opened from disk or served by any static server.  Every value that comes
-from a file name, a manifest or the registry is escaped; the page is written atomically.
+network — so it works opened from disk or served by any static server.  It is rendered from
+the package template ``templates/gallery.html.j2`` by Jinja2 with autoescape on, so every
+value that comes from a file name, a manifest or the registry is escaped; the players are the
+snippet builder's own ``<video>`` blocks (:func:`~lowrank_anim.web.embed.video_html`, escaped
+there).  The page is written atomically.
 
 Clips are listed from what the manifests record (``manifest.json`` in the output folder and in
 any folder under it, e.g. the web export's), never by parsing file names:
@@ -276,23 +279,26 @@ def parameters(entry: GalleryEntry) -> list[tuple[str, str]]:
 
 
 def entry_view(number: int, entry: GalleryEntry) -> EntryView:
+    """The ``number``-th entry as the template shows it, URLs relative to the page."""
     clip = entry.clip
     base = entry.folder.rstrip("/")
 
     def url(name: str) -> str:
         return f"{base}/{name}" if base else name
 
-    gif = clip.files["gif"].name if "gif" in clip.files and not clip.sources() else None
+    gif, player = None, None
+    if "gif" in clip.files and not clip.sources():  # a rendered GIF plays as an image
+        gif = url(clip.files["gif"].name)
+    else:
+        player = Markup(video_html(clip, base_url=base, autoplay=False, controls=True))
     poster = clip.files.get("poster")
     return EntryView(
         number=number,
         clip=clip,
         kind=entry.kind,
         subtitle=" · ".join(filter(None, (entry.kind, clip.theme, clip.quality, clip.variant))),
-        gif=url(gif) if gif is not None else None,
-        player=None
-        if gif is not None
-        else Markup(video_html(clip, base_url=base, autoplay=False, controls=True)),
+        gif=gif,
+        player=player,
         poster=url(poster.name) if poster is not None else None,
         params=parameters(entry),
         files=[
@@ -346,16 +352,9 @@ def gallery_html(
     summary = ""
     if entries:
         summary = f"{clip_count(len(entries))}{f' ({asked})' if asked else ''}."
-    return (
-        templates()
-        .get_template("gallery.html.j2")
-        .render(
-            title=title,
-            summary=summary,
-            colours=page_colours(),
-            entries=[entry_view(n, e) for n, e in enumerate(entries, start=1)],
-        )
-    )
+    views = [entry_view(n, e) for n, e in enumerate(entries, start=1)]
+    page = templates().get_template("gallery.html.j2")
+    return page.render(title=title, summary=summary, colours=page_colours(), entries=views)
 
 
 def write_gallery(root: Path, wanted: VariantFilter | None = None) -> tuple[Path, int]:
