@@ -7,6 +7,7 @@ import html
 import re
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 import srt
@@ -14,6 +15,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from lowrank_anim.web.embed import srt_to_vtt
+from tests.conftest import every_scene
 
 #: Caption files as renders of the project wrote them (``render.py render``, ``-q low``).
 CAPTIONS = sorted((Path(__file__).parent / "captions").glob("*.srt"))
@@ -84,6 +86,14 @@ def test_cue_settings_and_markup() -> None:
     assert srt_to_vtt(subrip) == (
         "WEBVTT\n\n1\n00:00:00.000 --> 00:00:01.500\na &lt;b&gt; &amp; c\nsecond line\n"
     )
+
+
+@pytest.mark.parametrize("name", every_scene("RankOneUpdate"))
+def test_every_scenes_captions_convert_as_before(name: str, constructed: Any) -> None:
+    """The captions each scene makes, written as manim writes its ``.srt``."""
+    subrip = srt.compose(constructed(name).renderer.file_writer.subcaptions)
+    assert " --> " in subrip
+    assert srt_to_vtt(subrip) == hand_written_srt_to_vtt(subrip)
 
 
 # A caption line as a scene writes one: printable text, not blank, no space at either end.
