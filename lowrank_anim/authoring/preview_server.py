@@ -48,11 +48,11 @@ def templates() -> Environment:
     template uses required (a missing one is an error, not an empty string).  Jinja2 is
     imported here, when a page is first served, so watch mode without ``--serve`` and the
     rest of the CLI do not load it."""
-    from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
+    from jinja2 import Environment, PackageLoader, StrictUndefined
 
     return Environment(
         loader=PackageLoader("lowrank_anim.authoring", "templates"),
-        autoescape=select_autoescape(default=True, default_for_string=True),
+        autoescape=True,  # every template is HTML
         undefined=StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,

@@ -333,11 +333,11 @@ def templates() -> Environment:
     """The package's page templates, every value escaped (autoescape) and every name the
     template uses required (a missing one is an error, not an empty string).  Jinja2 is
     imported here, on the first page, so commands that write none do not load it."""
-    from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
+    from jinja2 import Environment, PackageLoader, StrictUndefined
 
     return Environment(
         loader=PackageLoader("lowrank_anim.web", "templates"),
-        autoescape=select_autoescape(default=True, default_for_string=True),
+        autoescape=True,  # every template is HTML
         undefined=StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
