@@ -5,7 +5,8 @@ from __future__ import annotations
 import numpy as np
 from manim import *
 
-from lowrank_anim.maths.layout import grid_cover
+from lowrank_anim.maths import placement
+from lowrank_anim.maths.layout import FRAME, grid_cover
 from lowrank_anim.maths.model import Example
 from scenes.base import LowRankScene
 
@@ -20,11 +21,24 @@ def get_w_panel(scene: LowRankScene) -> Mobject:
     )
 
 
+def reserve_image_line(scene: LowRankScene) -> None:
+    """A singular W folds the whole grid onto one line, W's image: on the board, so the
+    labels (x's now, y's when W has moved the grid) keep off where that line will be."""
+    directions, sizes = np.linalg.svd(scene.ex.update.W)[:2]
+    if sizes[0] == 0 or sizes[1] > 0.02 * sizes[0]:
+        return  # (W = 0 folds the grid to a point; an invertible W keeps a plane)
+    origin = scene.c2p((0, 0))
+    ends = placement.clip_line(origin, scene.c2p(directions[:, 0]) - origin, FRAME)
+    if ends is not None:
+        scene.board.add_segments("image of W", placement.path_segments(np.array(ends)))
+
+
 def show_input(scene: LowRankScene, moving: Mobject, panel: Mobject) -> tuple[Mobject, Mobject]:
     res = scene.result
     with scene.beat("Input", "W is a matrix; x is an input vector."):
         # y's arrow goes on the board first, so x's label keeps clear of where it will be.
         scene.reserve_arrow(res.y, "y")
+        reserve_image_line(scene)
         x_arrow, x_label = scene.get_labelled_vector(res.x, "x")
         scene.arrows["x"] = x_arrow
         scene.add(scene.get_plane(faint=True))

@@ -19,6 +19,17 @@ settings.register_profile("lowrank", deadline=None)
 settings.load_profile("lowrank")
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    """A run started in the background (a shell's ``&``, ``nohup``) inherits SIGINT ignored,
+    and every child process a test starts inherits it in turn: the interrupt tests, and the
+    renders they stop, would wait for an interrupt that can never come. The suite runs as it
+    would in a terminal: Python's own handler."""
+    import signal
+
+    if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+
+
 @pytest.fixture(scope="session")
 def tex_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A plain manim ``tex_dir`` for the session, for tests that configure manim by hand."""

@@ -22,6 +22,7 @@ import hashlib
 import importlib.metadata
 import logging
 import os
+import socket
 import subprocess
 import sys
 import tempfile
@@ -167,6 +168,21 @@ def scheduler_address(given: str | None) -> str | None:
     return address
 
 
+def refused(address: str) -> OSError | None:
+    """The error if nothing listens at a ``tcp://HOST:PORT`` address (a refused connection
+    is an answer: no need to wait the connect timeout for it), else ``None``."""
+    host, _, port = address.partition("://")[2].rpartition(":")
+    if not host or not port.isdigit():
+        return None  # (another protocol or form: Dask's own connect decides)
+    try:
+        socket.create_connection((host.strip("[]"), int(port)), timeout=1.0).close()
+    except (ConnectionRefusedError, socket.gaierror) as exc:
+        return exc
+    except OSError:
+        return None  # (slow or filtered: Dask waits its timeout)
+    return None
+
+
 class Farm:
     """A Dask client and, unless it connects to a scheduler, the local cluster it owns."""
 
@@ -268,6 +284,9 @@ def farm(
             client = stack.enter_context(Client(cluster))
         else:
             try:
+                failed = refused(address)
+                if failed is not None:
+                    raise failed
                 client = stack.enter_context(Client(address, timeout=connect_seconds))
             except OSError as exc:
                 raise FarmError(

@@ -14,12 +14,15 @@ from tests.conftest import ROOT
 
 _LOADED_BY_A_RENDER = """
 import sys, tempfile
+from pathlib import Path
 from manim import tempconfig
+from lowrank_anim.pipeline import texstore
 from lowrank_anim.registry import SCENES
-with tempfile.TemporaryDirectory() as media:
+with tempfile.TemporaryDirectory() as media, texstore.private_dirs(Path(media)) as dirs:
     # Every beat's construct (every module a scene's code reaches, LaTeX included) with every
     # play skipped: the frames are drawn by code every scene shares, loaded by the first.
-    options = {"dry_run": True, "media_dir": media, "tex_dir": sys.argv[1],
+    # LaTeX as a render has it: from the store (the suite's one store, LOWRANK_TEX_STORE).
+    options = {"dry_run": True, "media_dir": media, **dirs,
                "quality": "low_quality", "progress_bar": "none", "verbosity": "WARNING"}
     for number, spec in enumerate(SCENES.values()):
         with tempconfig({**options, "from_animation_number": 0 if number == 0 else 10**9}):
@@ -32,12 +35,12 @@ for module in list(sys.modules.values()):
 
 
 @pytest.mark.latex
-def test_render_stack_lists_every_native_package_a_render_loads(tex_cache: Path) -> None:
+def test_render_stack_lists_every_native_package_a_render_loads() -> None:
     """If manim (or a scene) starts loading another compiled package, the doctor and the
     import-error diagnosis must learn about it: this fails until RENDER_STACK names it.
     (In a subprocess, so modules other tests import do not count.)"""
     done = subprocess.run(
-        [sys.executable, "-c", _LOADED_BY_A_RENDER, str(tex_cache)],
+        [sys.executable, "-c", _LOADED_BY_A_RENDER],
         cwd=ROOT,
         capture_output=True,
         text=True,

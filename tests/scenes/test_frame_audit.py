@@ -71,7 +71,8 @@ def test_default_frames_have_no_defects(name: str, run_case: Any) -> None:
 
 
 def random_cases(count: int = 30, seed: int = 2026) -> list[Any]:
-    """``count`` random valid sets, spread over the scenes that take numbers."""
+    """``count`` random valid sets, spread over the scenes that take numbers: the first
+    round (one set per scene) in ``make check``, the rest ``slow`` (in ``make test``)."""
     rng = random.Random(seed)
     scenes = [*audit.RANK_ONE_SCENES, *audit.RANK_TWO_SCENES]
     cases = []
@@ -79,7 +80,8 @@ def random_cases(count: int = 30, seed: int = 2026) -> list[Any]:
         scene = scenes[index % len(scenes)]
         kind = "rank2" if scene in audit.RANK_TWO_SCENES else "rank1"
         case = audit.Case(scene, f"random {index}", audit.random_sets(kind, rng))
-        cases.append(pytest.param(case, id=f"{scene}-{index}"))
+        marks = () if index < len(scenes) else pytest.mark.slow
+        cases.append(pytest.param(case, id=f"{scene}-{index}", marks=marks))
     return cases
 
 
@@ -90,11 +92,13 @@ def test_random_frames_have_no_defects(case: Any, run_case: Any) -> None:
 
 
 def found_cases() -> list[Any]:
-    """The awkward cases random sets once revealed, each in the scene it was found in."""
+    """The awkward cases random sets once revealed, each in the scene it was found in: the
+    most recent of each scene in ``make check``, every one in ``make test`` (``slow``)."""
     cases = []
+    latest = {scene: name for name, scene in audit.FOUND_IN.items()}
     for name, scene in audit.FOUND_IN.items():
         sets = {**audit.AWKWARD_RANK_ONE, **audit.AWKWARD_RANK_TWO}[name]
-        marks = []
+        marks = [] if latest[scene] == name else [pytest.mark.slow]
         if name in audit.KNOWN_DEFECTS:
             marks.append(pytest.mark.xfail(strict=True, reason=audit.KNOWN_DEFECTS[name]))
         case = audit.Case(scene, name, sets)

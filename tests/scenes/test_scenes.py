@@ -126,3 +126,24 @@ def test_every_text_is_laid_out_at_one_size(name: str, constructed: Any) -> None
     assert all(isinstance(m, StoryText) for m in texts), [
         m.original_text for m in texts if not isinstance(m, StoryText)
     ]
+
+
+def test_a_singular_w_keeps_the_labels_off_the_line_it_folds_the_grid_onto(dry_run: Any) -> None:
+    """W = [[1, 2], [2, 4]] folds the moving grid onto one line, W's image; x in its null
+    space gives y = 0, a dot named "y = Wx = 0" at the origin, on that line. No label may
+    sit on the line (the label for y at first sat across it)."""
+    from lowrank_anim.maths import placement
+    from lowrank_anim.maths.layout import FRAME
+    from lowrank_anim.maths.params import build_example, parse_assignments
+
+    spec = SCENES["LinearMap"]
+    numbers = parse_assignments(["W=1,2;2,4", "x=-0.7,0.35"])
+    scene_class: Any = spec.load()
+    scene = dry_run(scene_class.variant(example=build_example("LinearMap", spec.model, numbers)))
+    origin = scene.c2p((0, 0))
+    ends = placement.clip_line(origin, scene.c2p((1, 2)) - origin, FRAME)
+    assert ends is not None
+    line = placement.Segment(placement._pt(ends[0]), placement._pt(ends[1]))
+    labels = {k: b for k, b in scene.board.boxes.items() if k.startswith("label")}
+    assert any("y = Wx" in k for k in labels), labels
+    assert not [k for k, box in labels.items() if line.hits(box)]

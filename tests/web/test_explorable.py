@@ -37,13 +37,10 @@ from lowrank_anim.web.explorable import (
     static_asset,
     write_explorable,
 )
-from tests.blog_engines import serve, wait_for
+from tests.blog_engines import headless_chromium, serve, wait_for
 from tests.conftest import ROOT, in_ci
-from tests.web.test_web_clips import chromium
 
 HUGO = "layouts/shortcodes"
-
-__all__ = ["chromium"]  # the fixture, shared with the clip tests
 
 SCENE = get_scene("RankOneUpdate")
 SWEEP = get_scene("InputSweep")
@@ -242,6 +239,27 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     tall = f'<div class="tall"></div>\n{snippet}<div class="tall"></div>\n'
     (root / "tall.html").write_text(page(tall, head=sheet("tall.css")))
     return root
+
+
+@pytest.fixture(scope="module")
+def browser(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+    """One headless Chromium for the module's fifty-odd pages (starting one per test cost
+    about a minute of CPU); each test gets it reset by :func:`chromium`."""
+    with headless_chromium(tmp_path_factory.mktemp("chromium-profile")) as driver:
+        yield driver
+
+
+@pytest.fixture
+def chromium(browser: Any) -> Any:
+    """The module's browser as a fresh one starts: a blank page, no emulated media or device,
+    the default window. (Each test serves its pages on a new port, a new origin: no storage
+    carries over.)"""
+    browser.get("about:blank")
+    browser.execute_cdp_cmd("Emulation.setEmulatedMedia", {"media": "", "features": []})
+    browser.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
+    browser.set_window_size(1280, 1000)
+    browser.base = None
+    return browser
 
 
 @pytest.fixture
