@@ -15,7 +15,6 @@ Only this module imports IPython, and only when a notebook uses it; the CLI neve
 from __future__ import annotations
 
 import base64
-import html
 import numbers
 import shlex
 from collections.abc import Sequence
@@ -31,7 +30,8 @@ from lowrank_anim.pipeline.batch import render_batch
 from lowrank_anim.pipeline.progress import failure_message
 from lowrank_anim.pipeline.rendering import poster_path
 from lowrank_anim.pipeline.request import RenderRequest
-from lowrank_anim.web.embed import MIME_TYPES, srt_to_vtt
+from lowrank_anim.web.clips import MIME_TYPES
+from lowrank_anim.web.embed import escape, srt_to_vtt
 
 __all__ = ["METADATA_KEY", "LowrankError", "SceneOutput", "load_ipython_extension", "show"]
 
@@ -86,7 +86,7 @@ class SceneOutput:
 
     def html(self) -> str:
         """A ``<video>`` with its caption track, both as ``data:`` URLs (an ``<img>`` for GIF)."""
-        description = html.escape(self.request.scene.description, quote=True)
+        description = escape(self.request.scene.description)
         src = data_url(MIME_TYPES[self.request.fmt], self.path.read_bytes())
         if self.request.fmt == "gif":
             return f'<img src="{src}" alt="{description}" style="max-width:100%">'
@@ -99,7 +99,7 @@ class SceneOutput:
         lines = [
             f'<video controls playsinline muted loop preload="auto"{poster_attr} '
             f'aria-label="{description}" title="{description}" style="max-width:100%;height:auto">',
-            f'<source src="{src}" type="{html.escape(MIME_TYPES[self.request.fmt])}">',
+            f'<source src="{src}" type="{escape(MIME_TYPES[self.request.fmt])}">',
         ]
         subtitles = self.path.with_suffix(".srt")
         if subtitles.is_file():

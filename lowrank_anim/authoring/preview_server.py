@@ -4,21 +4,25 @@ A tiny HTTP server on 127.0.0.1 only (nothing on the network can reach it) with 
 ``/`` a page, ``/preview.png`` the latest PNG, ``/status`` a JSON version counter.  The page
 polls ``/status`` and swaps the image when the version changes, so it refreshes itself on
 every rebuild and shows the error line when a rebuild fails.  It serves nothing else: no
-directory listing, no other files.
+directory listing, no other files.  The page is a package template
+(``templates/live_preview.html.j2``) rendered with Jinja2, every value escaped.
 """
 
 from __future__ import annotations
 
-import html
+import functools
 import json
 import threading
 from dataclasses import dataclass
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from lowrank_anim.maths.palette import DEFAULT_THEME, THEMES
+
+if TYPE_CHECKING:
+    from jinja2 import Environment
 
 
 @dataclass(frozen=True)
@@ -34,48 +38,32 @@ class BuildStatus:
 
 LOCALHOST = "127.0.0.1"
 
-PAGE = """<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<title>{title} · live preview</title>
-<style>
-  body {{ margin: 0; font: 14px/1.4 system-ui, sans-serif; background: {background};
-         color: {text}; }}
-  header {{ padding: 6px 10px; background: {panel}; }}
-  #status.ok {{ color: {muted}; }}
-  #status.error {{ font-weight: bold; }}
-  img {{ display: block; max-width: 100vw; max-height: calc(100vh - 40px); margin: auto; }}
-</style>
-</head>
-<body>
-<header><strong>{title}</strong> <span id="status">waiting for the first render…</span></header>
-<img id="preview" alt="{title}: last frame">
-<script>
-  let version = -1;
-  const img = document.getElementById("preview");
-  const line = document.getElementById("status");
-  async function poll() {{
-    try {{
-      const reply = await fetch("/status", {{cache: "no-store"}});
-      const status = await reply.json();
-      if (status.version !== version) {{
-        version = status.version;
-        if (status.has_image) img.src = "/preview.png?v=" + version;
-        line.textContent = status.message;
-        line.className = status.ok ? "ok" : "error";
-      }}
-    }} catch (err) {{
-      line.textContent = "the watch process has stopped";
-      line.className = "error";
-    }}
-    setTimeout(poll, 400);
-  }}
-  poll();
-</script>
-</body>
-</html>
-"""
+#: The status line before the first rebuild, on the page and in ``/status``.
+WAITING = "waiting for the first render…"
+
+
+@functools.cache
+def templates() -> Environment:
+    """This package's page templates, every value escaped (autoescape) and every name the
+    template uses required (a missing one is an error, not an empty string).  Jinja2 is
+    imported here, when a page is first served, so watch mode without ``--serve`` and the
+    rest of the CLI do not load it."""
+    from jinja2 import Environment, PackageLoader, StrictUndefined
+
+    return Environment(
+        loader=PackageLoader("lowrank_anim.authoring", "templates"),
+        autoescape=True,  # every template is HTML
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+
+
+def live_page(title: str) -> str:
+    """The live page for a scene called ``title``, in the default theme's colours."""
+    page = templates().get_template("live_preview.html.j2")
+    return page.render(title=title, theme=THEMES[DEFAULT_THEME], waiting=WAITING)
 
 
 class PreviewServer:
@@ -85,16 +73,9 @@ class PreviewServer:
         self._lock = threading.Lock()
         self._version = 0
         self._ok = True
-        self._message = "waiting for the first render…"
+        self._message = WAITING
         self._png: Path | None = None
-        theme = THEMES[DEFAULT_THEME]
-        page = PAGE.format(
-            title=html.escape(title, quote=True),
-            background=theme.background,
-            text=theme.text,
-            panel=theme.panel,
-            muted=theme.muted,
-        ).encode("utf-8")
+        page = live_page(title).encode("utf-8")
         server = self
 
         class Handler(BaseHTTPRequestHandler):

@@ -18,7 +18,7 @@ The HTML block (what it holds and why):
 * ``aria-label`` and ``title`` — the scene's registry description (``<video>`` has no ``alt``),
   and a download link inside the element for browsers that play neither source.
 
-Every attribute value and text node goes through :func:`html.escape` with ``quote=True``;
+Every attribute value and text node goes through :func:`escape` (``html.escape``, quotes too);
 ``--base-url`` may only be an http(s) URL or a path, never ``javascript:`` or another scheme.
 The Markdown/Liquid variant is the same block written so that Markdown keeps it as raw HTML
 (no blank or indented lines inside) and Liquid (Jekyll) leaves it alone (braces are written
@@ -48,79 +48,24 @@ import html
 import json
 import re
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote, urlsplit
 
-#: MIME types of the files a clip may have, as ``<source type>`` and the gallery use them.
-MIME_TYPES = {
-    "mp4": "video/mp4",
-    "webm": 'video/webm; codecs="vp9"',
-    "mov": "video/quicktime",
-    "gif": "image/gif",
-    "poster": "image/png",
-    "srt": "application/x-subrip",
-    "vtt": "text/vtt",
-}
-VIDEO_ROLES = ("webm", "mp4", "mov")
+import srt
 
-MANIFEST_SUFFIX = ".clip.json"
+# The clip schema has its own module; its names are also importable from here, where the CLI
+# and ``post`` have always found them.
+from lowrank_anim.web.clips import MANIFEST_SUFFIX as MANIFEST_SUFFIX
+from lowrank_anim.web.clips import MIME_TYPES as MIME_TYPES
+from lowrank_anim.web.clips import Clip as Clip
+from lowrank_anim.web.clips import ClipFile as ClipFile
 
 
 class BaseUrlError(ValueError):
     """A ``--base-url`` that is not an http(s) URL or a path; the message names the fix."""
-
-
-@dataclass(frozen=True)
-class ClipFile:
-    """One file of a clip, named relative to the clip's folder."""
-
-    name: str
-    size: int
-
-
-@dataclass
-class Clip:
-    """Everything a snippet or the gallery needs to know about one exported clip."""
-
-    scene: str
-    description: str
-    width: int
-    height: int
-    fps: float
-    duration: float
-    theme: str = "dark"
-    quality: str = ""
-    files: dict[str, ClipFile] = field(default_factory=dict)
-    """Role (``mp4``, ``webm``, ``poster``, ``gif``, ``srt``, ``vtt``) → file."""
-    encoders: dict[str, str] = field(default_factory=dict)
-    """Role → the encoder settings used, for the gallery's parameter list."""
-    base_url: str = ""
-    autoplay: bool = False
-    controls: bool = True
-    variant: str = ""
-    """What sets this clip apart from the scene's default (transparent, custom numbers)."""
-    captions_on: bool = False
-    """Whether the snippets make the caption track the default one (shown from the start)."""
-
-    def to_json(self) -> str:
-        return json.dumps(asdict(self), indent=2, ensure_ascii=False) + "\n"
-
-    @classmethod
-    def from_json(cls, text: str) -> Clip:
-        data: dict[str, Any] = json.loads(text)
-        data["files"] = {role: ClipFile(**f) for role, f in data.get("files", {}).items()}
-        return cls(**data)
-
-    @classmethod
-    def load(cls, manifest: Path) -> Clip:
-        return cls.from_json(manifest.read_text(encoding="utf-8"))
-
-    def sources(self) -> list[str]:
-        """The video roles this clip has, smallest file first (the order browsers try them)."""
-        present = [role for role in VIDEO_ROLES if role in self.files]
-        return sorted(present, key=lambda role: (self.files[role].size, VIDEO_ROLES.index(role)))
 
 
 def check_base_url(base_url: str) -> str:
@@ -144,9 +89,16 @@ def url_for(base_url: str, name: str) -> str:
     return f"{base_url.rstrip('/')}/{quoted}"
 
 
-def attr(value: object) -> str:
-    """An attribute value, escaped (quotes included) for a double-quoted attribute."""
-    return html.escape(str(value), quote=True)
+def escape(value: object, *, quote: bool = True) -> str:
+    """The one escaper of every snippet builder (these, the explorable figure's, the
+    notebook's player): ``value`` as text, ``&``, ``<`` and ``>`` escaped, and quotes too
+    (``quote=False`` leaves them), so it is safe in a text node and in a double- or
+    single-quoted attribute value.  Jinja2's autoescape does the same for the pages."""
+    return html.escape(str(value), quote=quote)
+
+
+#: The escaper under the name the explorable figure imports it by.
+attr = escape
 
 
 @dataclass(frozen=True)
@@ -202,35 +154,35 @@ def video_html(
     )
     base = options.base_url
     attributes = [
-        f'width="{attr(clip.width)}"',
-        f'height="{attr(clip.height)}"',
+        f'width="{escape(clip.width)}"',
+        f'height="{escape(clip.height)}"',
     ]
     if "poster" in clip.files:
-        attributes.append(f'poster="{attr(url_for(base, clip.files["poster"].name))}"')
+        attributes.append(f'poster="{escape(url_for(base, clip.files["poster"].name))}"')
     attributes += [
         'preload="metadata"',
         *options.flags(),
-        f'aria-label="{attr(clip.description)}"',
-        f'title="{attr(clip.description)}"',
+        f'aria-label="{escape(clip.description)}"',
+        f'title="{escape(clip.description)}"',
         'style="max-width:100%;height:auto"',
     ]
     lines = [f"<video {' '.join(attributes)}>"]
     for role in clip.sources():
         src = url_for(base, clip.files[role].name)
-        lines.append(f'{indent}<source src="{attr(src)}" type="{attr(MIME_TYPES[role])}">')
+        lines.append(f'{indent}<source src="{escape(src)}" type="{escape(MIME_TYPES[role])}">')
     if "vtt" in clip.files:
         src = url_for(base, clip.files["vtt"].name)
         default = " default" if options.captions_on else ""
         lines.append(
-            f'{indent}<track kind="captions" src="{attr(src)}" srclang="en" label="English"'
+            f'{indent}<track kind="captions" src="{escape(src)}" srclang="en" label="English"'
             f"{default}>"
         )
     fallback = fallback_role(clip)
     if fallback is not None:
         href = url_for(base, clip.files[fallback].name)
         lines.append(
-            f'{indent}<a href="{attr(href)}">{html.escape(clip.description)} '
-            f"({attr(fallback.upper())} video)</a>"
+            f'{indent}<a href="{escape(href)}">{escape(clip.description)} '
+            f"({escape(fallback.upper())} video)</a>"
         )
     lines.append("</video>")
     return "\n".join(lines) + "\n"
@@ -437,25 +389,25 @@ ENGINES = {
 }
 
 
-def srt_to_vtt(srt: str) -> str:
-    """Convert SubRip subtitles to WebVTT (what ``<track>`` needs).
+def vtt_timestamp(moment: timedelta) -> str:
+    """``00:00:02.466``: SubRip's timestamp with WebVTT's dot before the milliseconds."""
+    stamp: str = srt.timedelta_to_srt_timestamp(moment)
+    return stamp.replace(",", ".")
 
-    Timestamps take a dot instead of a comma; cue text has ``&``, ``<`` and ``>`` escaped
-    (WebVTT cue text is markup, and ``-->`` may not appear in it).
+
+def srt_to_vtt(subrip: str) -> str:
+    """Convert SubRip subtitles (manim writes them with :mod:`srt`) to WebVTT, which
+    ``<track>`` needs.
+
+    Parsed with :func:`srt.parse`; each cue keeps its number, its timestamps take a dot
+    instead of a comma, and its text has ``&``, ``<`` and ``>`` escaped (WebVTT cue text is
+    markup, and ``-->`` may not appear in it).  SubRip's cue settings (``X1:… Y1:…``, pixel
+    coordinates) have no WebVTT meaning and are dropped.
     """
-    blocks = re.split(r"\n\s*\n", srt.replace("\r\n", "\n").replace("\r", "\n").strip())
     cues = []
-    timing = re.compile(r"^(\d+:\d\d:\d\d)[,.](\d{3})\s*-->\s*(\d+:\d\d:\d\d)[,.](\d{3})(.*)$")
-    for block in blocks:
-        lines = block.split("\n")
-        index = next((i for i, line in enumerate(lines) if timing.match(line.strip())), None)
-        if index is None:
-            continue
-        match = timing.match(lines[index].strip())
-        assert match is not None
-        start, start_ms, end, end_ms, _ = match.groups()
-        text = "\n".join(html.escape(line, quote=False) for line in lines[index + 1 :] if line)
-        identifier = lines[index - 1].strip() if index > 0 else ""
-        head = f"{identifier}\n" if identifier and "-->" not in identifier else ""
-        cues.append(f"{head}{start}.{start_ms} --> {end}.{end_ms}\n{text}")
+    for cue in srt.parse(subrip):
+        text = "\n".join(escape(line, quote=False) for line in cue.content.split("\n") if line)
+        number = "" if cue.index is None else f"{cue.index}\n"
+        timing = f"{vtt_timestamp(cue.start)} --> {vtt_timestamp(cue.end)}"
+        cues.append(f"{number}{timing}\n{text}")
     return "WEBVTT\n\n" + "\n\n".join(cues) + ("\n" if cues else "")

@@ -3,8 +3,11 @@
 Each entry shows the clip's poster and a player, its parameters (scene, theme, quality, size,
 frame rate, duration, encoders), every file with its size, and its embed snippet with a copy
 button.  The page is self-contained — inline CSS and script, media by relative path, no CDN, no
-network — so it works opened from disk or served by any static server.  Every value that comes
-from a file name, a manifest or the registry is escaped; the page is written atomically.
+network — so it works opened from disk or served by any static server.  It is rendered from
+the package template ``templates/gallery.html.j2`` by Jinja2 with autoescape on, so every
+value that comes from a file name, a manifest or the registry is escaped; the players are the
+snippet builder's own ``<video>`` blocks (:func:`~lowrank_anim.web.embed.video_html`, escaped
+there).  The page is written atomically.
 
 Clips are listed from what the manifests record (``manifest.json`` in the output folder and in
 any folder under it, e.g. the web export's), never by parsing file names:
@@ -20,18 +23,24 @@ the request fields the manifest records (:class:`Variant`), never on file names.
 from __future__ import annotations
 
 import dataclasses
-import html
+import functools
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+from markupsafe import Markup
 
 from lowrank_anim.core.outputs import human_size, publish, scratch_dir
 from lowrank_anim.maths.palette import DEFAULT_THEME, THEMES
 from lowrank_anim.pipeline.cache import MANIFEST_NAME, read_manifest
 from lowrank_anim.registry import SCENES
-from lowrank_anim.web.embed import Clip, ClipFile, video_html
+from lowrank_anim.web.clips import Clip, ClipFile
+from lowrank_anim.web.embed import video_html
+
+if TYPE_CHECKING:
+    from jinja2 import Environment
 
 RENDERED_FORMATS = ("mp4", "webm", "mov", "gif")
 #: How a render names the poster beside its video (``SCENE[-variant].poster.png``).
@@ -219,30 +228,38 @@ def collect(root: Path) -> list[GalleryEntry]:
     )
 
 
-def esc(value: object) -> str:
-    return html.escape(str(value), quote=True)
+@dataclass(frozen=True)
+class FileRow:
+    """One line of a clip's file table."""
+
+    url: str
+    name: str
+    role: str
+    size: int
+    human_size: str
 
 
-def entry_html(number: int, entry: GalleryEntry) -> str:
+@dataclass(frozen=True)
+class EntryView:
+    """What the page template shows of one entry: the clip, and the values worked out here."""
+
+    number: int
+    clip: Clip
+    kind: str
+    subtitle: str
+    gif: str | None
+    """The GIF's URL when it is the player (a rendered GIF), else None."""
+    player: Markup | None
+    """The ``<video>`` block, already escaped by the snippet builder; None for a GIF."""
+    poster: str | None
+    params: list[tuple[str, str]]
+    files: list[FileRow]
+    snippet: str
+
+
+def parameters(entry: GalleryEntry) -> list[tuple[str, str]]:
+    """The clip's parameter list: name → value, as the page shows them."""
     clip = entry.clip
-    base = entry.folder.rstrip("/")
-    if "gif" in clip.files and not clip.sources():
-        gif = clip.files["gif"].name
-        player = (
-            f'<img src="{esc(base + "/" + gif if base else gif)}" width="{esc(clip.width)}" '
-            f'height="{esc(clip.height)}" alt="{esc(clip.description)}" class="media">'
-        )
-    else:
-        player = video_html(clip, base_url=base, autoplay=False, controls=True)
-    poster = clip.files.get("poster")
-    poster_html = ""
-    if poster is not None:
-        src = f"{base}/{poster.name}" if base else poster.name
-        alt = f"Poster: {clip.description}"
-        poster_html = (
-            f'<figure class="poster"><img src="{esc(src)}" alt="{esc(alt)}" loading="lazy">'
-            "<figcaption>poster</figcaption></figure>"
-        )
     params = [
         ("kind", f"{entry.kind} clip"),
         ("theme", clip.theme),
@@ -258,105 +275,45 @@ def entry_html(number: int, entry: GalleryEntry) -> str:
         if "vtt" in clip.files:
             shown = "shown from the start (--captions-on)" if clip.captions_on else "on request"
             params.append(("captions", shown))
-    param_rows = "\n".join(f"<dt>{esc(k)}</dt><dd>{esc(v)}</dd>" for k, v in params)
-    file_rows = "\n".join(
-        f'<tr><td><a href="{esc(f"{base}/{f.name}" if base else f.name)}">{esc(f.name)}</a></td>'
-        f'<td>{esc(role)}</td><td title="{esc(f.size)} bytes">{esc(human_size(f.size))}</td></tr>'
-        for role, f in clip.files.items()
+    return params
+
+
+def entry_view(number: int, entry: GalleryEntry) -> EntryView:
+    """The ``number``-th entry as the template shows it, URLs relative to the page."""
+    clip = entry.clip
+    base = entry.folder.rstrip("/")
+
+    def url(name: str) -> str:
+        return f"{base}/{name}" if base else name
+
+    gif, player = None, None
+    if "gif" in clip.files and not clip.sources():  # a rendered GIF plays as an image
+        gif = url(clip.files["gif"].name)
+    else:
+        player = Markup(video_html(clip, base_url=base, autoplay=False, controls=True))
+    poster = clip.files.get("poster")
+    return EntryView(
+        number=number,
+        clip=clip,
+        kind=entry.kind,
+        subtitle=" · ".join(filter(None, (entry.kind, clip.theme, clip.quality, clip.variant))),
+        gif=gif,
+        player=player,
+        poster=url(poster.name) if poster is not None else None,
+        params=parameters(entry),
+        files=[
+            FileRow(url(f.name), f.name, role, f.size, human_size(f.size))
+            for role, f in clip.files.items()
+        ],
+        snippet=entry.snippet,
     )
-    snippet_html = ""
-    if entry.snippet:
-        snippet_html = (
-            f'<div class="snippet"><div class="bar"><span>Embed snippet</span>'
-            f'<button type="button" class="copy" data-target="snippet-{number}">Copy</button>'
-            f'</div><pre><code id="snippet-{number}">{esc(entry.snippet)}</code></pre></div>'
-        )
-    subtitle = " · ".join(filter(None, (entry.kind, clip.theme, clip.quality, clip.variant)))
-    return f"""<article class="clip" id="clip-{number}" data-scene="{esc(clip.scene)}">
-<h2>{esc(clip.scene)} <small>{esc(subtitle)}</small></h2>
-<p class="description">{esc(clip.description)}</p>
-<div class="media-row"><div class="player">{player}</div>{poster_html}</div>
-<dl class="params">
-{param_rows}
-</dl>
-<table class="files"><thead><tr><th>file</th><th>role</th><th>size</th></tr></thead><tbody>
-{file_rows}
-</tbody></table>
-{snippet_html}
-</article>"""
 
 
-COPY_SCRIPT = """
-// Copy a snippet: the async Clipboard API where the page is a secure context (https,
-// localhost), else the old select-and-execCommand path (pages opened over plain http).
-function copyWithSelection(text) {
-  const area = document.createElement("textarea");
-  area.value = text;
-  area.setAttribute("readonly", "");
-  area.style.position = "fixed";
-  area.style.opacity = "0";
-  document.body.appendChild(area);
-  area.select();
-  let copied = false;
-  try { copied = document.execCommand("copy"); } catch (err) { copied = false; }
-  area.remove();
-  return copied;
-}
-async function copySnippet(button) {
-  const code = document.getElementById(button.dataset.target);
-  const text = code.textContent;
-  let copied = false;
-  if (navigator.clipboard && window.isSecureContext) {
-    try { await navigator.clipboard.writeText(text); copied = true; }
-    catch (err) { copied = copyWithSelection(text); }
-  } else {
-    copied = copyWithSelection(text);
-  }
-  if (!copied) {
-    // Leave the snippet selected so Ctrl+C / Cmd+C still works.
-    const range = document.createRange();
-    range.selectNodeContents(code);
-    const selection = window.getSelection();
-    selection.removeAllRanges();
-    selection.addRange(range);
-  }
-  button.dataset.state = copied ? "copied" : "failed";
-  button.textContent = copied ? "Copied" : "Press Ctrl+C";
-  setTimeout(() => { button.textContent = "Copy"; }, 2000);
-}
-for (const button of document.querySelectorAll("button.copy")) {
-  button.addEventListener("click", () => copySnippet(button));
-}
-"""
-
-STYLE = """
-body { font: 15px/1.5 system-ui, sans-serif; margin: 0 auto; max-width: 1100px; padding: 1em;
-       background: var(--background); color: var(--text); }
-h1 { margin-bottom: 0.2em; }
-article.clip { border-top: 1px solid var(--rule); padding: 1em 0; }
-h2 small { font-weight: normal; color: var(--muted); font-size: 0.6em; }
-.media-row { display: flex; gap: 1em; align-items: flex-start; flex-wrap: wrap; }
-.player { flex: 3 1 480px; }
-.player video, .player img { width: 100%; height: auto; background: var(--screen); }
-.poster { flex: 1 1 200px; margin: 0; }
-.poster img { width: 100%; height: auto; border: 1px solid var(--rule); }
-.poster figcaption { font-size: 0.8em; color: var(--muted); }
-dl.params { display: grid; grid-template-columns: max-content 1fr; gap: 0 1em; }
-dl.params dt { font-weight: bold; }
-dl.params dd { margin: 0; }
-table.files { border-collapse: collapse; }
-table.files td, table.files th { padding: 0 1em 0 0; text-align: left; }
-.snippet .bar { display: flex; justify-content: space-between; align-items: center; }
-.snippet pre { background: var(--panel); padding: 0.6em; overflow-x: auto; white-space: pre-wrap; }
-button.copy { font: inherit; padding: 0.2em 1em; cursor: pointer; }
-"""
-
-
-def page_colours() -> str:
-    """The page's colours as CSS variables, from the palette (the light theme, as blogs
-    mostly are; the players' letterbox in the dark theme's background)."""
+def page_colours() -> dict[str, str]:
+    """The page's colours (CSS variables), from the palette: the light theme, as blogs
+    mostly are; the players' letterbox in the dark theme's background."""
     light, dark = THEMES["light"], THEMES[DEFAULT_THEME]
-    colours = {
+    return {
         "background": light.background,
         "text": light.text,
         "muted": light.muted,
@@ -364,7 +321,6 @@ def page_colours() -> str:
         "panel": light.panel,
         "screen": dark.background,
     }
-    return ":root { " + " ".join(f"--{name}: {value};" for name, value in colours.items()) + " }"
 
 
 def clip_count(count: int) -> str:
@@ -372,36 +328,33 @@ def clip_count(count: int) -> str:
     return f"{count} clip{'s' if count != 1 else ''}"
 
 
+@functools.cache
+def templates() -> Environment:
+    """The package's page templates, every value escaped (autoescape) and every name the
+    template uses required (a missing one is an error, not an empty string).  Jinja2 is
+    imported here, on the first page, so commands that write none do not load it."""
+    from jinja2 import Environment, PackageLoader, StrictUndefined
+
+    return Environment(
+        loader=PackageLoader("lowrank_anim.web", "templates"),
+        autoescape=True,  # every template is HTML
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+
+
 def gallery_html(
     entries: list[GalleryEntry], title: str = "lowrank-anim clips", asked: str = ""
 ) -> str:
     """The whole page for ``entries`` (those matching ``asked``, the filter as typed)."""
+    summary = ""
     if entries:
-        body = "\n".join(entry_html(n, e) for n, e in enumerate(entries, start=1))
         summary = f"{clip_count(len(entries))}{f' ({asked})' if asked else ''}."
-    else:
-        body = (
-            "<p>No clips yet: run <code>render.py export SCENE --web</code> or "
-            "<code>render.py render SCENE</code>, then <code>render.py gallery</code> again.</p>"
-        )
-        summary = ""
-    return f"""<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>{esc(title)}</title>
-<style>{page_colours()}{STYLE}</style>
-</head>
-<body>
-<h1>{esc(title)}</h1>
-<p>{esc(summary)} Copy a clip's snippet into a post; the exported files go where its URLs
-point (<code>--base-url</code>).</p>
-{body}
-<script>{COPY_SCRIPT}</script>
-</body>
-</html>
-"""
+    views = [entry_view(n, e) for n, e in enumerate(entries, start=1)]
+    page = templates().get_template("gallery.html.j2")
+    return page.render(title=title, summary=summary, colours=page_colours(), entries=views)
 
 
 def write_gallery(root: Path, wanted: VariantFilter | None = None) -> tuple[Path, int]:

@@ -57,13 +57,11 @@ from lowrank_anim.pipeline.ffmpeg import (
 from lowrank_anim.pipeline.rendering import render
 from lowrank_anim.pipeline.request import RenderRequest
 from lowrank_anim.registry import SceneSpec
+from lowrank_anim.web.clips import MANIFEST_SUFFIX, Clip, ClipFile
 from lowrank_anim.web.embed import (
     ENGINES,
     HUGO_SHORTCODE,
     HUGO_SHORTCODE_PATH,
-    MANIFEST_SUFFIX,
-    Clip,
-    ClipFile,
     check_base_url,
     srt_to_vtt,
 )

@@ -13,7 +13,7 @@ from click.testing import CliRunner
 
 import render
 from lowrank_anim.pipeline import cache
-from lowrank_anim.web.embed import Clip, ClipFile
+from lowrank_anim.web.clips import Clip, ClipFile
 from lowrank_anim.web.gallery import collect, gallery_html, write_gallery
 
 HOSTILE = "</code><script>alert(1)</script>\"'{{x}}"
