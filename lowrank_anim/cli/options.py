@@ -251,13 +251,25 @@ def scene_options(func: F) -> F:
     return cast(F, decorated)
 
 
-def recorded_scene(words: Sequence[str]) -> tuple[SceneSpec, SceneOptions]:
-    """A scene and its scene options from recorded words (``SCENE --theme light --set …``, as
-    a notebook's player records them), parsed by the same options as the commands."""
+def recorded_scene(
+    words: Sequence[str], check: Callable[[SceneSpec, SceneOptions], None] | None = None
+) -> tuple[SceneSpec, SceneOptions, SceneParams]:
+    """A scene, its scene options and their numbers from recorded words (``SCENE --theme light
+    --set …``, as a notebook's player records them), parsed and checked (also by ``check``) as
+    the commands check them; a mistake names ``render.py export --help``, whose options
+    these are."""
     ctx = _recorded.make_context("render.py export", list(words))
     p = ctx.params
     options = SceneOptions.parsed(p["theme"], p["transparent"], p["assignments"], p["params_file"])
-    return scenes_from([p["scene"]], False)[0], options
+    try:
+        spec = scenes_from([p["scene"]], False)[0]
+        params = options.params([spec])
+        if check is not None:
+            check(spec, options)
+    except click.UsageError as exc:
+        exc.ctx = exc.ctx or ctx
+        raise
+    return spec, options, params
 
 
 @click.command("export")

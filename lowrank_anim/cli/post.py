@@ -11,12 +11,13 @@ from pathlib import Path
 
 import click
 
-from lowrank_anim.cli.options import quality_option, recorded_scene, web_dir_option
+from lowrank_anim.cli.options import SceneOptions, quality_option, recorded_scene, web_dir_option
 from lowrank_anim.cli.render import plan_render
 from lowrank_anim.cli.web import base_url_option, check_exportable, list_files, run_export
 from lowrank_anim.core.outputs import ensure_writable, write_text_atomically
 from lowrank_anim.pipeline.batch import render_batch
 from lowrank_anim.pipeline.progress import failure_message
+from lowrank_anim.registry import SceneSpec
 from lowrank_anim.web.embed import ENGINES, HUGO_SHORTCODE_PATH, Clip
 from lowrank_anim.web.gallery import clip_count
 from lowrank_anim.web.post import (
@@ -135,9 +136,11 @@ def export_recorded(
 ) -> WebExport:
     """Export a player's recorded scene and scene options as ``render.py export`` would, with
     the post's quality, base URL and captions (a plain call of the export library, no command)."""
-    spec, options = recorded_scene(words)
-    params = options.params([spec])
-    check_exportable([spec], options, base_url, explorable=False)
+
+    def exportable(spec: SceneSpec, options: SceneOptions) -> None:
+        check_exportable([spec], options, base_url, explorable=False)
+
+    spec, options, params = recorded_scene(words, exportable)
     request = WebExportRequest(
         spec, quality, options.theme, base_url=base_url, params=params, captions_on=captions_on
     )

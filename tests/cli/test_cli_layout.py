@@ -138,16 +138,27 @@ def notebook_showing(path: Path, *options: str) -> Path:
     return path
 
 
-def test_a_bad_recorded_option_is_named_as_export_names_it(tmp_path: Path) -> None:
-    """A record's words are parsed by the scene options the commands share: a bad one is the
-    one line `render.py export` would give, before anything is rendered."""
-    notebook = notebook_showing(tmp_path / "notes.ipynb", "TitleCard", "--theme", "blue")
-    args = ["post", str(notebook), "--export-dir", str(tmp_path / "web"), "-o", str(tmp_path)]
-    result = CliRunner().invoke(render.cli, args)
+@pytest.mark.parametrize(
+    ("words", "error"),
+    [
+        (("TitleCard", "--theme", "blue"), "Invalid value for '--theme': 'blue' is not one of"),
+        (("RankOneUpdate", "--set", "x=1,2,3"), "Invalid value for '--set': x (--set) has 3"),
+        (("RankOneUpdate", "--transparent"), "web clips (mp4, webm for every browser) have no"),
+    ],
+)
+def test_a_bad_record_is_refused_as_export_refuses_it(
+    words: tuple[str, ...], error: str, tmp_path: Path
+) -> None:
+    """A record's words are parsed and checked by the options the commands share: a bad one is
+    the one line `render.py export` gives, pointing at its help, before anything is rendered."""
+    notebook = notebook_showing(tmp_path / "notes.ipynb", *words)
+    web = tmp_path / "web"
+    args = ["post", str(notebook), "--export-dir", str(web), "-o", str(tmp_path / "out")]
+    result = CliRunner().invoke(render.cli, args, prog_name="render.py")
     assert result.exit_code == 2
-    assert result.output.startswith("Error: Invalid value for '--theme': 'blue' is not one of")
+    assert result.output.startswith(f"Error: {error}"), result.output
     assert result.output.endswith("(see `render.py export --help`)\n")
-    assert not (tmp_path / "web").exists() or not any((tmp_path / "web").iterdir())
+    assert not web.exists() or not any(web.iterdir()), "nothing was exported"
 
 
 @pytest.mark.render
