@@ -16,6 +16,7 @@ import render
 from lowrank_anim.cli import post as post_cli
 from lowrank_anim.cli import web as web_cli
 from lowrank_anim.cli.app import cli
+from lowrank_anim.pipeline import cache
 from tests.conftest import ROOT
 
 CLI_DIR = ROOT / "lowrank_anim" / "cli"
@@ -183,7 +184,7 @@ def test_post_exports_through_the_library_not_the_export_command(
     assert invoked == ["render.py", "post"]
     assert result.output.splitlines()[-1] == f"{posts / 'notes.md'}  (1 clip)"
     assert (posts / "TitleCard-light.mp4").is_file()
-    assert "TitleCard-light.clip.json" in json.loads((web / "manifest.json").read_text())
+    assert cache.read_manifest(web)["TitleCard-light.clip.json"]["kind"] == "export"
 
     # The same export as a plain call, outside any click context: unchanged, so skipped.
     assert click.get_current_context(silent=True) is None
