@@ -1,12 +1,12 @@
 #!/usr/bin/env python3
 """lowrank-anim's command line: list, render, preview, export, embed and gallery.
 
-A thin entry point: the click commands live in :mod:`lowrank_anim.cli.commands`.  Run
-``python render.py --help`` (or ``lowrank-anim --help`` once installed, or
+A thin entry point: the click group lives in :mod:`lowrank_anim.cli.app`, its commands by job
+beside it.  Run ``python render.py --help`` (or ``lowrank-anim --help`` once installed, or
 ``python -m lowrank_anim --help``).
 """
 
-from lowrank_anim.cli.commands import cli, main
+from lowrank_anim.cli.app import cli, main
 
 __all__ = ["cli", "main"]
 

@@ -13,8 +13,9 @@ cells stay as code blocks.
 
 A still (``show(..., format="png")``) becomes a Markdown image of the scene's last frame.
 
-Exporting is the caller's job (``render.py post`` runs ``render.py export`` for each record,
-in its own export folder, and copies beside the post only the files the snippets name):
+Exporting is the caller's job (``render.py post`` exports each record as ``render.py export``
+does, through the same :func:`lowrank_anim.web.webexport.export_scene`, in its own export
+folder, and copies beside the post only the files the snippets name):
 :func:`build_post` takes a function from a record's export options to the exported
 :class:`~lowrank_anim.web.embed.Clip`, and one from a still's options to its image.
 Every cell is checked before anything is exported, and a cell that cannot become part of the

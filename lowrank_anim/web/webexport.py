@@ -65,6 +65,7 @@ from lowrank_anim.web.embed import (
     check_base_url,
     srt_to_vtt,
 )
+from lowrank_anim.web.explorable import write_explorable
 
 DEFAULT_EXPORT_QUALITY = "high"
 DEFAULT_WEB_DIR = Path("media") / "web"
@@ -456,3 +457,30 @@ def write_hugo_shortcode(output_dir: Path) -> Path:
     if not path.is_file() or path.read_text(encoding="utf-8") != HUGO_SHORTCODE:
         write_text_atomically(path, HUGO_SHORTCODE)
     return path
+
+
+def export_scene(
+    request: WebExportRequest,
+    output_dir: Path = DEFAULT_WEB_DIR,
+    progress: Callable[[str], None] | None = None,
+    *,
+    explorable: bool = False,
+    force: bool = False,
+) -> WebExport:
+    """:func:`export_web`, plus the scene's explorable figure when ``explorable`` (its files
+    are listed with the clip's): the one export ``render.py export`` and ``render.py post``
+    both run."""
+    exported = export_web(request, output_dir, progress=progress, force=force)
+    if not explorable:
+        return exported
+    poster = exported.clip.files.get("poster")
+    figure = write_explorable(
+        request.scene,
+        output_dir,
+        request.params,
+        stem=request.stem,
+        poster=poster.name if poster else None,
+        base_url=request.base_url,
+        theme=request.theme,
+    )
+    return WebExport(exported.clip, [*exported.files, *figure], exported.skipped)

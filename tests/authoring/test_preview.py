@@ -13,7 +13,7 @@ from PIL import Image
 import render
 from lowrank_anim.authoring import preview
 from lowrank_anim.authoring.preview import PreviewRequest, SectionChoice, slugify, viewer_command
-from lowrank_anim.cli import commands
+from lowrank_anim.cli import preview as preview_cli
 from lowrank_anim.pipeline import texstore
 from lowrank_anim.registry import SCENES, get_scene
 from tests.scene_checks import RANK_ONE_BEATS
@@ -61,9 +61,9 @@ def test_viewer_is_xdg_open_on_linux_and_open_only_on_macos(
 
 def test_open_without_a_viewer_says_so(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     png = tmp_path / "x.png"
-    monkeypatch.setattr(commands, "render_preview", lambda *_a, **_k: preview.PreviewResult(png))
+    monkeypatch.setattr(preview_cli, "render_preview", lambda *_a, **_k: preview.PreviewResult(png))
     monkeypatch.setattr(preview, "viewer_command", lambda *_: None)
-    monkeypatch.setattr(commands, "open_in_viewer", preview.open_in_viewer)
+    monkeypatch.setattr(preview_cli, "open_in_viewer", preview.open_in_viewer)
     result = CliRunner().invoke(
         render.cli, ["preview", "RankOneUpdate", "--open", "-o", str(tmp_path)]
     )
@@ -75,7 +75,7 @@ def test_open_without_a_viewer_says_so(tmp_path: Path, monkeypatch: pytest.Monke
 def test_open_uses_the_viewer(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     png = tmp_path / "x.png"
     opened: list[list[str]] = []
-    monkeypatch.setattr(commands, "render_preview", lambda *_a, **_k: preview.PreviewResult(png))
+    monkeypatch.setattr(preview_cli, "render_preview", lambda *_a, **_k: preview.PreviewResult(png))
     monkeypatch.setattr(preview, "viewer_command", lambda *_: ["/usr/bin/xdg-open"])
     monkeypatch.setattr(subprocess, "Popen", lambda cmd, **_: opened.append(cmd))
     result = CliRunner().invoke(

@@ -10,7 +10,7 @@ import pytest
 from click.testing import CliRunner
 
 import render
-from lowrank_anim.cli import commands
+from lowrank_anim.cli import render as render_commands
 from lowrank_anim.registry import SCENES
 from tests.conftest import ROOT
 
@@ -104,7 +104,7 @@ def test_unexpected_errors_are_one_line_unless_debug(
     def boom(*_: object, **__: object) -> None:
         raise RuntimeError("cairo exploded")
 
-    monkeypatch.setattr(commands, "render", boom)
+    monkeypatch.setattr(render_commands, "render", boom)
     code, out = run("render", "RankOneUpdate", "-o", str(tmp_path))
     assert code == 1
     assert out.strip() == (

@@ -12,7 +12,8 @@ import pytest
 from click.testing import CliRunner
 
 import render
-from lowrank_anim.cli import commands
+from lowrank_anim.cli import options as cli_options
+from lowrank_anim.cli import render as render_commands
 from lowrank_anim.pipeline import batch, cache, progress, workers
 from lowrank_anim.pipeline.request import RenderRequest
 from lowrank_anim.registry import get_scene
@@ -72,8 +73,8 @@ def test_in_process_failure_is_one_line_and_the_others_still_render(tmp_path: Pa
 
 def test_plain_progress_and_summary(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     fake = FakeRenderer([])
-    monkeypatch.setattr(commands, "render", fake)
-    monkeypatch.setattr(commands, "SCENES", {n: spec(n) for n in ("TinySquare", "TinyCircle")})
+    monkeypatch.setattr(render_commands, "render", fake)
+    monkeypatch.setattr(cli_options, "SCENES", {n: spec(n) for n in ("TinySquare", "TinyCircle")})
     result = CliRunner().invoke(
         render.cli, ["render", "--all", "-j", "1", "-o", str(tmp_path)], prog_name="render.py"
     )
@@ -145,7 +146,7 @@ def test_failing_scene_leaves_the_others_and_exits_non_zero(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     names = ("TinySquare", "BrokenScene", "TinyCircle")
-    monkeypatch.setattr(commands, "SCENES", {n: spec(n) for n in names})
+    monkeypatch.setattr(cli_options, "SCENES", {n: spec(n) for n in names})
     result = CliRunner().invoke(
         render.cli, ["render", "--all", "-j", "2", "-o", str(tmp_path)], prog_name="render.py"
     )

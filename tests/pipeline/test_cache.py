@@ -22,7 +22,7 @@ from click.testing import CliRunner
 
 import render
 from lowrank_anim import imports
-from lowrank_anim.cli import commands
+from lowrank_anim.cli import render as render_commands
 from lowrank_anim.pipeline import batch, cache, encoding
 from lowrank_anim.pipeline.request import RenderRequest
 from lowrank_anim.registry import SceneSpec, get_scene
@@ -368,7 +368,7 @@ def invoke(*args: str) -> tuple[int, str]:
 def test_cli_second_run_is_cached_and_force_renders(
     tmp_path: Path, fake: FakeRenderer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(commands, "render", fake)
+    monkeypatch.setattr(render_commands, "render", fake)
     code, out = invoke("render", "RankOneUpdate", "-o", str(tmp_path))
     assert code == 0, out
     first = out.strip()
