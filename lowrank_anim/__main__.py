@@ -1,5 +1,5 @@
 """``python -m lowrank_anim`` runs the same CLI as ``render.py``."""
 
-from lowrank_anim.cli.commands import main
+from lowrank_anim.cli.app import main
 
 main()

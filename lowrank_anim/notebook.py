@@ -1,7 +1,7 @@
 """The scenes in Jupyter: :func:`show` and the ``%lowrank`` line magic.
 
 Both parse their arguments with ``render.py render``'s own parser
-(:func:`lowrank_anim.cli.commands.plan_render`), so a notebook gets the same requests, the same
+(:func:`lowrank_anim.cli.render.plan_render`), so a notebook gets the same requests, the same
 pipeline and cache (an unchanged cell is a cache hit) and the same one-line errors as the
 command line.  The player is self-contained: the clip and its captions are ``data:`` URLs, so
 it plays in JupyterLab, Notebook, VS Code and an nbconvert HTML page without files beside the
@@ -24,7 +24,8 @@ from typing import Any
 
 import click
 
-from lowrank_anim.cli.commands import one_line, plan_render
+from lowrank_anim.cli.app import one_line
+from lowrank_anim.cli.render import plan_render
 from lowrank_anim.maths.palette import DEFAULT_THEME
 from lowrank_anim.pipeline.batch import render_batch
 from lowrank_anim.pipeline.progress import failure_message

@@ -117,7 +117,7 @@ def test_a_lowrank_line_with_a_comment_runs(capsys: pytest.CaptureFixture[str]) 
 
 def test_cli_does_not_import_notebook_packages() -> None:
     code = (
-        "import sys, lowrank_anim.cli.commands, lowrank_anim;"
+        "import sys, lowrank_anim.cli.app, lowrank_anim;"
         "print(sorted(m for m in ('IPython', 'ipykernel', 'nbformat', 'nbclient', 'nbconvert')"
         " if m in sys.modules))"
     )

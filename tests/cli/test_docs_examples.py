@@ -313,7 +313,7 @@ def check_parse(reader: Reader, example: Example) -> None:
     """Parse a CLI example in the reader's folder with the CLI's own parser (and, for render,
     its own checks: scenes, numbers, formats), running nothing."""
     import render
-    from lowrank_anim.cli.commands import plan_render
+    from lowrank_anim.cli.render import plan_render
 
     words = shlex.split(_CLI.sub("", example.text))
     command, args = words[0], words[1:]

@@ -228,7 +228,7 @@ def test_the_cli_reports_a_wrapped_interrupt_as_the_interrupt(
     open video segment …": the user pressed Ctrl-C, so it is exit 130 and "interrupted"."""
     script = textwrap.dedent(
         f"""
-        from lowrank_anim.cli.commands import cli, main
+        from lowrank_anim.cli.app import cli, main
         from lowrank_anim.core.termination import Terminated
 
         @cli.command("boom")
@@ -297,7 +297,7 @@ def test_a_signal_python_swallows_mid_render_still_stops_it(
     before = snapshot(out, skip=BOOKKEEPING)
     script = textwrap.dedent(
         f"""
-        from lowrank_anim.cli.commands import main
+        from lowrank_anim.cli.app import main
         from lowrank_anim.registry import SCENES
         from tests.batch_scenes import spec
 

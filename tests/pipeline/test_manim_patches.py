@@ -198,7 +198,7 @@ def test_an_interrupt_inside_a_frame_queue_operation_exits(scene: str, tmp_path:
     out = tmp_path / "out"
     script = textwrap.dedent(
         f"""
-        from lowrank_anim.cli.commands import main
+        from lowrank_anim.cli.app import main
         from lowrank_anim.registry import SCENES
         from tests.batch_scenes import spec
 

@@ -13,7 +13,7 @@ import pytest
 from click.testing import CliRunner
 from PIL import Image
 
-from lowrank_anim.cli.commands import cli
+from lowrank_anim.cli.app import cli
 from lowrank_anim.web.post import front_matter, kramdown_math, only_shows, post_filename
 from tests.blog_engines import BUILDERS, CLIPS_URL, PAGE_URL, check_clip_plays, serve, wait_for
 from tests.notebooks import cell_outputs, execute
