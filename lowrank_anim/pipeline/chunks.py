@@ -25,7 +25,6 @@ import itertools
 import multiprocessing.connection
 import os
 import sys
-import tempfile
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -33,11 +32,11 @@ from pathlib import Path
 from typing import Any, cast
 
 from lowrank_anim.core.termination import sigterm_raises
-from lowrank_anim.pipeline import manim_patches, texstore
-from lowrank_anim.pipeline.config import manim_config
+from lowrank_anim.pipeline import manim_patches
+from lowrank_anim.pipeline.context import render_context
 from lowrank_anim.pipeline.encoding import job_peak_bytes
-from lowrank_anim.pipeline.rendering import RenderError, Segments, render, scene_variant
-from lowrank_anim.pipeline.request import DEFAULT_OUTPUT_DIR, RenderRequest, quality_preset
+from lowrank_anim.pipeline.rendering import RenderError, Segments, render
+from lowrank_anim.pipeline.request import DEFAULT_OUTPUT_DIR, QUALITY_TABLE, RenderRequest
 from lowrank_anim.pipeline.workers import one_line_error
 
 #: A held frame (a static wait) is drawn once and only encoded n times: it costs this fraction
@@ -240,26 +239,23 @@ def plan(request: RenderRequest, store: Path) -> tuple[list[manim_patches.PlayFr
     would write them), held or not, with updaters or not, and the CPU seconds it took to build
     the scene.  Plays jump to their end as manim skips them, so it costs about one scene
     build; the LaTeX it compiles goes to ``store`` for the render that follows."""
-    from manim import tempconfig
-
+    # Importing manim's patches and the scene module is not building the scene: done first,
+    # the render context below finds them done.
     manim_patches.install()
-    scene_cls = request.scene.load()
+    request.scene.load()
     start = time.process_time()
-    with (
-        texstore.private_dirs(store) as caches,
-        tempfile.TemporaryDirectory(prefix="lowrank-plan-") as media,
-    ):
-        overrides = {
-            "format": "mp4",
-            "from_animation_number": 10**9,  # skip every play
-            "save_sections": False,
-        }
-        with tempconfig(manim_config(request, Path(media), caches, **overrides)):
-            scene = manim_patches.frame_exact_scene(
-                scene_variant(scene_cls, request), segments_only=True, jump=True
-            )
-            scene.render()
-            played = list(scene.renderer.played)
+    overrides = {
+        "format": "mp4",
+        "from_animation_number": 10**9,  # skip every play
+        "save_sections": False,
+    }
+    with render_context(
+        request, None, tex_store=store, overrides=overrides, prefix="lowrank-plan-"
+    ) as context:
+        scene = context.render(
+            manim_patches.frame_exact_scene(context.scene_class, segments_only=True, jump=True)
+        )
+        played = list(scene.renderer.played)
     return played, time.process_time() - start
 
 
@@ -302,9 +298,7 @@ def chunks_for(
     if request.fmt == "png" or workers <= 1:
         return 1
     if chunks is None:
-        preset = quality_preset(request.quality)
-        pixels = int(preset["pixel_width"]) * int(preset["pixel_height"])
-        if pixels < AUTO_MIN_PIXELS:
+        if QUALITY_TABLE[request.quality].pixels < AUTO_MIN_PIXELS:
             return 1
         return auto_chunks(request, workers, store if store is not None else DEFAULT_OUTPUT_DIR)
     return max(1, chunks)
@@ -316,38 +310,34 @@ def chunks_for(
 def render_chunk(task: ChunkTask) -> Segments:
     """Render ``task``'s plays (in this process, which must not have rendered before) and
     return their segments' bytes; nothing is left on disk."""
-    from manim import tempconfig
-
-    manim_patches.install()
-    scene_cls = task.request.scene.load()
-    with (
-        texstore.private_dirs(task.store) as caches,
-        tempfile.TemporaryDirectory(prefix="lowrank-chunk-") as media,
-    ):
-        overrides = {
-            **task.settings,
-            "from_animation_number": task.first,
-            "upto_animation_number": task.last,
-            "save_sections": False,
+    overrides = {
+        "from_animation_number": task.first,
+        "upto_animation_number": task.last,
+        "save_sections": False,
+    }
+    with render_context(
+        task.request,
+        None,
+        tex_store=task.store,
+        encoder=task.settings,
+        overrides=overrides,
+        prefix="lowrank-chunk-",
+    ) as context:
+        scene = context.render(
+            manim_patches.frame_exact_scene(context.scene_class, segments_only=True)
+        )
+        files = scene.renderer.file_writer.partial_movie_files
+        by_play = {
+            index: Path(files[index]).read_bytes()
+            for index in range(task.first, min(task.last + 1, len(files)))
+            if files[index] is not None
         }
-        with tempconfig(manim_config(task.request, Path(media), caches, **overrides)):
-            scene = manim_patches.frame_exact_scene(
-                scene_variant(scene_cls, task.request), segments_only=True
-            )
-            with manim_patches.stopping_encoders(scene):
-                scene.render()
-            files = scene.renderer.file_writer.partial_movie_files
-            by_play = {
-                index: Path(files[index]).read_bytes()
-                for index in range(task.first, min(task.last + 1, len(files)))
-                if files[index] is not None
-            }
-            suffix = next((Path(f).suffix for f in files if f is not None), ".mp4")
-            poster = None
-            if task.poster:
-                poster_file = Path(media) / "poster.png"
-                scene.renderer.camera.get_image().save(poster_file)
-                poster = poster_file.read_bytes()
+        suffix = next((Path(f).suffix for f in files if f is not None), ".mp4")
+        poster = None
+        if task.poster:
+            poster_file = context.media_dir / "poster.png"
+            scene.renderer.camera.get_image().save(poster_file)
+            poster = poster_file.read_bytes()
     return Segments(by_play, suffix, poster)
 
 

@@ -32,7 +32,9 @@ from lowrank_anim.pipeline.progress import JobResult, Reporter
 from lowrank_anim.pipeline.rendering import render
 from lowrank_anim.pipeline.request import RenderRequest
 
-RenderFunction = Callable[[RenderRequest, Path], Path]
+#: What renders a job: called as ``render_fn(request, output_dir, encoder=settings)``, like
+#: :func:`lowrank_anim.pipeline.rendering.render` (the default), and returns the file's path.
+RenderFunction = Callable[..., Path]
 #: Where failed jobs' logs are kept, under the output directory.
 LOGS_DIRNAME = ".logs"
 
@@ -82,13 +84,10 @@ def run_job(
     render_fn: RenderFunction = render,
 ) -> Outcome:
     """Render one request with the encoder ``settings`` (the render uses the LaTeX store) in this
-    process. ``render_fn``'s own ``tempconfig`` nests inside ours and keeps these keys."""
-    from manim import tempconfig
-
-    with tempconfig(settings):
-        start = time.perf_counter()
-        path = render_fn(request, output_dir)
-        seconds = time.perf_counter() - start
+    process."""
+    start = time.perf_counter()
+    path = render_fn(request, output_dir, encoder=settings)
+    seconds = time.perf_counter() - start
     return Outcome(Path(path), seconds, media_duration(Path(path)))
 
 
