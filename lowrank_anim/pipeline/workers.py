@@ -27,7 +27,7 @@ from typing import Any, cast
 from lowrank_anim.core.outputs import publish
 from lowrank_anim.core.termination import sigterm_raises
 from lowrank_anim.health.diagnosis import explain
-from lowrank_anim.pipeline import cache
+from lowrank_anim.pipeline import cache, encoding
 from lowrank_anim.pipeline.progress import JobResult, Reporter
 from lowrank_anim.pipeline.rendering import render
 from lowrank_anim.pipeline.request import RenderRequest
@@ -51,6 +51,21 @@ class Job:
     settings: dict[str, Any]
     encoder: str
     render_fn: RenderFunction
+
+
+def job_for(
+    request: RenderRequest,
+    output_dir: Path,
+    *,
+    draft: bool = False,
+    render_fn: RenderFunction = render,
+) -> Job:
+    """The one job builder: ``request``'s encoder settings (``draft``: the fast encoder at any
+    quality), the cache key they make with the request, and the purpose the manifest records."""
+    settings = encoding.request_overrides(request, draft)
+    key = cache.cache_key(request, settings)
+    purpose = encoding.purpose_for(request.quality, draft)
+    return Job(request, output_dir, key, settings, purpose, render_fn)
 
 
 @dataclass(frozen=True)
