@@ -151,12 +151,12 @@ def render_batch(
             # One scene's chunks, each a task on the cluster; planned and joined here.
             index, job = todo[0]
             with farm.farm(address, workers=workers) as running:
-                spread = farm.farm_segments(running, job, parts, draft=draft)
+                spread = farm.farm_segments(running, job, parts)
                 job = dataclasses.replace(job, render_fn=functools.partial(render, segments=spread))
                 results[index] = run_here(job, reporter, debug)
         elif address is not None and todo:
             # A cluster renders each scene whole on one worker.
-            results.update(farm.run_jobs(todo, address, reporter, workers=workers, draft=draft))
+            results.update(farm.run_jobs(todo, address, reporter, workers=workers))
         elif lone:
             index, job = todo[0]
             # auto cuts no more chunks than the memory holds at once; the pool then admits

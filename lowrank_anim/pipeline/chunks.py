@@ -19,25 +19,21 @@ segments' bytes, so another executor (a Dask cluster) can run the same task.
 
 from __future__ import annotations
 
-import contextlib
 import functools
 import itertools
-import multiprocessing.connection
 import os
-import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, cast
 
-from lowrank_anim.core.termination import sigterm_raises
 from lowrank_anim.pipeline import manim_patches
 from lowrank_anim.pipeline.context import render_context
 from lowrank_anim.pipeline.encoding import job_peak_bytes
 from lowrank_anim.pipeline.rendering import RenderError, Segments, render
 from lowrank_anim.pipeline.request import DEFAULT_OUTPUT_DIR, QUALITY_TABLE, RenderRequest
-from lowrank_anim.pipeline.workers import one_line_error
+from lowrank_anim.pipeline.workers import child_main
 
 #: A held frame (a static wait) is drawn once and only encoded n times: it costs this fraction
 #: of an animated frame (measured on RankOneUpdate at -q high: encoding is about a tenth).
@@ -60,6 +56,10 @@ class ChunkTask:
     settings: dict[str, Any]
     store: Path
     poster: bool = False
+
+    def run(self) -> Segments:
+        """Render the chunk in this process (:func:`render_chunk`)."""
+        return render_chunk(self)
 
 
 # The cost model of ``--chunks auto``, in CPU seconds, measured by bench/chunk_costs.py on this
@@ -341,29 +341,6 @@ def render_chunk(task: ChunkTask) -> Segments:
     return Segments(by_play, suffix, poster)
 
 
-def _chunk_process(task: ChunkTask, conn: multiprocessing.connection.Connection) -> None:
-    """Entry point of a chunk's process: render, send the bytes (or a one-line error).
-
-    A stop (SIGTERM from the pool, or a terminal's SIGINT) unwinds the render, so the chunk's
-    temporary folder goes; a second one waits for that."""
-    # manim's log, LaTeX's chatter: the parent reports failures in one line.
-    devnull = os.open(os.devnull, os.O_WRONLY)
-    os.dup2(devnull, 1)
-    os.dup2(devnull, 2)
-    with sigterm_raises(child=True):
-        try:
-            message: tuple[str, object] = ("ok", render_chunk(task))
-        except BaseException as exc:
-            message = ("failed", one_line_error(exc))
-        with contextlib.suppress(OSError):  # the parent stopped listening (interrupted)
-            conn.send(message)
-        conn.close()
-    # A normal exit: finalizers release what manim's progress bars registered (tqdm's lock,
-    # a semaphore the resource tracker would otherwise report as leaked).
-    if message[0] != "ok":
-        sys.exit(1)
-
-
 def run_chunks(tasks: Sequence[ChunkTask], workers: int) -> list[Segments]:
     """Run ``tasks``, at most ``workers`` at once, each in a fresh process on the local Dask
     pool (:mod:`lowrank_anim.pipeline.pool`), within the memory available; results in order.
@@ -398,7 +375,8 @@ def run_chunks(tasks: Sequence[ChunkTask], workers: int) -> list[Segments]:
 def _pooled_chunk(child: Any, task: ChunkTask) -> tuple[str, object]:
     """A pool task (in a Dask thread): one chunk in a fresh process; its message."""
     name = f"chunk-{task.request.scene.name}-{task.first}-{task.last}"
-    message, code = child.run_process(_chunk_process, (task,), name)
+    # No log: the parent reports a failure in one line (manim's log, LaTeX's chatter go).
+    message, code = child.run_process(child_main, (task, None), name)
     if message is None:
         return ("failed", f"its process ended with code {code}")
     return cast(tuple[str, object], message)
@@ -412,15 +390,17 @@ def render_segments(
     *,
     parts: int,
     workers: int,
+    run: Callable[[Sequence[ChunkTask], int], list[Segments]] = run_chunks,
 ) -> Segments:
     """Render every play of a planned render in ``parts`` chunks balanced by cost, at most
-    ``workers`` at once (a :data:`lowrank_anim.pipeline.rendering.SegmentRenderer`)."""
+    ``workers`` at once (a :data:`lowrank_anim.pipeline.rendering.SegmentRenderer`), by
+    ``run``: the local pool (:func:`run_chunks`), or a farm's workers."""
     runs = cut_plays(played, parts, request.quality)
     tasks = [
         ChunkTask(request, first, last, settings, store, poster=last == len(played) - 1)
         for first, last in runs
     ]
-    made = run_chunks(tasks, workers)
+    made = run(tasks, workers)
     by_play: dict[int, bytes] = {}
     for segments in made:
         by_play.update(segments.by_play)
