@@ -23,7 +23,7 @@ import functools
 import itertools
 import os
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, cast
@@ -415,10 +415,11 @@ def render_chunked(
     parts: int,
     workers: int,
     store: Path | None = None,
+    encoder: Mapping[str, Any] | None = None,
 ) -> Path:
     """:func:`lowrank_anim.pipeline.rendering.render` in ``parts`` chunks (at most ``workers``
     processes at once): the same file, made faster on several cores."""
     if parts <= 1:
-        return render(request, output_dir, store=store)
+        return render(request, output_dir, store=store, encoder=encoder)
     segments = functools.partial(render_segments, parts=parts, workers=workers)
-    return render(request, output_dir, store=store, segments=segments)
+    return render(request, output_dir, store=store, segments=segments, encoder=encoder)
