@@ -44,27 +44,24 @@ def tex_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def construct(scene_cls: type[Any], media: Path, store: Path, **config: Any) -> Any:
-    """Run a scene class's ``construct`` through manim without writing any media, configured
-    by the same function as every render (:func:`lowrank_anim.pipeline.config.manim_config`),
+    """Run a scene class's ``construct`` through manim without writing any media, in the one
+    render context every render uses (:func:`lowrank_anim.pipeline.context.render_context`),
     at the dry-run size unless ``config`` says otherwise (``pixel_width=854``, ...)."""
-    from manim import tempconfig
-
-    from lowrank_anim.pipeline import manim_patches, texstore
-    from lowrank_anim.pipeline.config import DRY_RUN, manim_config
+    from lowrank_anim.pipeline.config import DRY_RUN
+    from lowrank_anim.pipeline.context import render_context
     from lowrank_anim.pipeline.request import RenderRequest
     from lowrank_anim.registry import SceneSpec
 
     name = scene_cls.__name__
     request = RenderRequest(SceneSpec(name, f"{scene_cls.__module__}:{name}", name))
-    manim_patches.install()
-    with (
-        texstore.private_dirs(store) as caches,
-        tempconfig(manim_config(request, media, caches, **{**DRY_RUN, **config})),
-    ):
-        scene = scene_cls()
+    overrides = {**DRY_RUN, **config}
+    with render_context(
+        request, media, tex_store=store, overrides=overrides, scene_class=scene_cls
+    ) as context:
+        scene = context.scene_class()
         # Construct every beat and animation, but draw no pixels: geometry needs none.
         scene.renderer.update_frame = lambda *args, **kwargs: None
-        scene.render()
+        context.render(scene)
     return scene
 
 

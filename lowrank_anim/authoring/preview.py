@@ -5,11 +5,10 @@ state is drawn) at a small preset, with three additions:
 
 * **the LaTeX and text store** every command shares (``OUTPUT_DIR/.cache``,
   :mod:`lowrank_anim.pipeline.texstore`).  Compiling the scene's ``MathTex`` is most of a cold
-  render's time; with the store a repeated preview costs only the scene's own Python.
-  :func:`lowrank_anim.pipeline.rendering.render` renders in a throw-away media directory, so
-  it cannot keep these caches — that is why previews configure manim here, through the same
-  :func:`~lowrank_anim.pipeline.rendering.manim_options` and
-  :func:`~lowrank_anim.pipeline.rendering.scene_variant`.
+  render's time; with the store a repeated preview costs only the scene's own Python.  A
+  preview runs in the same render context as a render
+  (:func:`lowrank_anim.pipeline.context.render_context`: patches, store, configuration,
+  scene variant), with a scene of its own.
 * **no discarded frames**: with every animation skipped, manim still draws a frame at each
   ``play``/``wait`` (for its static-background optimisation) and throws it away; a preview
   draws only the last one (:func:`last_frame_scene`), about a fifth less work, same pixels.
@@ -32,13 +31,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from lowrank_anim.core.outputs import publish, scratch_dir
+from lowrank_anim.core.outputs import publish
 from lowrank_anim.maths.palette import DEFAULT_THEME
 from lowrank_anim.maths.params import SceneParams
-from lowrank_anim.pipeline import manim_patches, texstore
-from lowrank_anim.pipeline.config import manim_config
+from lowrank_anim.pipeline.context import render_context
 from lowrank_anim.pipeline.manim_patches import last_frame_scene
-from lowrank_anim.pipeline.rendering import RenderError, scene_variant
 from lowrank_anim.pipeline.request import DEFAULT_OUTPUT_DIR, RenderRequest
 from lowrank_anim.registry import SceneSpec
 
@@ -178,23 +175,18 @@ def render_preview(
     Raises :class:`SectionNotFoundError` when the scene has no such section, and lets the
     scene's own exceptions through (the watch loop reports them on one line).
     """
-    from manim import tempconfig
-
     render_request = request.render_request
-    scene_cls = scene_variant(request.scene.load(), render_request)
     seen: list[str] = []
-    if request.section is not None:
-        scene_cls = stop_after_section(scene_cls, request.section, seen)
     # The final name depends on the section's name, known only after the render; the
     # scratch directory lives in the preview folder whatever the name turns out to be.
     provisional = request.output_path(output_dir)
-    manim_patches.install()
-    with texstore.private_dirs(output_dir) as caches, scratch_dir(provisional) as media_dir:
-        with tempconfig(manim_config(render_request, media_dir, caches, verbosity=verbosity)):
-            scene = last_frame_scene(scene_cls)
-            with manim_patches.stopping_encoders(scene):
-                scene.render()
-            produced = Path(scene.renderer.file_writer.image_file_path)
+    with render_context(
+        render_request, tex_store=output_dir, beside=provisional, overrides={"verbosity": verbosity}
+    ) as context:
+        scene_cls = context.scene_class
+        if request.section is not None:
+            scene_cls = stop_after_section(scene_cls, request.section, seen)
+        scene = context.render(last_frame_scene(scene_cls))
         chosen = None
         if request.section is not None:
             chosen = next(
@@ -211,8 +203,7 @@ def render_preview(
                     f"{request.scene.name} has no section {request.section}; its sections are "
                     f"{listed or '(none)'} — pass --section with one of those numbers or names"
                 )
-        if not produced.is_file():
-            raise RenderError(f"manim finished but wrote no PNG for {request.scene.name}")
+        produced = context.output(scene)
         final = publish(produced, request.output_path(output_dir, chosen))
     return PreviewResult(final, seen, chosen)
 

@@ -26,6 +26,7 @@ from lowrank_anim.pipeline.request import (
     FORMATS,
     QUALITY_PRESETS,
     RenderRequest,
+    quality_help,
 )
 from lowrank_anim.registry import SCENES, SceneSpec, UnknownSceneError, get_scene
 from lowrank_anim.web.webexport import DEFAULT_WEB_DIR
@@ -86,8 +87,7 @@ def quality_option(default: str) -> Callable[[F], F]:
             type=click.Choice(list(QUALITY_PRESETS), case_sensitive=False),
             default=default,
             show_default=True,
-            help="manim preset: low 480p15, medium 720p30, high 1080p60, production 1440p60, "
-            "4k 2160p60.",
+            help=f"manim preset: {quality_help()}.",
         )(func)
 
     return decorate

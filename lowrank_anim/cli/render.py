@@ -27,14 +27,13 @@ from lowrank_anim.cli.options import (
     shard_format_option,
 )
 from lowrank_anim.core.outputs import ensure_writable
-from lowrank_anim.pipeline import cache, encoding
 from lowrank_anim.pipeline.batch import default_jobs, render_and_report
 from lowrank_anim.pipeline.farm import SCHEDULER_ENV
 from lowrank_anim.pipeline.progress import SilentReporter, failure_message
 from lowrank_anim.pipeline.rendering import render
 from lowrank_anim.pipeline.request import FORMATS, RenderRequest
 from lowrank_anim.pipeline.shards import ShardWritten, parse_shard, shard_reader, shard_writer
-from lowrank_anim.pipeline.workers import Job, run_here, run_job
+from lowrank_anim.pipeline.workers import Job, job_for, run_here, run_job
 
 
 @click.command("render")
@@ -162,10 +161,7 @@ def shard_job(
     request = scene_options.request(
         spec, params, quality=quality.lower(), fmt=fmt.lower(), sections=sections
     )
-    settings = encoding.request_overrides(request, draft)
-    key = cache.cache_key(request, settings)
-    purpose = encoding.purpose_for(request.quality, draft)
-    return Job(request, output_dir, key, settings, purpose, render)
+    return job_for(request, output_dir, draft=draft)
 
 
 @click.command("shard")

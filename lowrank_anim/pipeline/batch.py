@@ -29,7 +29,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TextIO
 
-from lowrank_anim.pipeline import cache, encoding, farm
+from lowrank_anim.pipeline import cache, farm
 from lowrank_anim.pipeline.chunks import chunks_for, render_chunked
 from lowrank_anim.pipeline.encoding import job_peak_bytes, jobs_within_memory
 from lowrank_anim.pipeline.progress import (
@@ -45,6 +45,7 @@ from lowrank_anim.pipeline.workers import (
     Job,
     RenderFunction,
     available_memory,
+    job_for,
     run_here,
     run_in_processes,
 )
@@ -118,9 +119,8 @@ def render_batch(
     try:
         for index, request in enumerate(requests):
             start = time.perf_counter()
-            settings = encoding.request_overrides(request, draft)
-            key = cache.cache_key(request, settings)
-            hit = None if force else cache.lookup(output_dir, key)
+            job = job_for(request, output_dir, draft=draft, render_fn=render_fn)
+            hit = None if force else cache.lookup(output_dir, job.key)
             if hit is not None:
                 result = JobResult(
                     request, "cached", hit, time.perf_counter() - start, hit.stat().st_size
@@ -128,8 +128,7 @@ def render_batch(
                 results[index] = result
                 reporter.finished(result)
                 continue
-            purpose = encoding.purpose_for(request.quality, draft)
-            todo.append((index, Job(request, output_dir, key, settings, purpose, render_fn)))
+            todo.append((index, job))
 
         # Every name to render becomes a path before anything is written: a hostile one stops
         # the batch here, not after caches and logs were made in the output directory.
@@ -152,12 +151,12 @@ def render_batch(
             # One scene's chunks, each a task on the cluster; planned and joined here.
             index, job = todo[0]
             with farm.farm(address, workers=workers) as running:
-                spread = farm.farm_segments(running, job, parts, draft=draft)
+                spread = farm.farm_segments(running, job, parts)
                 job = dataclasses.replace(job, render_fn=functools.partial(render, segments=spread))
                 results[index] = run_here(job, reporter, debug)
         elif address is not None and todo:
             # A cluster renders each scene whole on one worker.
-            results.update(farm.run_jobs(todo, address, reporter, workers=workers, draft=draft))
+            results.update(farm.run_jobs(todo, address, reporter, workers=workers))
         elif lone:
             index, job = todo[0]
             # auto cuts no more chunks than the memory holds at once; the pool then admits

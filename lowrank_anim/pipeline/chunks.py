@@ -19,26 +19,21 @@ segments' bytes, so another executor (a Dask cluster) can run the same task.
 
 from __future__ import annotations
 
-import contextlib
 import functools
 import itertools
-import multiprocessing.connection
 import os
-import sys
-import tempfile
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, cast
 
-from lowrank_anim.core.termination import sigterm_raises
-from lowrank_anim.pipeline import manim_patches, texstore
-from lowrank_anim.pipeline.config import manim_config
+from lowrank_anim.pipeline import manim_patches
+from lowrank_anim.pipeline.context import render_context
 from lowrank_anim.pipeline.encoding import job_peak_bytes
-from lowrank_anim.pipeline.rendering import RenderError, Segments, render, scene_variant
-from lowrank_anim.pipeline.request import DEFAULT_OUTPUT_DIR, RenderRequest, quality_preset
-from lowrank_anim.pipeline.workers import one_line_error
+from lowrank_anim.pipeline.rendering import RenderError, Segments, render
+from lowrank_anim.pipeline.request import DEFAULT_OUTPUT_DIR, QUALITY_TABLE, RenderRequest
+from lowrank_anim.pipeline.workers import child_main
 
 #: A held frame (a static wait) is drawn once and only encoded n times: it costs this fraction
 #: of an animated frame (measured on RankOneUpdate at -q high: encoding is about a tenth).
@@ -61,6 +56,10 @@ class ChunkTask:
     settings: dict[str, Any]
     store: Path
     poster: bool = False
+
+    def run(self) -> Segments:
+        """Render the chunk in this process (:func:`render_chunk`)."""
+        return render_chunk(self)
 
 
 # The cost model of ``--chunks auto``, in CPU seconds, measured by bench/chunk_costs.py on this
@@ -240,26 +239,23 @@ def plan(request: RenderRequest, store: Path) -> tuple[list[manim_patches.PlayFr
     would write them), held or not, with updaters or not, and the CPU seconds it took to build
     the scene.  Plays jump to their end as manim skips them, so it costs about one scene
     build; the LaTeX it compiles goes to ``store`` for the render that follows."""
-    from manim import tempconfig
-
+    # Importing manim's patches and the scene module is not building the scene: done first,
+    # the render context below finds them done.
     manim_patches.install()
-    scene_cls = request.scene.load()
+    request.scene.load()
     start = time.process_time()
-    with (
-        texstore.private_dirs(store) as caches,
-        tempfile.TemporaryDirectory(prefix="lowrank-plan-") as media,
-    ):
-        overrides = {
-            "format": "mp4",
-            "from_animation_number": 10**9,  # skip every play
-            "save_sections": False,
-        }
-        with tempconfig(manim_config(request, Path(media), caches, **overrides)):
-            scene = manim_patches.frame_exact_scene(
-                scene_variant(scene_cls, request), segments_only=True, jump=True
-            )
-            scene.render()
-            played = list(scene.renderer.played)
+    overrides = {
+        "format": "mp4",
+        "from_animation_number": 10**9,  # skip every play
+        "save_sections": False,
+    }
+    with render_context(
+        request, None, tex_store=store, overrides=overrides, prefix="lowrank-plan-"
+    ) as context:
+        scene = context.render(
+            manim_patches.frame_exact_scene(context.scene_class, segments_only=True, jump=True)
+        )
+        played = list(scene.renderer.played)
     return played, time.process_time() - start
 
 
@@ -302,9 +298,7 @@ def chunks_for(
     if request.fmt == "png" or workers <= 1:
         return 1
     if chunks is None:
-        preset = quality_preset(request.quality)
-        pixels = int(preset["pixel_width"]) * int(preset["pixel_height"])
-        if pixels < AUTO_MIN_PIXELS:
+        if QUALITY_TABLE[request.quality].pixels < AUTO_MIN_PIXELS:
             return 1
         return auto_chunks(request, workers, store if store is not None else DEFAULT_OUTPUT_DIR)
     return max(1, chunks)
@@ -316,62 +310,35 @@ def chunks_for(
 def render_chunk(task: ChunkTask) -> Segments:
     """Render ``task``'s plays (in this process, which must not have rendered before) and
     return their segments' bytes; nothing is left on disk."""
-    from manim import tempconfig
-
-    manim_patches.install()
-    scene_cls = task.request.scene.load()
-    with (
-        texstore.private_dirs(task.store) as caches,
-        tempfile.TemporaryDirectory(prefix="lowrank-chunk-") as media,
-    ):
-        overrides = {
-            **task.settings,
-            "from_animation_number": task.first,
-            "upto_animation_number": task.last,
-            "save_sections": False,
+    overrides = {
+        "from_animation_number": task.first,
+        "upto_animation_number": task.last,
+        "save_sections": False,
+    }
+    with render_context(
+        task.request,
+        None,
+        tex_store=task.store,
+        encoder=task.settings,
+        overrides=overrides,
+        prefix="lowrank-chunk-",
+    ) as context:
+        scene = context.render(
+            manim_patches.frame_exact_scene(context.scene_class, segments_only=True)
+        )
+        files = scene.renderer.file_writer.partial_movie_files
+        by_play = {
+            index: Path(files[index]).read_bytes()
+            for index in range(task.first, min(task.last + 1, len(files)))
+            if files[index] is not None
         }
-        with tempconfig(manim_config(task.request, Path(media), caches, **overrides)):
-            scene = manim_patches.frame_exact_scene(
-                scene_variant(scene_cls, task.request), segments_only=True
-            )
-            with manim_patches.stopping_encoders(scene):
-                scene.render()
-            files = scene.renderer.file_writer.partial_movie_files
-            by_play = {
-                index: Path(files[index]).read_bytes()
-                for index in range(task.first, min(task.last + 1, len(files)))
-                if files[index] is not None
-            }
-            suffix = next((Path(f).suffix for f in files if f is not None), ".mp4")
-            poster = None
-            if task.poster:
-                poster_file = Path(media) / "poster.png"
-                scene.renderer.camera.get_image().save(poster_file)
-                poster = poster_file.read_bytes()
+        suffix = next((Path(f).suffix for f in files if f is not None), ".mp4")
+        poster = None
+        if task.poster:
+            poster_file = context.media_dir / "poster.png"
+            scene.renderer.camera.get_image().save(poster_file)
+            poster = poster_file.read_bytes()
     return Segments(by_play, suffix, poster)
-
-
-def _chunk_process(task: ChunkTask, conn: multiprocessing.connection.Connection) -> None:
-    """Entry point of a chunk's process: render, send the bytes (or a one-line error).
-
-    A stop (SIGTERM from the pool, or a terminal's SIGINT) unwinds the render, so the chunk's
-    temporary folder goes; a second one waits for that."""
-    # manim's log, LaTeX's chatter: the parent reports failures in one line.
-    devnull = os.open(os.devnull, os.O_WRONLY)
-    os.dup2(devnull, 1)
-    os.dup2(devnull, 2)
-    with sigterm_raises(child=True):
-        try:
-            message: tuple[str, object] = ("ok", render_chunk(task))
-        except BaseException as exc:
-            message = ("failed", one_line_error(exc))
-        with contextlib.suppress(OSError):  # the parent stopped listening (interrupted)
-            conn.send(message)
-        conn.close()
-    # A normal exit: finalizers release what manim's progress bars registered (tqdm's lock,
-    # a semaphore the resource tracker would otherwise report as leaked).
-    if message[0] != "ok":
-        sys.exit(1)
 
 
 def run_chunks(tasks: Sequence[ChunkTask], workers: int) -> list[Segments]:
@@ -408,7 +375,8 @@ def run_chunks(tasks: Sequence[ChunkTask], workers: int) -> list[Segments]:
 def _pooled_chunk(child: Any, task: ChunkTask) -> tuple[str, object]:
     """A pool task (in a Dask thread): one chunk in a fresh process; its message."""
     name = f"chunk-{task.request.scene.name}-{task.first}-{task.last}"
-    message, code = child.run_process(_chunk_process, (task,), name)
+    # No log: the parent reports a failure in one line (manim's log, LaTeX's chatter go).
+    message, code = child.run_process(child_main, (task, None), name)
     if message is None:
         return ("failed", f"its process ended with code {code}")
     return cast(tuple[str, object], message)
@@ -422,15 +390,17 @@ def render_segments(
     *,
     parts: int,
     workers: int,
+    run: Callable[[Sequence[ChunkTask], int], list[Segments]] = run_chunks,
 ) -> Segments:
     """Render every play of a planned render in ``parts`` chunks balanced by cost, at most
-    ``workers`` at once (a :data:`lowrank_anim.pipeline.rendering.SegmentRenderer`)."""
+    ``workers`` at once (a :data:`lowrank_anim.pipeline.rendering.SegmentRenderer`), by
+    ``run``: the local pool (:func:`run_chunks`), or a farm's workers."""
     runs = cut_plays(played, parts, request.quality)
     tasks = [
         ChunkTask(request, first, last, settings, store, poster=last == len(played) - 1)
         for first, last in runs
     ]
-    made = run_chunks(tasks, workers)
+    made = run(tasks, workers)
     by_play: dict[int, bytes] = {}
     for segments in made:
         by_play.update(segments.by_play)
@@ -445,10 +415,11 @@ def render_chunked(
     parts: int,
     workers: int,
     store: Path | None = None,
+    encoder: Mapping[str, Any] | None = None,
 ) -> Path:
     """:func:`lowrank_anim.pipeline.rendering.render` in ``parts`` chunks (at most ``workers``
     processes at once): the same file, made faster on several cores."""
     if parts <= 1:
-        return render(request, output_dir, store=store)
+        return render(request, output_dir, store=store, encoder=encoder)
     segments = functools.partial(render_segments, parts=parts, workers=workers)
-    return render(request, output_dir, store=store, segments=segments)
+    return render(request, output_dir, store=store, segments=segments, encoder=encoder)

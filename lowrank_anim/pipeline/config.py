@@ -1,9 +1,11 @@
 """The one function that builds a render's manim configuration.
 
-Batch renders, previews, web export and the tests' dry runs all configure manim through
+The render context (:func:`lowrank_anim.pipeline.context.render_context`), in which renders,
+previews, web export, chunks and the tests' dry runs all run, configures manim through
 :func:`manim_config`: the request decides quality, format, background and transparency; the
-caller adds where files go (a scratch media directory), the LaTeX/text store's private folders
-(:func:`lowrank_anim.pipeline.texstore.private_dirs`) and its own few overrides.
+context adds where files go (a scratch media directory), the LaTeX/text store's private folders
+(:func:`lowrank_anim.pipeline.texstore.private_dirs`), the encoder settings and the caller's
+own few overrides.
 """
 
 from __future__ import annotations

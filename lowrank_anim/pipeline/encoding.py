@@ -20,8 +20,8 @@ The figures come from encoding the same 240 frames each way (BENCHMARKS.md, "Enc
 settings").
 
 The settings are plain dictionaries of manim config keys (``video_encoder_options``,
-``max_inflight_encoders``), applied with ``manim.tempconfig`` around a render (see
-:func:`lowrank_anim.pipeline.batch.run_job`); the key names are manim 0.22's (``manim/_config/
+``max_inflight_encoders``), passed to a render as its ``encoder``
+(:mod:`lowrank_anim.pipeline.context`); the key names are manim 0.22's (``manim/_config/
 video_encoder.py``). Codec and pixel format stay ``auto``, so manim still picks libx264 for
 mp4/mov/gif segments, VP9 for webm and qtrle for transparent mov. This module imports nothing
 heavy: the cache key includes these settings and is computed without importing manim.
@@ -29,10 +29,9 @@ heavy: the cache key includes these settings and is computed without importing m
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-if TYPE_CHECKING:
-    from lowrank_anim.pipeline.request import RenderRequest
+from lowrank_anim.pipeline.request import QUALITY_TABLE, RenderRequest
 
 #: The purposes a render can be encoded for.
 PURPOSES = ("draft", "final", "web")
@@ -125,19 +124,10 @@ def request_overrides(request: RenderRequest, draft: bool = False) -> dict[str, 
     )
 
 
-#: Pixels of a frame per quality (manim's presets; kept here so the cache key needs no manim).
-_PIXELS = {
-    "low": 854 * 480,
-    "medium": 1280 * 720,
-    "high": 1920 * 1080,
-    "production": 2560 * 1440,
-    "4k": 3840 * 2160,
-}
-
-
 def frame_pixels(quality: str) -> int:
-    """How many pixels one frame of ``quality`` has."""
-    return _PIXELS[quality]
+    """How many pixels one frame of ``quality`` has (the quality table's, so the cache key
+    needs no manim)."""
+    return QUALITY_TABLE[quality].pixels
 
 
 #: What one render process holds besides frames (Python, manim, the scene): about 250 MB

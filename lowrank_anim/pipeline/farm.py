@@ -1,13 +1,18 @@
 """Render tasks on Dask: an embedded ``LocalCluster`` by default, a cluster with ``--scheduler``.
 
 Scenes go to the cluster whole, one task each (:func:`run_jobs`); a lone scene cut into chunks
-(``--chunks``) sends one ``render.py shard K/N`` task per chunk instead and joins the segments
-here (:func:`farm_segments`), with the same code that joins a local chunked render.
+(``--chunks``) sends one task per chunk instead and joins the segments here
+(:func:`farm_segments`), with the same code that joins a local chunked render.
 
-A :class:`Task` is a command line of this project's own CLI, run by a worker as a fresh
-subprocess (``python -m lowrank_anim ARGS``) in a scratch folder of its own.  A fresh process
-gets a fresh manim ``config`` and a crash fails one attempt, not the worker; the task returns
-the *bytes* of the files it was asked for, so workers need no filesystem shared with the client.
+A :class:`Task` carries the work itself, pickled: a render job
+(:class:`lowrank_anim.pipeline.workers.Job`) or a chunk of one
+(:class:`lowrank_anim.pipeline.chunks.ChunkTask`), exactly what the local pool runs.  A worker
+runs it through the same child entry point as the local pool
+(:func:`lowrank_anim.pipeline.workers.child_main`), in a fresh Python
+(:func:`lowrank_anim.pipeline.workers.run_fresh`) with a scratch folder of its own.  A fresh
+process gets a fresh manim ``config`` and a crash fails one attempt, not the worker; a job's
+task returns the *bytes* of its files and a chunk's its segments, so workers need no
+filesystem shared with the client.
 
 What Dask gives us, and we rely on: a task whose worker dies mid-run is rescheduled on another
 worker; a task that raises is retried ``retries`` times; ``Client.run`` asks every worker a
@@ -18,13 +23,12 @@ make different frames is refused before any work starts.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import hashlib
 import importlib.metadata
 import logging
 import os
 import socket
-import subprocess
-import sys
 import tempfile
 import time
 from collections.abc import Callable, Iterator, Sequence
@@ -35,17 +39,16 @@ from typing import Any
 from lowrank_anim.core.outputs import publish_together, scratch_dir
 from lowrank_anim.paths import PROJECT_ROOT
 from lowrank_anim.pipeline import pool
+from lowrank_anim.pipeline.chunks import ChunkTask, render_segments
 from lowrank_anim.pipeline.manim_patches import PlayFrames
 from lowrank_anim.pipeline.progress import JobResult, Reporter
 from lowrank_anim.pipeline.rendering import SegmentRenderer, Segments
 from lowrank_anim.pipeline.request import RenderRequest
 from lowrank_anim.pipeline.texstore import CACHE_DIRNAME
-from lowrank_anim.pipeline.workers import Job, Outcome, finish, media_duration
+from lowrank_anim.pipeline.workers import Job, Outcome, finish, media_duration, run_fresh
 
 #: The environment variable that names a scheduler when ``--scheduler`` is not given.
 SCHEDULER_ENV = "LOWRANK_SCHEDULER"
-#: Where a task's arguments name its scratch folder.
-OUT = "{out}"
 #: Distributions whose versions change the pixels or the bytes of a render.
 PIXEL_DISTRIBUTIONS = ("manim", "av", "pycairo", "ManimPango", "numpy", "Pillow", "lowrank-anim")
 #: How long to wait for a scheduler to answer and for its first worker to join.
@@ -62,16 +65,17 @@ class TaskError(Exception):
 
 @dataclass(frozen=True)
 class Task:
-    """One unit of work: CLI arguments (``{out}`` is the task's scratch folder) and glob
-    patterns, relative to that folder, of the files whose bytes come back (each must match)."""
+    """One unit of work for a worker: ``work`` (a job or a chunk, pickled as it is) under the
+    name ``key``."""
 
     key: str
-    args: tuple[str, ...]
-    outputs: tuple[str, ...]
+    work: Job | ChunkTask
 
 
-def run_task(task: Task) -> dict[str, bytes]:
-    """Run ``task`` here, as a subprocess, and return its output files' bytes (on a worker)."""
+def run_task(task: Task) -> Any:
+    """Run ``task`` on this machine (on a worker) in a fresh process: a job's files' bytes by
+    name under its output folder, or a chunk's segments
+    (:class:`~lowrank_anim.pipeline.rendering.Segments`)."""
     with tempfile.TemporaryDirectory(prefix="lowrank-task-") as scratch:
         # The compiled-LaTeX store (OUTPUT_DIR/.cache, safe for concurrent processes) outlives
         # the task, shared by the tasks of every worker on this machine: a fresh store per task
@@ -79,26 +83,26 @@ def run_task(task: Task) -> dict[str, bytes]:
         store = Path(tempfile.gettempdir(), f"lowrank-farm-store-{os.getuid()}")
         store.mkdir(mode=0o700, exist_ok=True)
         os.symlink(store, Path(scratch, CACHE_DIRNAME), target_is_directory=True)
-        args = [arg.replace(OUT, scratch) for arg in task.args]
-        done = subprocess.run(
-            [sys.executable, "-m", "lowrank_anim", *args],
-            cwd=PROJECT_ROOT,
-            capture_output=True,
-            text=True,
-            check=False,
-        )
-        if done.returncode != 0:
-            said = [line for line in done.stderr.splitlines() if line.strip()]
-            why = said[-1] if said else f"exit status {done.returncode}"
-            raise TaskError(f"{task.key}: {why}")
-        found: dict[str, bytes] = {}
-        for pattern in task.outputs:
-            matches = [p for p in sorted(Path(scratch).glob(pattern)) if p.is_file()]
-            if not matches:
-                raise TaskError(f"{task.key}: the command wrote no {pattern}")
-            for path in matches:
-                found[path.relative_to(scratch).as_posix()] = path.read_bytes()
-        return found
+        # The client's folders mean nothing here: the job renders into the scratch folder, and
+        # both take their LaTeX from this machine's store.
+        work: Job | ChunkTask
+        if isinstance(task.work, Job):
+            work = dataclasses.replace(task.work, output_dir=Path(scratch))
+        else:
+            work = dataclasses.replace(task.work, store=Path(scratch))
+        message, code = run_fresh(work)
+        if message is None:
+            raise TaskError(f"{task.key}: its process ended with code {code} before reporting")
+        if message[0] != "ok":
+            raise TaskError(f"{task.key}: {message[1]}")
+        if not isinstance(work, Job):
+            return message[1]
+        folder = Path(scratch, work.request.scene.name)
+        return {
+            path.relative_to(scratch).as_posix(): path.read_bytes()
+            for path in sorted(folder.rglob("*"))
+            if path.is_file()
+        }
 
 
 def _source_digest(root: Path = PROJECT_ROOT) -> str:
@@ -218,10 +222,11 @@ class Farm:
         tasks: Sequence[Task],
         *,
         retries: int = 2,
-        on_done: Callable[[Task, dict[str, bytes]], None] | None = None,
-    ) -> dict[str, dict[str, bytes]]:
-        """Run every task; return key → output bytes. The first task that cannot be done ends
-        the run with a :class:`FarmError`, and the tasks still queued are cancelled."""
+        on_done: Callable[[Task, Any], None] | None = None,
+    ) -> dict[str, Any]:
+        """Run every task; return key → what it returned (:func:`run_task`). The first task
+        that cannot be done ends the run with a :class:`FarmError`, and the tasks still queued
+        are cancelled."""
         from distributed import as_completed
         from distributed.scheduler import KilledWorker
 
@@ -231,7 +236,7 @@ class Farm:
             ): task
             for task in tasks
         }
-        results: dict[str, dict[str, bytes]] = {}
+        results: dict[str, Any] = {}
         try:
             for future in as_completed(by_future):
                 task = by_future[future]
@@ -308,31 +313,9 @@ def farm(
 # Batch renders on the farm ----------------------------------------------------------------------
 
 
-def _number(value: float) -> str:
-    return repr(float(value))
-
-
-def request_args(request: RenderRequest, *, draft: bool = False) -> tuple[str, ...]:
-    """``render.py render`` arguments that rebuild ``request`` on another machine (``--set`` for
-    the numbers, exact to the bit: ``repr`` round-trips a float)."""
-    args = [request.scene.name, "-q", request.quality, "-f", request.fmt, "--theme", request.theme]
-    args += ["--transparent"] if request.transparent else []
-    args += ["--sections"] if request.sections else []
-    args += ["--draft"] if draft else []
-    for key, value in request.params.values:
-        if value and isinstance(value[0], tuple):  # a matrix: rows (W) or columns (U, V)
-            text = ";".join(",".join(_number(x) for x in row) for row in value)
-        else:
-            text = ",".join(_number(x) for x in value)  # type: ignore[arg-type]
-        args += ["--set", f"{key}={text}"]
-    return tuple(args)
-
-
-def job_task(job: Job, *, draft: bool = False) -> Task:
+def job_task(job: Job) -> Task:
     """The task that renders ``job`` on a worker and brings back its scene folder's files."""
-    scene = job.request.scene.name
-    args = ("render", *request_args(job.request, draft=draft), "--force", "-o", OUT)
-    return Task(key=f"{scene}-{job.key[:12]}", args=args, outputs=(f"{scene}/**/*",))
+    return Task(key=f"{job.request.scene.name}-{job.key[:12]}", work=job)
 
 
 def place(files: dict[str, bytes], job: Job) -> Path:
@@ -365,14 +348,13 @@ def run_jobs(
     reporter: Reporter,
     *,
     workers: int,
-    draft: bool = False,
 ) -> dict[int, JobResult]:
     """Render batch jobs as farm tasks; each result is published and recorded as it arrives."""
-    by_key = {job_task(job, draft=draft).key: (index, job) for index, job in todo}
+    by_key = {job_task(job).key: (index, job) for index, job in todo}
     results: dict[int, JobResult] = {}
     start = time.perf_counter()
 
-    def arrived(task: Task, files: dict[str, bytes]) -> None:
+    def arrived(task: Task, files: Any) -> None:
         index, job = by_key[task.key]
         path = place(files, job)
         seconds = time.perf_counter() - start
@@ -383,24 +365,11 @@ def run_jobs(
     with farm(address, workers=workers) as running:
         for _, job in todo:
             reporter.started(job.request)
-        running.run([job_task(job, draft=draft) for _, job in todo], on_done=arrived)
+        running.run([job_task(job) for _, job in todo], on_done=arrived)
     return results
 
 
 # One scene's chunks on the farm ------------------------------------------------------------------
-
-
-def shard_tasks(job: Job, parts: int, *, draft: bool = False) -> list[Task]:
-    """``render.py shard K/N`` for K = 1..``parts``: the tasks that render ``job``'s plays."""
-    scene, *options = request_args(job.request, draft=draft)
-    return [
-        Task(
-            key=f"shard-{scene}-{k}of{parts}-{job.key[:12]}",
-            args=("shard", scene, f"{k}/{parts}", *options, "-o", OUT),
-            outputs=("*",),
-        )
-        for k in range(1, parts + 1)
-    ]
 
 
 def total_threads(running: Farm) -> int:
@@ -409,13 +378,18 @@ def total_threads(running: Farm) -> int:
     return max(1, sum(threads.values()))
 
 
-def farm_segments(
-    running: Farm, job: Job, parts: int | None, *, draft: bool = False
-) -> SegmentRenderer:
+def farm_segments(running: Farm, job: Job, parts: int | None) -> SegmentRenderer:
     """A segment renderer for :func:`lowrank_anim.pipeline.rendering.render` that renders the
-    plays as ``parts`` shards on ``running``'s workers (None: one per worker thread) and reads
-    them back as :func:`lowrank_anim.pipeline.shards.shard_reader` reads a shards folder."""
-    from lowrank_anim.pipeline.shards import shard_reader
+    plays as ``parts`` chunks on ``running``'s workers (None: one per worker thread), cut and
+    joined as a local chunked render's (:func:`lowrank_anim.pipeline.chunks.render_segments`)."""
+
+    def run(tasks: Sequence[ChunkTask], workers: int) -> list[Segments]:
+        keyed = [
+            Task(f"chunk-{t.request.scene.name}-{t.first}-{t.last}-{job.key[:12]}", t)
+            for t in tasks
+        ]
+        made = running.run(keyed)
+        return [made[task.key] for task in keyed]
 
     def segments(
         request: RenderRequest,
@@ -424,12 +398,8 @@ def farm_segments(
         store: Path,
     ) -> Segments:
         count = parts if parts is not None else total_threads(running)
-        made = running.run(shard_tasks(job, count, draft=draft))
-        with tempfile.TemporaryDirectory(prefix="lowrank-shards-") as folder:
-            for files in made.values():
-                for name, data in files.items():
-                    if not name.startswith("."):  # the task's store link, bookkeeping
-                        Path(folder, name).write_bytes(data)
-            return shard_reader(Path(folder), job.key)(request, played, settings, store)
+        return render_segments(
+            request, played, settings, store, parts=count, workers=count, run=run
+        )
 
     return segments

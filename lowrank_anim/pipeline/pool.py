@@ -228,6 +228,7 @@ def run(
         with _cluster(workers, memory) as client:
             futures = {
                 client.submit(
+                    _unless_stopped,
                     work,
                     Child(name, index),
                     task.item,
@@ -253,6 +254,16 @@ def run(
                 client.cancel(list(futures))
     finally:
         _POOLS.pop(name, None)
+
+
+def _unless_stopped(work: Callable[[Child, Item], Result], child: Child, item: Item) -> Any:
+    """``work(child, item)``, or None once the pool stops it: nobody waits for its result
+    then, and a task that raised would have Dask log it ("Compute Failed", a traceback) on
+    the way out of an interrupted render."""
+    try:
+        return work(child, item)
+    except StoppedError:
+        return None
 
 
 def _drain(pool: _Pool, on_start: Callable[[int], None], *, wait: bool = True) -> None:

@@ -1,23 +1,26 @@
 """Render registered scenes to predictable paths, the same way from the CLI, tests and Docker.
 
-Rendering happens in-process with ``tempconfig`` (manim's documented Python API).  Each render
-gets its own scratch media directory next to the final file; only when manim has finished is
-the result moved into place with an atomic rename, so a failed or interrupted render never
-leaves a half-written file where a good one was.
+Rendering happens in-process, in the one render context (:mod:`lowrank_anim.pipeline.context`,
+manim's ``tempconfig``).  Each render gets its own scratch media directory next to the final
+file; only when manim has finished is the result moved into place with an atomic rename, so a
+failed or interrupted render never leaves a half-written file where a good one was.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from lowrank_anim.core.outputs import publish_together, scratch_dir
-from lowrank_anim.maths.params import build_example
+from lowrank_anim.core.outputs import publish_together
 from lowrank_anim.pipeline import manim_patches, texstore
-from lowrank_anim.pipeline.config import manim_config
+
+# RenderError and scene_variant are named here too, where callers have always found them.
+from lowrank_anim.pipeline.context import RenderError as RenderError
+from lowrank_anim.pipeline.context import render_context
+from lowrank_anim.pipeline.context import scene_variant as scene_variant
 from lowrank_anim.pipeline.ffmpeg import LOSSLESS_ENCODER_OPTIONS, encode_gif
 from lowrank_anim.pipeline.request import DEFAULT_OUTPUT_DIR, VIDEO_FORMATS, RenderRequest
 
@@ -28,10 +31,6 @@ POSTER_FORMATS = ("mp4", "webm", "mov")
 def poster_path(final: Path) -> Path:
     """Where a rendered video's poster goes: ``SCENE[-variant].poster.png`` beside it."""
     return final.with_suffix(".poster.png")
-
-
-class RenderError(RuntimeError):
-    """A render that could not produce its file; the message says what to do."""
 
 
 #: The manim configuration keys a chunk of a render must share with the render itself.
@@ -56,20 +55,9 @@ SegmentRenderer = Callable[
 ]
 
 
-def scene_variant(scene_cls: type[Any], request: RenderRequest) -> type[Any]:
-    """The scene class to render for ``request``: our scenes take a theme and custom
-    numbers through ``variant``; a plain manim scene is rendered as it is."""
-    variant = getattr(scene_cls, "variant", None)
-    if variant is None:
-        return scene_cls
-    example = build_example(request.scene.name, request.scene.model, request.params)
-    chosen: type[Any] = variant(theme=request.theme, example=example)
-    return chosen
-
-
 def params_record(request: RenderRequest) -> dict[str, Any]:
     """What the ``.params.json`` sidecar says: the values given and the full example drawn."""
-    example = build_example(request.scene.name, request.scene.model, request.params)
+    example = request.example
     drawn: dict[str, Any] = {}
     if example is not None:
         drawn = {
@@ -92,43 +80,42 @@ def render(
     *,
     store: Path | None = None,
     segments: SegmentRenderer | None = None,
+    encoder: Mapping[str, Any] | None = None,
 ) -> Path:
     """Render one request and return the path of the finished file.
 
     Compiled LaTeX and text come from (and go to) the store of ``store``, by default
-    ``output_dir`` (:mod:`lowrank_anim.pipeline.texstore`).
+    ``output_dir`` (:mod:`lowrank_anim.pipeline.texstore`). ``encoder``: the encoder's manim
+    keys (:mod:`lowrank_anim.pipeline.encoding`); manim's defaults without it.
 
     With ``segments`` (a chunked render of a video), this process draws nothing: it runs the
     scene once skipping every play (frame-exact: the same plays, clock and captions), hands
     the plan to ``segments``, which renders the plays elsewhere, and joins what comes back with
     manim's own code, exactly as the segments of a render in one piece are joined.
     """
-    from manim import config, tempconfig
+    from manim import config
 
-    manim_patches.install()
     final = request.output_path(output_dir)
-    scene_cls = request.scene.load()
     store = output_dir if store is None else store
     chunked = segments is not None and request.fmt != "png"
-    with (
-        texstore.private_dirs(store) as caches,
-        scratch_dir(final) as media_dir,
-    ):
-        # A GIF is encoded from a lossless mp4 by the same two-pass palette as `export --gif`.
-        gif = request.fmt == "gif"
-        overrides: dict[str, Any] = {
-            "format": "mp4",
-            "video_encoder_options": LOSSLESS_ENCODER_OPTIONS,
-        }
-        if not gif:
-            overrides = {}
+    # A GIF is encoded from a lossless mp4 by the same two-pass palette as `export --gif`.
+    gif = request.fmt == "gif"
+    overrides: dict[str, Any] = {}
+    if gif:
+        overrides = {"format": "mp4", "video_encoder_options": LOSSLESS_ENCODER_OPTIONS}
+    if chunked:
+        overrides["from_animation_number"] = 10**9  # skip every play here
+    with render_context(
+        request, tex_store=store, beside=final, encoder=encoder, overrides=overrides
+    ) as context:
+        media_dir = context.media_dir
         poster: Path | None = media_dir / "poster.png"
 
         def elsewhere(played: list[manim_patches.PlayFrames]) -> dict[int, Path]:
             """Render the plays in chunks; the segment files, by play, in ``media_dir``."""
             assert segments is not None
             # The chunks start from the store: give it this pass's LaTeX first.
-            texstore.harvest_all(caches, store)
+            texstore.harvest_all(context.caches, store)
             keys = {key: config[key] for key in CHUNK_CONFIG_KEYS}
             made = segments(request, played, keys, store)
             folder = media_dir / "chunks"
@@ -141,27 +128,18 @@ def render(
                 poster.write_bytes(made.poster)
             return paths
 
-        if chunked:
-            overrides["from_animation_number"] = 10**9  # skip every play here
-        with tempconfig(manim_config(request, media_dir, caches, **overrides)):
-            scene = manim_patches.frame_exact_scene(
-                scene_variant(scene_cls, request), provider=elsewhere if chunked else None
+        scene = context.render(
+            manim_patches.frame_exact_scene(
+                context.scene_class, provider=elsewhere if chunked else None
             )
-            with manim_patches.stopping_encoders(scene):
-                scene.render()
-            writer = scene.renderer.file_writer
-            produced = Path(
-                writer.image_file_path if request.fmt == "png" else writer.movie_file_path
-            )
-            if request.fmt not in POSTER_FORMATS:
-                poster = None
-            elif not chunked:
-                # The last frame, as the player shows it before playback (and the gallery).
-                scene.renderer.camera.get_image().save(poster)
-        if not produced.is_file():
-            raise RenderError(
-                f"manim finished but wrote no {request.fmt} file for {request.scene.name}"
-            )
+        )
+        writer = scene.renderer.file_writer
+        if request.fmt not in POSTER_FORMATS:
+            poster = None
+        elif not chunked:
+            # The last frame, as the player shows it before playback (and the gallery).
+            scene.renderer.camera.get_image().save(poster)
+        produced = context.output(scene)
         if gif:
             produced = encode_gif(produced, produced.with_suffix(".gif"), media_dir)
         # Beat clips first (a folder of their own), then the clip's files together, video last.

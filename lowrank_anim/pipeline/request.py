@@ -8,26 +8,69 @@ Importing this module imports no manim.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from lowrank_anim.core.outputs import contained_path
 from lowrank_anim.maths.palette import DEFAULT_THEME, get_theme
-from lowrank_anim.maths.params import SceneParams
+from lowrank_anim.maths.params import SceneParams, build_example
 from lowrank_anim.paths import DEFAULT_OUTPUT_DIR
 from lowrank_anim.registry import SceneSpec
 
-__all__ = ["DEFAULT_OUTPUT_DIR", "FORMATS", "QUALITY_PRESETS", "RenderRequest", "quality_preset"]
+if TYPE_CHECKING:
+    from lowrank_anim.maths.model import Example
 
-#: Our quality names → manim's presets (``manim.constants.QUALITIES``), which own the numbers.
-QUALITY_PRESETS: dict[str, str] = {
-    "low": "low_quality",
-    "medium": "medium_quality",
-    "high": "high_quality",
-    "production": "production_quality",
-    "4k": "fourk_quality",
+__all__ = [
+    "DEFAULT_OUTPUT_DIR",
+    "FORMATS",
+    "QUALITY_PRESETS",
+    "QUALITY_TABLE",
+    "Quality",
+    "RenderRequest",
+    "quality_preset",
+]
+
+
+class Quality(NamedTuple):
+    """One ``--quality``: manim's preset and the numbers it stands for."""
+
+    preset: str
+    """The key of ``manim.constants.QUALITIES`` that ``tempconfig`` is given."""
+    pixel_width: int
+    pixel_height: int
+    frame_rate: int
+
+    @property
+    def label(self) -> str:
+        """``480p15``, as manim names its quality folders."""
+        return f"{self.pixel_height}p{self.frame_rate}"
+
+    @property
+    def pixels(self) -> int:
+        """Pixels of one frame."""
+        return self.pixel_width * self.pixel_height
+
+
+#: The one quality table: our names → manim's presets, with their numbers written here so the
+#: cache key, the memory estimates and the help need no manim
+#: (``tests/pipeline/test_context.py`` checks them against ``manim.constants.QUALITIES``).
+QUALITY_TABLE: dict[str, Quality] = {
+    "low": Quality("low_quality", 854, 480, 15),
+    "medium": Quality("medium_quality", 1280, 720, 30),
+    "high": Quality("high_quality", 1920, 1080, 60),
+    "production": Quality("production_quality", 2560, 1440, 60),
+    "4k": Quality("fourk_quality", 3840, 2160, 60),
 }
+#: Our quality names → manim's presets (the table's first column; the CLI's choices).
+QUALITY_PRESETS: dict[str, str] = {name: q.preset for name, q in QUALITY_TABLE.items()}
+
+
+def quality_help() -> str:
+    """The qualities as ``--quality``'s help lists them: ``low 480p15, medium 720p30, …``."""
+    return ", ".join(f"{name} {q.label}" for name, q in QUALITY_TABLE.items())
+
 
 #: Output formats; ``png`` is the last frame, the others are videos.
 FORMATS = ("mp4", "webm", "gif", "mov", "png")
@@ -75,8 +118,14 @@ class RenderRequest:
     @property
     def resolution_label(self) -> str:
         """``480p15``-style label, as manim names its quality folders."""
-        preset = quality_preset(self.quality)
-        return f"{preset['pixel_height']}p{preset['frame_rate']}"
+        return QUALITY_TABLE[self.quality].label
+
+    @functools.cached_property
+    def example(self) -> Example | None:
+        """The numbers the scene draws, built once per request (``None``: the scene's own
+        default, or a scene that takes none); a :class:`~lowrank_anim.maths.params.ParamError`
+        if they do not suit the scene."""
+        return build_example(self.scene.name, self.scene.model, self.params)
 
     def output_path(self, output_dir: Path) -> Path:
         """Where this request's file lands:
@@ -103,6 +152,9 @@ class RenderRequest:
 
 def quality_preset(quality: str) -> dict[str, Any]:
     """manim's preset (pixel_width, pixel_height, frame_rate) for one of our quality names."""
-    from manim.constants import QUALITIES
-
-    return dict(QUALITIES[QUALITY_PRESETS[quality]])
+    found = QUALITY_TABLE[quality]
+    return {
+        "pixel_width": found.pixel_width,
+        "pixel_height": found.pixel_height,
+        "frame_rate": found.frame_rate,
+    }

@@ -10,11 +10,13 @@ A worker's stdout and stderr (manim's log, LaTeX, the traceback) go to a log fil
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import multiprocessing
 import multiprocessing.connection
 import os
 import pickle
+import subprocess
 import sys
 import threading
 import time
@@ -22,17 +24,20 @@ import traceback
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, cast
+from typing import Any, Protocol, cast
 
 from lowrank_anim.core.outputs import publish
 from lowrank_anim.core.termination import sigterm_raises
 from lowrank_anim.health.diagnosis import explain
-from lowrank_anim.pipeline import cache
+from lowrank_anim.paths import PROJECT_ROOT
+from lowrank_anim.pipeline import cache, encoding
 from lowrank_anim.pipeline.progress import JobResult, Reporter
 from lowrank_anim.pipeline.rendering import render
 from lowrank_anim.pipeline.request import RenderRequest
 
-RenderFunction = Callable[[RenderRequest, Path], Path]
+#: What renders a job: called as ``render_fn(request, output_dir, encoder=settings)``, like
+#: :func:`lowrank_anim.pipeline.rendering.render` (the default), and returns the file's path.
+RenderFunction = Callable[..., Path]
 #: Where failed jobs' logs are kept, under the output directory.
 LOGS_DIRNAME = ".logs"
 
@@ -49,6 +54,25 @@ class Job:
     settings: dict[str, Any]
     encoder: str
     render_fn: RenderFunction
+
+    def run(self) -> Outcome:
+        """Render the job in this process (:func:`run_job`)."""
+        return run_job(self.request, self.output_dir, self.settings, self.render_fn)
+
+
+def job_for(
+    request: RenderRequest,
+    output_dir: Path,
+    *,
+    draft: bool = False,
+    render_fn: RenderFunction = render,
+) -> Job:
+    """The one job builder: ``request``'s encoder settings (``draft``: the fast encoder at any
+    quality), the cache key they make with the request, and the purpose the manifest records."""
+    settings = encoding.request_overrides(request, draft)
+    key = cache.cache_key(request, settings)
+    purpose = encoding.purpose_for(request.quality, draft)
+    return Job(request, output_dir, key, settings, purpose, render_fn)
 
 
 @dataclass(frozen=True)
@@ -82,13 +106,10 @@ def run_job(
     render_fn: RenderFunction = render,
 ) -> Outcome:
     """Render one request with the encoder ``settings`` (the render uses the LaTeX store) in this
-    process. ``render_fn``'s own ``tempconfig`` nests inside ours and keeps these keys."""
-    from manim import tempconfig
-
-    with tempconfig(settings):
-        start = time.perf_counter()
-        path = render_fn(request, output_dir)
-        seconds = time.perf_counter() - start
+    process."""
+    start = time.perf_counter()
+    path = render_fn(request, output_dir, encoder=settings)
+    seconds = time.perf_counter() - start
     return Outcome(Path(path), seconds, media_duration(Path(path)))
 
 
@@ -109,14 +130,26 @@ def log_path(output_dir: Path, request: RenderRequest) -> Path:
     return output_dir / LOGS_DIRNAME / f"{name}.log"
 
 
-def _worker(job: Job, log: str, conn: multiprocessing.connection.Connection) -> None:
-    """Entry point of a job's process: render, report, keep stdout/stderr in ``log``.
+class Work(Protocol):
+    """What a render process runs: a :class:`Job`, or a chunk of one
+    (:class:`lowrank_anim.pipeline.chunks.ChunkTask`); pickled to the process."""
+
+    def run(self) -> object:
+        """Do the work here; what it returns goes back to the parent."""
+        ...
+
+
+def child_main(work: Work, log: str | None, conn: multiprocessing.connection.Connection) -> None:
+    """The one entry point of a render process (a child of the local pool, or of a farm
+    task, :func:`run_fresh`): run ``work``, send ``("ok", result)`` or ``("failed", one-line
+    error)`` through ``conn``; stdout and stderr (manim's log, LaTeX, the traceback) go to
+    ``log``, or nowhere without one.
 
     The first SIGTERM (the pool's stop) or SIGINT (a terminal's Ctrl-C reaches the whole
     process group) unwinds the render, so its scratch directories are removed; later ones are
     ignored until that is done."""
     status = 1
-    with sigterm_raises(child=True), open(log, "ab", buffering=0) as sink:
+    with sigterm_raises(child=True), open(log or os.devnull, "ab", buffering=0) as sink:
         # Redirect the file descriptors, not just sys.stdout: LaTeX, ffmpeg and manim's logger
         # (bound to stderr when manim was imported) all write there.
         sys.stdout.flush()
@@ -124,8 +157,7 @@ def _worker(job: Job, log: str, conn: multiprocessing.connection.Connection) -> 
         os.dup2(sink.fileno(), 1)
         os.dup2(sink.fileno(), 2)
         try:
-            outcome = run_job(job.request, job.output_dir, job.settings, job.render_fn)
-            message: tuple[str, object] = ("ok", outcome)
+            message: tuple[str, object] = ("ok", work.run())
             status = 0
         except BaseException as exc:
             traceback.print_exc()
@@ -140,12 +172,55 @@ def _worker(job: Job, log: str, conn: multiprocessing.connection.Connection) -> 
     # A render interrupted mid-animation can leave manim's encoder threads (not daemons)
     # waiting forever on their queues, and a normal exit would wait for them: leave at once
     # then (the file is published or abandoned already). Otherwise exit normally, so that
-    # finalizers run.
+    # finalizers run (they release what manim's progress bars registered: tqdm's lock, a
+    # semaphore the resource tracker would otherwise report as leaked).
     stuck = [t for t in threading.enumerate() if t is not threading.main_thread() and not t.daemon]
     if stuck:
         os._exit(status)
     if status:
         sys.exit(status)
+
+
+def run_fresh(work: Work) -> tuple[tuple[str, object] | None, int]:
+    """Run ``work`` through :func:`child_main` in a fresh Python (a subprocess: a Dask
+    worker's process is a daemon, which multiprocessing lets have no children); its message
+    (None if it sent none) and exit code."""
+    read, write = os.pipe()
+    try:
+        process = subprocess.Popen(
+            [sys.executable, "-c", _FRESH_MAIN, str(write)],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            pass_fds=(write,),
+            cwd=PROJECT_ROOT,
+        )
+    finally:
+        os.close(write)
+    reader = multiprocessing.connection.Connection(read, writable=False)
+    try:
+        assert process.stdin is not None
+        with contextlib.suppress(BrokenPipeError):
+            process.stdin.write(pickle.dumps(work))
+            process.stdin.close()
+        message: tuple[str, object] | None = None
+        with contextlib.suppress(EOFError, OSError):
+            message = reader.recv()
+        return message, process.wait()
+    finally:
+        reader.close()
+        if process.poll() is None:  # interrupted: the child unwinds its render and goes
+            process.terminate()
+            process.wait()
+
+
+#: What :func:`run_fresh`'s process runs: the work from stdin, the message to the fd given.
+_FRESH_MAIN = (
+    "import pickle, sys\n"
+    "from multiprocessing.connection import Connection\n"
+    "from lowrank_anim.pipeline.workers import child_main\n"
+    "child_main(pickle.load(sys.stdin.buffer), None, Connection(int(sys.argv[1]), readable=False))"
+)
 
 
 def finish(job: Job, outcome: Outcome, seconds: float) -> JobResult:
@@ -266,7 +341,7 @@ def _pooled_job(child: Any, item: tuple[int, Job]) -> _Ended:
     try:
         try:
             name = f"render-{job.request.scene.name}"
-            message, code = child.run_process(_worker, (job, str(log)), name)
+            message, code = child.run_process(child_main, (job, str(log)), name)
         except StoppedError:
             raise
         except Exception as exc:  # no process could start: this job fails alone

@@ -3,10 +3,10 @@ palette-optimised GIF, WebVTT captions, and embed snippets — all published ato
 
 The scene is rendered through :func:`lowrank_anim.pipeline.rendering.render` into a scratch
 directory as a **lossless** H.264 mezzanine (``crf 0``, ``preset ultrafast``: manim's own
-encoder, set with an outer ``tempconfig`` that the render's own nests inside).  Encoding from
-manim's usual lossy mp4 would mean encoding its compression noise again: every new animation
-starts a new keyframe whose noise pattern differs, which costs the H.264 re-encode ~15% and
-multiplies the GIF's size, because a GIF re-sends every pixel that changed.  Flat graphics
+encoder, given to the render as its encoder settings).  Encoding from manim's usual lossy mp4
+would mean encoding its compression noise again: every new animation starts a new keyframe
+whose noise pattern differs, which costs the H.264 re-encode ~15% and multiplies the GIF's
+size, because a GIF re-sends every pixel that changed.  Flat graphics
 compress so well that the lossless file is only ~15 MB for 20 s of 1080p60.
 
 It is then encoded with the ffmpeg CLI (Debian's ``ffmpeg`` package, which
@@ -193,10 +193,8 @@ def extract_poster(ffmpeg: str, source: Path, out: Path) -> None:
 def render_mezzanine(request: WebExportRequest, scratch: Path, store: Path) -> Path:
     """Render the scene through :func:`~lowrank_anim.pipeline.rendering.render`, lossless,
     with compiled LaTeX from (and to) the store of ``store``."""
-    from manim import tempconfig
-
-    with tempconfig({"video_encoder_options": LOSSLESS_ENCODER_OPTIONS}):
-        return render(request.render_request, scratch, store=store)
+    encoder = {"video_encoder_options": LOSSLESS_ENCODER_OPTIONS}
+    return render(request.render_request, scratch, store=store, encoder=encoder)
 
 
 @dataclass

@@ -55,7 +55,7 @@ def test_sequential_batch_keeps_order_and_reports_each_job(tmp_path: Path) -> No
 def test_in_process_failure_is_one_line_and_the_others_still_render(tmp_path: Path) -> None:
     fake = FakeRenderer([])
 
-    def flaky(request: RenderRequest, output_dir: Path) -> Path:
+    def flaky(request: RenderRequest, output_dir: Path, **_: object) -> Path:
         if request.scene.name == "BrokenScene":
             raise ValueError("no good\nsecond line of detail")
         return fake(request, output_dir)
@@ -176,7 +176,8 @@ def test_a_job_that_cannot_start_fails_alone(tmp_path: Path) -> None:
     """A render function that cannot be sent to a worker process fails its jobs, one line
     each, instead of the whole batch."""
 
-    def local_function(request: RenderRequest, output_dir: Path) -> Path:  # not picklable
+    def local_function(request: RenderRequest, output_dir: Path, **_: object) -> Path:
+        # A local function is not picklable.
         raise AssertionError("never called")
 
     requests = [RenderRequest(spec("TinySquare")), RenderRequest(spec("TinyCircle"))]

@@ -39,7 +39,7 @@ class FakeRenderer:
     calls: list[RenderRequest]
     content: bytes = b"fake video"
 
-    def __call__(self, request: RenderRequest, output_dir: Path) -> Path:
+    def __call__(self, request: RenderRequest, output_dir: Path, **_: Any) -> Path:
         self.calls.append(request)
         final = request.output_path(output_dir)
         final.parent.mkdir(parents=True, exist_ok=True)

@@ -171,14 +171,11 @@ def test_auto_at_high_quality_on_two_cores(
 def render_both(
     request: RenderRequest, tmp_path: Path, store: Path, parts: int = 2
 ) -> tuple[Path, Path]:
-    from manim import tempconfig
-
-    with tempconfig(encoding.request_overrides(request)):
-        whole = render(request, tmp_path / "whole", store=store)
-    with tempconfig(encoding.request_overrides(request)):
-        cut = chunks.render_chunked(
-            request, tmp_path / "chunked", parts=parts, workers=2, store=store
-        )
+    encoder = encoding.request_overrides(request)
+    whole = render(request, tmp_path / "whole", store=store, encoder=encoder)
+    cut = chunks.render_chunked(
+        request, tmp_path / "chunked", parts=parts, workers=2, store=store, encoder=encoder
+    )
     return whole, cut
 
 

@@ -84,10 +84,12 @@ def test_request_overrides_read_transparent_when_the_request_has_it() -> None:
 
 
 def test_frame_sizes_are_manims_presets() -> None:
-    from lowrank_anim.pipeline.request import quality_preset
+    from manim.constants import QUALITIES
+
+    from lowrank_anim.pipeline.request import QUALITY_PRESETS
 
     for quality in ("low", "medium", "high", "production", "4k"):
-        preset = quality_preset(quality)
+        preset = QUALITIES[QUALITY_PRESETS[quality]]
         assert encoding.frame_pixels(quality) == preset["pixel_width"] * preset["pixel_height"]
 
 

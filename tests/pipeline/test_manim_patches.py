@@ -278,7 +278,6 @@ def test_a_held_frame_converted_once_makes_the_same_file(
     VP9 with alpha alone differs in a frame from one run to the next, with or without it."""
     import av
     import numpy as np
-    from manim import tempconfig
     from manim.scene.video_segment_encoder import VideoSegmentEncoder
 
     from lowrank_anim.pipeline import encoding
@@ -289,8 +288,8 @@ def test_a_held_frame_converted_once_makes_the_same_file(
     request = RenderRequest(SCENES["TitleCard"], fmt=fmt, transparent=fmt == "mov")
 
     def made(folder: str) -> Path:
-        with tempconfig(encoding.request_overrides(request)):
-            return render(request, tmp_path / folder, store=tex_store)
+        encoder = encoding.request_overrides(request)
+        return render(request, tmp_path / folder, store=tex_store, encoder=encoder)
 
     def frames(path: Path) -> list[Any]:
         with av.open(str(path)) as container:
