@@ -2,7 +2,7 @@
 
 Each beat holds its caption long enough to be read, and records, in model coordinates, every
 named arrow, number readout and probe at its end: what the tests compare with the model and the
-frame audit (``bench/audit.py``) measures.
+frame audit (``bench.audit``) measures.
 """
 
 from __future__ import annotations
@@ -85,7 +85,7 @@ class BeatRecorder(Scene):
 
     def end_of_beat(self, record: BeatRecord) -> None:
         """Called at the end of every beat, with what it recorded; the frame audit
-        (``bench/audit.py``) measures the frame here."""
+        (``bench.audit``) measures the frame here."""
 
     def arrow_ends(self) -> dict[str, tuple[np.ndarray, np.ndarray]]:
         """Every named arrow's (start, end) in model coordinates, as drawn right now."""

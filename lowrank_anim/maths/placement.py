@@ -17,7 +17,7 @@ than :data:`MIN_VISIBLE` is not drawn, nor labelled.  Everything is decided from
 numbers (the scene's view) before anything renders, like :func:`lowrank_anim.maths.layout.fit_view`.
 
 Pure numpy, no manim: tested on its own (``tests/maths/test_placement.py``) and shared by the
-scenes' builders and the frame audit (``bench/audit.py``), which measure the same boxes.
+scenes' builders and the frame audit (``bench.audit``), which measure the same boxes.
 """
 
 from __future__ import annotations

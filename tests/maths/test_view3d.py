@@ -243,8 +243,8 @@ def test_the_audit_counts_arrows_by_the_cameras_measure() -> None:
     """The frame audit's arrow/arrow check finds exactly the pairs :func:`hidden_pairs` does
     (the camera is chosen by what the audit counts), for random arrows seen from random
     angles, some drawn nearly along others."""
+    from bench.audit.frames import Inventory, hidden_arrows
     from lowrank_anim.maths import placement
-    from scenes.frame_audit import Inventory, hidden_arrows
 
     rng = np.random.default_rng(7)
     found_any = 0
@@ -279,7 +279,7 @@ def test_the_choices_come_best_first_and_never_twice() -> None:
 
 
 #: Numbers for which the camera chosen at the estimated size hid an arrow at the size the
-#: picture is drawn (``bench/audit.py --seed 10``, 500 sets: sets 1, 5 and 16).
+#: picture is drawn (``bench.audit --seed 10``, 500 sets: sets 1, 5 and 16).
 HIDING_BEFORE = [
     "W=-3.99,-3.57,-1.04;-2.14,-1.69,-0.16;-0.6,2.67,-3.74 U=0.75,1.03,-3.63;1.46,24.9,-3.55 "
     "V=0.84,2.61,3.74;-3.86,-3.14,-0.0267 x=0.00263,0.9,0.0737",

@@ -1,13 +1,11 @@
-"""The frame audit (``scenes/frame_audit.py``, run by ``make audit``): it finds nothing wrong
+"""The frame audit (``bench/audit/frames.py``, run by ``make audit``): it finds nothing wrong
 in the scenes' frames for their defaults and random valid numbers, and it does find each kind
 of defect when a label, panel or readout is deliberately misplaced."""
 
 from __future__ import annotations
 
-import importlib.util
 import inspect
 import random
-import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -15,23 +13,10 @@ from typing import Any
 
 import pytest
 
+from bench import audit
+from bench.audit.frames import KINDS, caption_defects, measure
 from lowrank_anim.maths.layout import FRAME
 from lowrank_anim.registry import SCENES
-from scenes.frame_audit import KINDS, caption_defects, measure
-from tests.conftest import ROOT
-
-
-def load_audit_script() -> Any:
-    spec = importlib.util.spec_from_file_location("bench_audit", ROOT / "bench" / "audit.py")
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # dataclasses look their module up while being made
-    spec.loader.exec_module(module)
-    return module
-
-
-audit = load_audit_script()
 
 
 @pytest.fixture(scope="module")
@@ -321,8 +306,8 @@ def planted_arrow(found: Any, name: str, start: Any, end: Any, strength: float =
     returns its ends in space."""
     import numpy as np
 
+    from bench.audit.frames import box_of_points
     from lowrank_anim.maths import placement
-    from scenes.frame_audit import box_of_points
 
     ends = (np.array([*start, 0.0]), np.array([*end, 0.0]))
     segments = placement.arrow_segments(start, end)
@@ -336,8 +321,8 @@ def test_catches_an_unnamed_arrow() -> None:
     """An arrow drawn at full strength that no label or legend entry names is "unnamed
     arrow" (RankTwoUpdate's yellow changes, with no name on screen); named by a label, by a
     legend entry, or drawn faint as context, it is not."""
+    from bench.audit.frames import Inventory, check_frame
     from lowrank_anim.maths.layout import Box
-    from scenes.frame_audit import Inventory, check_frame
 
     found = Inventory()
     ends = planted_arrow(found, "change1", (0, 0), (2, 1))
@@ -371,9 +356,9 @@ def test_catches_a_quantity_not_seen() -> None:
     alone is not enough), or the scene warned before its first frame that it cannot show it."""
     import numpy as np
 
+    from bench.audit.frames import Inventory, Quantity, check_frame
     from lowrank_anim.maths import placement
     from lowrank_anim.maths.layout import Box
-    from scenes.frame_audit import Inventory, Quantity, check_frame
 
     found = Inventory()
     origin = np.zeros(3)
@@ -399,8 +384,8 @@ def test_catches_a_sparse_picture() -> None:
     """A picture covering a small part of the free area, when one of its shape would fit far
     larger, is "sparse picture" (once per chapter, at its last beat); one that covers half,
     or a long thin one that spans its room, is not."""
+    from bench.audit.frames import Inventory, PictureUse
     from lowrank_anim.maths.layout import Box
-    from scenes.frame_audit import Inventory, PictureUse
 
     panel = Box(-6.81, -1.21, 1.59, 3.7)  # RankTwoUpdate's, top left
 
@@ -432,8 +417,8 @@ def test_catches_leader_lines_crossing() -> None:
     clear is not."""
     import numpy as np
 
+    from bench.audit.frames import Inventory, check_frame
     from lowrank_anim.maths.layout import Box
-    from scenes.frame_audit import Inventory, check_frame
 
     found = Inventory()
     found.texts.append(("MathTex 'y'", Box(-1.2, -0.8, 1.8, 2.2), 0.3))

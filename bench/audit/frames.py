@@ -1,6 +1,6 @@
 """Measure a frame as a reader sees it: what overlaps, crowds the edge, spills or is too small.
 
-The frame audit (``bench/audit.py``, ``make audit``) constructs scenes without rendering and,
+The frame audit (``bench.audit``, ``make audit``) constructs scenes without rendering and,
 at the end of every beat, calls :func:`measure` on the scene.  It walks what is on screen by
 type — text (MathTex, Text, numbers), arrows, lines and paths, dots, panels — ignoring the
 background grid and axes and anything invisible, takes every one's box as the camera shows it
@@ -15,7 +15,7 @@ What a reader cannot see at all is counted too: an arrow that no label or legend
 (:func:`unnamed_arrows`), a quantity the beat names (``scene.arrows``) that is not drawn and
 not stood for by a labelled dot (:func:`missing_quantities`: y = 0, or v five thousand times
 shorter than u), a leader line through another label or leader (:func:`leader_crossings`),
-and, once per chapter (:class:`PictureUse`, driven by ``bench/audit.py``), a picture that
+and, once per chapter (:class:`PictureUse`, driven by ``bench.audit``), a picture that
 leaves most of the frame empty though it could fill it (:func:`sparse_picture`).
 """
 
@@ -743,7 +743,7 @@ or an arrow's or line's segment ends and widths)."""
 
 def shapes_of(found: Inventory) -> list[Shape]:
     """Everything ``found`` holds, as :data:`Shape` rows: what two ways of reaching one frame
-    must agree on to measure the same (``bench/audit.py --compare``)."""
+    must agree on to measure the same (``bench.audit --compare``)."""
 
     def box(b: Box) -> tuple[float, ...]:
         return (b.left, b.right, b.bottom, b.top)
