@@ -1,7 +1,7 @@
-"""Render tasks on Dask: an embedded ``LocalCluster`` by default, a cluster with ``--scheduler``.
+"""Render tasks on Dask: an embedded ``LocalCluster`` by default, or a cluster's scheduler.
 
 Scenes go to the cluster whole, one task each (:func:`run_jobs`); a lone scene cut into chunks
-(``--chunks``) sends one task per chunk instead and joins the segments here
+(a chunked render) sends one task per chunk instead and joins the segments here
 (:func:`farm_segments`), with the same code that joins a local chunked render.
 
 A :class:`Task` carries the work itself, pickled: a render job
@@ -47,7 +47,7 @@ from lowrank_anim.pipeline.request import RenderRequest
 from lowrank_anim.pipeline.texstore import CACHE_DIRNAME
 from lowrank_anim.pipeline.workers import Job, Outcome, finish, media_duration, run_fresh
 
-#: The environment variable that names a scheduler when ``--scheduler`` is not given.
+#: The environment variable that names a scheduler when the command line names none.
 SCHEDULER_ENV = "LOWRANK_SCHEDULER"
 #: Distributions whose versions change the pixels or the bytes of a render.
 PIXEL_DISTRIBUTIONS = ("manim", "av", "pycairo", "ManimPango", "numpy", "Pillow", "lowrank-anim")
@@ -162,11 +162,12 @@ def differences(mine: dict[str, str], theirs: dict[str, str]) -> list[str]:
 
 
 def scheduler_address(given: str | None) -> str | None:
-    """``--scheduler``, else ``$LOWRANK_SCHEDULER``, else None (the embedded cluster)."""
+    """The address the command line gave, else ``$LOWRANK_SCHEDULER``, else None (the
+    embedded cluster)."""
     address = given or os.environ.get(SCHEDULER_ENV, "").strip() or None
     if address is not None and "://" not in address:
         raise FarmError(
-            f"--scheduler {address!r} is not an address: give tcp://HOST:PORT "
+            f"{address!r} is not a scheduler address: give tcp://HOST:PORT "
             "(what `dask scheduler` prints as 'Scheduler at:')"
         )
     return address
@@ -296,7 +297,8 @@ def farm(
             except OSError as exc:
                 raise FarmError(
                     f"no Dask scheduler answers at {address} ({exc}): start one with "
-                    f"`dask scheduler`, or drop --scheduler/${SCHEDULER_ENV} to render here"
+                    f"`dask scheduler`, or leave the scheduler out (and ${SCHEDULER_ENV} "
+                    "unset) to render here"
                 ) from None
             try:
                 client.wait_for_workers(1, timeout=connect_seconds)
