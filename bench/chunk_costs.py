@@ -84,17 +84,17 @@ def steps(scene: str, store: str) -> dict[str, float]:
 
 def draw(scene: str, quality: str, store: str) -> dict[str, float]:
     """``scene`` rendered whole at ``quality``: CPU seconds per drawn frame."""
-    from manim import tempconfig
-
     from lowrank_anim.pipeline import chunks, encoding, rendering
     from lowrank_anim.pipeline.request import RenderRequest
     from lowrank_anim.registry import get_scene
 
     request = RenderRequest(get_scene(scene), quality=quality)
     plan, setup = chunks.plan(request, Path(store))  # also warms the LaTeX store
-    with tempfile.TemporaryDirectory() as out, tempconfig(encoding.request_overrides(request)):
+    with tempfile.TemporaryDirectory() as out:
         start = time.process_time()
-        rendering.render(request, Path(out), store=Path(store))
+        rendering.render(
+            request, Path(out), store=Path(store), encoder=encoding.request_overrides(request)
+        )
         cpu = time.process_time() - start
     stepped = sum(p.frames * chunks.step_seconds(p) for p in plan if not p.held)
     drawn = sum(p.frames * (chunks.HELD_FRAME_COST if p.held else 1.0) for p in plan)

@@ -35,7 +35,6 @@ TARGET = 1.5
 
 def render_one(mode: str, scene: str, quality: str, out: str, store: str) -> None:
     """One draft render in this process, with (``held-frame``) or without (``manim``) the patch."""
-    from manim import tempconfig
     from manim.scene.video_segment_encoder import VideoSegmentEncoder
 
     from lowrank_anim.pipeline import encoding, manim_patches
@@ -49,8 +48,7 @@ def render_one(mode: str, scene: str, quality: str, out: str, store: str) -> Non
         original = manim_patches.write_held_frame.__wrapped__  # type: ignore[attr-defined]
         manim_patches.write_held_frame = original  # install() puts it back otherwise
         VideoSegmentEncoder.write_frame = original  # type: ignore[method-assign]
-    with tempconfig(encoding.request_overrides(request, draft=True)):
-        render(request, Path(out), store=Path(store))
+    render(request, Path(out), store=Path(store), encoder=encoding.request_overrides(request, True))
 
 
 def main(argv: Sequence[str] | None = None) -> None:

@@ -36,6 +36,7 @@ from __future__ import annotations
 
 import argparse
 import concurrent.futures
+import contextlib
 import functools
 import itertools
 import math
@@ -47,6 +48,7 @@ import tempfile
 import time
 import traceback
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -397,46 +399,40 @@ def init_worker(store: str, fps: int, every_frame: bool = False) -> None:
     _WORK.update(store=store, media=tempfile.mkdtemp(prefix="audit-"), fps=str(fps))
 
 
-def audit_config(case: Case, media: str, caches: dict[str, str], **overrides: Any) -> Any:
-    """The render configuration of ``case`` at 480p, built by the one function every render
-    uses (:func:`lowrank_anim.pipeline.config.manim_config`)."""
-    from lowrank_anim.pipeline.config import manim_config
+@contextlib.contextmanager
+def audit_context(case: Case, media: str, store: str, **overrides: Any) -> Iterator[Any]:
+    """``case`` configured at 480p in the one render context every render uses
+    (:func:`lowrank_anim.pipeline.context.render_context`): manim writes into ``media``, LaTeX
+    comes from the store of ``store``; ``overrides`` are the audit's own keys (a dry run, its
+    frame rate, the PNG of a beat)."""
+    from lowrank_anim.pipeline.context import render_context
     from lowrank_anim.pipeline.request import RenderRequest
 
-    request = RenderRequest(SCENES[case.scene])
-    return manim_config(
-        request,
+    keys = {"pixel_width": 854, "pixel_height": 480, "verbosity": "ERROR", **overrides}
+    with render_context(
+        RenderRequest(SCENES[case.scene]),
         Path(media),
-        caches,
-        pixel_width=854,
-        pixel_height=480,
-        verbosity="ERROR",
-        **overrides,
-    )
+        tex_store=Path(store),
+        overrides=keys,
+        scene_class=scene_class(case),
+    ) as context:
+        yield context
 
 
 def run_case(case: Case, every_frame: bool = False, keep_shapes: bool = False) -> Outcome:
     """Construct one case without rendering and measure every beat (stepping through every
     frame of every play with ``every_frame``; keeping what was measured with ``keep_shapes``)."""
-    from manim import tempconfig
-
     from bench.audit.frames import caption_defects
-    from lowrank_anim.pipeline import texstore
 
     started = time.perf_counter()
     plays: dict[str, int] = {}
     defects: list[Any] = []
     shapes: list[Any] | None = [] if keep_shapes else None
     try:
-        with (
-            texstore.private_dirs(Path(_WORK["store"])) as caches,
-            tempconfig(
-                audit_config(
-                    case, _WORK["media"], caches, dry_run=True, frame_rate=int(_WORK["fps"])
-                )
-            ),
-        ):
-            scene = audited(scene_class(case), plays, defects, every_frame, shapes)()
+        with audit_context(
+            case, _WORK["media"], _WORK["store"], dry_run=True, frame_rate=int(_WORK["fps"])
+        ) as context:
+            scene = audited(context.scene_class, plays, defects, every_frame, shapes)()
             scene.renderer.update_frame = lambda *args, **kwargs: None
             scene.render()
             defects.extend(caption_defects(scene))
@@ -447,10 +443,7 @@ def run_case(case: Case, every_frame: bool = False, keep_shapes: bool = False) -
 
 def render_worst(outcome: Outcome, png_dir: Path, store: str) -> Path | None:
     """Render the frame at the end of the case's worst beat at 480p, as a PNG."""
-    from manim import tempconfig
-
     from lowrank_anim.core.outputs import publish
-    from lowrank_anim.pipeline import texstore
 
     counts = Counter(d.beat for d in outcome.defects if d.beat)
     beat = counts.most_common(1)[0][0] if counts else None
@@ -468,12 +461,8 @@ def render_worst(outcome: Outcome, png_dir: Path, store: str) -> Path | None:
         if plays > 0:
             overrides["upto_animation_number"] = plays - 1
         try:
-            with (
-                texstore.private_dirs(Path(store)) as caches,
-                tempconfig(audit_config(outcome.case, media, caches, **overrides)),
-            ):
-                scene = scene_class(outcome.case)()
-                scene.render()
+            with audit_context(outcome.case, media, store, **overrides) as context:
+                scene = context.render(context.scene_class())
                 produced = Path(scene.renderer.file_writer.image_file_path)
         except Exception as error:  # a picture is a nice-to-have: say why, go on
             print(f"[audit] no PNG for {outcome.case.scene} {outcome.case.name}: {error}")

@@ -23,21 +23,13 @@ from lowrank_anim.registry import SCENES
 def run_case(tmp_path_factory: pytest.TempPathFactory, tex_store: Path) -> Any:
     """Construct one audit case without rendering, configured as ``make audit`` does it;
     returns (scene, defects)."""
-    from manim import tempconfig
-
-    from lowrank_anim.pipeline import manim_patches, texstore
-
-    manim_patches.install()
 
     def run(case: Any) -> tuple[Any, list[Any]]:
         plays: dict[str, int] = {}
         defects: list[Any] = []
         media = str(tmp_path_factory.mktemp("media"))
-        with (
-            texstore.private_dirs(tex_store) as caches,
-            tempconfig(audit.audit_config(case, media, caches, dry_run=True, frame_rate=5)),
-        ):
-            scene = audit.audited(audit.scene_class(case), plays, defects)()
+        with audit.audit_context(case, media, str(tex_store), dry_run=True, frame_rate=5) as ctx:
+            scene = audit.audited(ctx.scene_class, plays, defects)()
             scene.renderer.update_frame = lambda *args, **kwargs: None
             scene.render()
         return scene, defects + caption_defects(scene)
