@@ -48,7 +48,8 @@ LAYERS: tuple[Layer, ...] = (
     ),
     Layer(
         "lowrank_anim/core/",
-        "safe output files (atomic publishing, scratch folders, sizes) and the SIGTERM policy",
+        "safe output files (atomic publishing, scratch folders, sizes), the SIGTERM policy and "
+        "the HTML page templates' environment",
     ),
     Layer("lowrank_anim/paths.py", "the project's paths: the root, `scenes/`, `assets/`, the lock"),
     Layer(

@@ -10,7 +10,6 @@ directory listing, no other files.  The page is a package template
 
 from __future__ import annotations
 
-import functools
 import json
 import threading
 from dataclasses import dataclass
@@ -19,6 +18,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from lowrank_anim.core.pages import page_templates
 from lowrank_anim.maths.palette import DEFAULT_THEME, THEMES
 
 if TYPE_CHECKING:
@@ -42,22 +42,9 @@ LOCALHOST = "127.0.0.1"
 WAITING = "waiting for the first render…"
 
 
-@functools.cache
 def templates() -> Environment:
-    """This package's page templates, every value escaped (autoescape) and every name the
-    template uses required (a missing one is an error, not an empty string).  Jinja2 is
-    imported here, when a page is first served, so watch mode without ``--serve`` and the
-    rest of the CLI do not load it."""
-    from jinja2 import Environment, PackageLoader, StrictUndefined
-
-    return Environment(
-        loader=PackageLoader("lowrank_anim.authoring", "templates"),
-        autoescape=True,  # every template is HTML
-        undefined=StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
-        keep_trailing_newline=True,
-    )
+    """The live page's templates (:func:`lowrank_anim.core.pages.page_templates`)."""
+    return page_templates("lowrank_anim.authoring")
 
 
 def live_page(title: str) -> str:

@@ -23,7 +23,6 @@ the request fields the manifest records (:class:`Variant`), never on file names.
 from __future__ import annotations
 
 import dataclasses
-import functools
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -33,6 +32,7 @@ from typing import TYPE_CHECKING, Any
 from markupsafe import Markup
 
 from lowrank_anim.core.outputs import human_size, publish, scratch_dir
+from lowrank_anim.core.pages import page_templates
 from lowrank_anim.maths.palette import DEFAULT_THEME, THEMES
 from lowrank_anim.pipeline.cache import MANIFEST_NAME, read_manifest
 from lowrank_anim.registry import SCENES
@@ -328,21 +328,9 @@ def clip_count(count: int) -> str:
     return f"{count} clip{'s' if count != 1 else ''}"
 
 
-@functools.cache
 def templates() -> Environment:
-    """The package's page templates, every value escaped (autoescape) and every name the
-    template uses required (a missing one is an error, not an empty string).  Jinja2 is
-    imported here, on the first page, so commands that write none do not load it."""
-    from jinja2 import Environment, PackageLoader, StrictUndefined
-
-    return Environment(
-        loader=PackageLoader("lowrank_anim.web", "templates"),
-        autoescape=True,  # every template is HTML
-        undefined=StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
-        keep_trailing_newline=True,
-    )
+    """The gallery's templates (:func:`lowrank_anim.core.pages.page_templates`)."""
+    return page_templates("lowrank_anim.web")
 
 
 def gallery_html(
